@@ -1,0 +1,113 @@
+"""A host whose Docker engine Pulumi drives through an explicit `docker.Provider`.
+
+`LocalHost` (this machine) and `PhysicalHost` (over SSH) differ only in how the provider
+reaches the engine; running a ContainerSpec is the same for both.
+"""
+from __future__ import annotations
+
+import re
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_docker as docker
+
+from ..roles.container import ContainerSpec, Volume
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+
+
+def _env_entry(key: str, value: pulumi.Input[str]) -> pulumi.Input[str]:
+    return pulumi.Output.concat(key, "=", value) if isinstance(value, pulumi.Output) else f"{key}={value}"
+
+
+def _seconds(n: int) -> str:
+    return f"{n}s"
+
+
+def container_args(spec: ContainerSpec, image: pulumi.Input[str]) -> dict:
+    """The `docker.Container` arguments for a spec (kept separate so tests can compare them
+    with the cloud-init rendering of the same spec)."""
+    return dict(
+        name=spec.name,
+        image=image,
+        command=list(spec.args) or None,
+        envs=[_env_entry(k, v) for k, v in spec.env.items()] or None,
+        network_mode=spec.network_mode,
+        restart=spec.restart,
+        privileged=spec.privileged or None,
+        pid_mode=spec.pid_mode,
+        healthcheck=docker.ContainerHealthcheckArgs(
+            tests=list(spec.health.test),
+            interval=_seconds(spec.health.interval_s),
+            timeout=_seconds(spec.health.timeout_s),
+            retries=spec.health.retries,
+            start_period=_seconds(spec.health.start_period_s),
+        ),
+        volumes=[
+            docker.ContainerVolumeArgs(
+                container_path=v.container_path,
+                volume_name=v.name,
+                host_path=v.host_path,
+                read_only=v.read_only or None,
+            )
+            for v in spec.volumes
+        ] or None,
+        uploads=[docker.ContainerUploadArgs(file=path, content=content) for path, content in spec.files.items()] or None,
+        labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in spec.labels.items()] or None,
+    )
+
+
+class DockerEngineHost(pulumi.ComponentResource):
+    """Base of hosts reached through a Docker provider. `run()` places a container on it."""
+
+    provider: docker.Provider
+    address: pulumi.Output[str]
+
+    def __init__(self, token: str, name: str, address: pulumi.Input[str], docker_host: pulumi.Input[str],
+                 ssh_opts: Optional[Sequence[str]] = None, provider_depends_on: Sequence[pulumi.Resource] = (),
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__(token, name, None, opts)
+        self.name = name
+        self.address = pulumi.Output.from_input(address)
+        self.provider = docker.Provider(
+            f"{name}-docker", host=docker_host, ssh_opts=list(ssh_opts) if ssh_opts else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(provider_depends_on)),
+        )
+        self._images: dict[str, docker.RemoteImage] = {}
+        self._volumes: dict[str, docker.Volume] = {}
+
+    def _child(self, **extra) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self, provider=self.provider, **extra)
+
+    def image(self, ref: str) -> docker.RemoteImage:
+        """One pull per image per host, shared by every container that uses it."""
+        if ref not in self._images:
+            self._images[ref] = docker.RemoteImage(
+                f"{self.name}-{_slug(ref)}", name=ref, keep_locally=True, opts=self._child())
+        return self._images[ref]
+
+    def volume(self, v: Volume, protect: bool) -> docker.Volume:
+        assert v.name
+        if v.name not in self._volumes:
+            # Persistent volumes hold cluster state (ZooKeeper snapshots, the Mesos replicated
+            # log): deleting the container must not delete them, and production protects them.
+            self._volumes[v.name] = docker.Volume(
+                v.name, name=v.name,
+                opts=self._child(retain_on_delete=v.persistent, protect=protect and v.persistent))
+        return self._volumes[v.name]
+
+    def run(self, spec: ContainerSpec, parent: pulumi.Resource, protect: bool = False,
+            depends_on: Sequence[pulumi.Resource] = ()) -> docker.Container:
+        image = self.image(spec.image)
+        volumes = [self.volume(v, protect) for v in spec.volumes if v.name]
+        return docker.Container(
+            spec.name,
+            **container_args(spec, image.image_id),
+            opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
+                                        depends_on=[image, *volumes, *depends_on]),
+        )
+
+    def finish(self) -> None:
+        self.register_outputs({"address": self.address})

@@ -1,0 +1,37 @@
+"""Marathon (HA: one instance per master by default) and marathon-lb for service discovery."""
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+
+from ..roles import marathon as role
+from ..roles.marathon_lb import marathon_lb
+from ..spec import Environment
+
+
+class Marathon(pulumi.ComponentResource):
+    urls: list[pulumi.Output[str]]
+
+    def __init__(self, name: str, env: Environment, hosts: Mapping[str, "Host"],
+                 zk_connect: pulumi.Input[str], depends_on: Sequence[pulumi.Resource],
+                 credentials: Optional[pulumi.Output[str]] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("container-platform:marathon:Marathon", name, None, opts)
+        p = env.platform
+        public = any(pool.public for pool in p.mesos.agent_pools)
+        nodes = env.of("marathon")
+        self.instances = [
+            hosts[n.host].run(
+                role.marathon(n, hosts[n.host].address, zk_connect, p.marathon, p.name, public, credentials),
+                parent=self, depends_on=depends_on)
+            for n in nodes
+        ]
+        self.urls = [pulumi.Output.from_input(role.marathon_url(hosts[n.host].address, n.port("http"))) for n in nodes]
+        self.load_balancers = [
+            hosts[n.host].run(marathon_lb(n, self.urls, p.discovery, p.name, credentials),
+                              parent=self, depends_on=self.instances)
+            for n in env.of("marathon-lb")
+        ]
+        self.load_balancer_addresses = [hosts[n.host].address for n in env.of("marathon-lb")]
+        self.register_outputs({"urls": self.urls})

@@ -1,0 +1,39 @@
+"""MesosCluster: masters with a majority quorum, and agent pools (private and public)."""
+from __future__ import annotations
+
+from typing import Mapping, Optional
+
+import pulumi
+
+from ..roles import mesos as role
+from ..roles.container import lift
+from ..spec import Environment
+
+
+class MesosCluster(pulumi.ComponentResource):
+    master_urls: list[pulumi.Output[str]]
+    leader_url: pulumi.Output[str]  # any master redirects its UI to the leader
+
+    def __init__(self, name: str, env: Environment, hosts: Mapping[str, "Host"],
+                 zk_connect: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("container-platform:mesos:MesosCluster", name, None, opts)
+        p = env.platform
+        self.masters = [
+            hosts[n.host].run(role.mesos_master(n, hosts[n.host].address, zk_connect, p.mesos, p.name),
+                              parent=self, protect=p.mesos.masters.protect)
+            for n in env.of("mesos-master")
+        ]
+        self.master_urls = [
+            pulumi.Output.from_input(lift(lambda a, port=n.port("http"): f"http://{a}:{port}", hosts[n.host].address))
+            for n in env.of("mesos-master")
+        ]
+        pools = {f"agent-{pool.name}": pool for pool in p.mesos.agent_pools}
+        # Agents register with whichever master leads; starting them after the masters
+        # saves a round of registration retries.
+        self.agents = [
+            hosts[n.host].run(role.mesos_agent(n, pools[n.group], hosts[n.host].address, zk_connect, p.mesos, p.name),
+                              parent=self, depends_on=self.masters)
+            for n in env.of("mesos-agent")
+        ]
+        self.leader_url = self.master_urls[0]
+        self.register_outputs({"master_urls": self.master_urls})

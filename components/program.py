@@ -1,0 +1,70 @@
+"""Layer 5: the whole program. `__main__.py` calls `main()`.
+
+Validation comes first: a bad config stops with a `pulumi.RunError` (printed by the engine
+without a traceback) before a single resource is registered.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import pulumi
+
+from . import spec
+from .hosts.local import LocalHost
+from .platform.marathon import Marathon
+from .platform.mesos import MesosCluster
+from .platform.zookeeper import ZooKeeperEnsemble
+
+SECRET_KEYS = ("marathonPassword",)
+
+
+def load_environment(config: pulumi.Config) -> spec.Environment:
+    secrets = [k for k in SECRET_KEYS if config.get_secret(k) is not None]
+    source = f"stacks/Pulumi.{pulumi.get_stack()}.yaml, key {config.name}:platform"
+    try:
+        return spec.load(config.get_object("platform"), secrets, source)
+    except spec.SpecError as e:
+        raise pulumi.RunError(str(e)) from None
+
+
+def build_hosts(env: spec.Environment) -> dict:
+    p = env.platform
+    if p.target == "local":
+        return {h.name: LocalHost(h.name, h.address or "127.0.0.1") for h in p.hosts}
+    raise pulumi.RunError(f"platform.target: target '{p.target}' is not available in this version; use 'local'")
+
+
+def marathon_credentials(env: spec.Environment, config: pulumi.Config) -> Optional[pulumi.Output[str]]:
+    auth = env.platform.marathon.auth
+    if not auth:
+        return None
+    return pulumi.Output.secret(pulumi.Output.concat(auth.username, ":", config.require_secret("marathonPassword")))
+
+
+def main() -> None:
+    config = pulumi.Config()
+    env = load_environment(config)
+    hosts = build_hosts(env)
+    zookeeper = ZooKeeperEnsemble("zookeeper", env, hosts)
+    mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string)
+    exports: dict[str, pulumi.Input] = {
+        "zookeeper_connect": zookeeper.connect_string,
+        "mesos_ui": mesos.leader_url,
+        "mesos_masters": mesos.master_urls,
+    }
+    if env.platform.marathon.enabled:
+        marathon = Marathon("marathon", env, hosts, zookeeper.connect_string, depends_on=mesos.masters,
+                            credentials=marathon_credentials(env, config))
+        exports["marathon_ui"] = marathon.urls[0]
+        exports["marathon_urls"] = marathon.urls
+        if marathon.load_balancers:
+            exports["service_discovery"] = {
+                "kind": "marathon-lb",
+                "load_balancers": marathon.load_balancer_addresses,
+                "how": "a Marathon app labelled HAPROXY_GROUP="
+                       f"{env.platform.discovery.group} with service port P is at <load balancer>:P",
+            }
+    for host in hosts.values():
+        host.finish()
+    for key, value in exports.items():
+        pulumi.export(key, value)

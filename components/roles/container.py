@@ -1,0 +1,70 @@
+"""ContainerSpec: everything needed to run one container, whatever materializes it.
+
+The same spec becomes a `docker.Container` on a Docker-provider host (local engine, physical
+host over SSH) or a `docker run` systemd unit in cloud-init on EC2. Values may be
+`pulumi.Input`s (addresses and secrets arrive as outputs of other resources).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping, Optional
+
+import pulumi
+
+
+@dataclass(frozen=True)
+class Volume:
+    container_path: str
+    name: Optional[str] = None  # a named Docker volume, managed with the host
+    host_path: Optional[str] = None  # a bind mount of a host path
+    read_only: bool = False
+    # Holds state that must outlive the container (ZooKeeper snapshots, the Mesos replicated
+    # log): the volume is kept when the resource is deleted.
+    persistent: bool = False
+
+
+@dataclass(frozen=True)
+class HealthCheck:
+    test: tuple[str, ...]  # Docker's form: ("CMD", prog, args...) or ("CMD-SHELL", "line")
+    interval_s: int = 15
+    timeout_s: int = 5
+    retries: int = 3
+    start_period_s: int = 60
+
+
+@dataclass(frozen=True)
+class ContainerSpec:
+    name: str
+    image: str
+    health: HealthCheck
+    args: tuple[pulumi.Input[str], ...] = ()
+    env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    volumes: tuple[Volume, ...] = ()
+    # Files written into the container before it starts (rendered configuration).
+    files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    host_ports: tuple[int, ...] = ()  # what it binds on the host (host networking)
+    network_mode: str = "host"
+    restart: str = "unless-stopped"  # Docker restart policy; a crashed process comes back
+    privileged: bool = False
+    pid_mode: Optional[str] = None
+    labels: Mapping[str, str] = field(default_factory=dict)
+
+
+def is_output(value: Any) -> bool:
+    return isinstance(value, pulumi.Output)
+
+
+def lift(fn: Callable[..., Any], *inputs: Any) -> Any:
+    """Apply `fn` to plain values directly, or through `Output.all` if any input is an Output.
+
+    Roles stay plain Python under unit tests (strings in, strings out) while the program passes
+    the outputs of other resources and gets outputs back, with their dependencies kept.
+    """
+    if any(is_output(i) for i in inputs):
+        return pulumi.Output.all(*inputs).apply(lambda values: fn(*values))
+    return fn(*inputs)
+
+
+def zk_url(connect_string: pulumi.Input[str], chroot: str) -> pulumi.Input[str]:
+    """`zk://h1:2181,h2:2181/<chroot>`: how Mesos and Marathon name a ZooKeeper path."""
+    return lift(lambda c: f"zk://{c}/{chroot}", connect_string)

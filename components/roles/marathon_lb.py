@@ -1,0 +1,37 @@
+"""marathon-lb: HAProxy configured from Marathon's event stream (`sse` mode).
+
+Apps labelled `HAPROXY_GROUP=<group>` are served on their service port, so a service's
+address is `<load balancer host>:<service port>`, known before the app is deployed.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import pulumi
+
+from ..spec import Instance
+from ..spec.model import Discovery
+from .container import ContainerSpec, HealthCheck
+
+
+def marathon_lb(node: Instance, marathon_urls: Sequence[pulumi.Input[str]], spec: Discovery,
+                platform_name: str, credentials: Optional[pulumi.Input[str]] = None) -> ContainerSpec:
+    stats = node.port("stats")
+    args: list[pulumi.Input[str]] = ["sse", "--group", spec.group, "--health-check"]
+    for url in marathon_urls:
+        args += ["--marathon", url]
+    if credentials is not None:
+        args += ["--auth-credentials", credentials]
+    services = next(u for u in node.ports if u.purpose == "services")
+    return ContainerSpec(
+        name=f"{platform_name}-{node.name}",
+        image=spec.image,
+        args=tuple(args),
+        # HAProxy binds the stats port first; service ports follow as apps appear.
+        env={"PORTS": str(stats), "HAPROXY_SYSCTL_PARAMS": ""},
+        host_ports=(stats, *range(services.port, services.port + services.span)),
+        # The image has python3 but no curl.
+        health=HealthCheck(("CMD", "python3", "-c",
+                            f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{stats}/_haproxy_health_check', timeout=3)")),
+        labels={"container-platform/role": "marathon-lb"},
+    )

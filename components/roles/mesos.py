@@ -1,0 +1,106 @@
+"""Mesos masters and agents. Flags are passed as `MESOS_<FLAG>` environment variables, which
+Mesos reads as the `--<flag>` of the same name (Mesos 1.7 configuration docs); every flag used
+here is checked against `mesos_flags.txt` by the tests.
+"""
+from __future__ import annotations
+
+import pulumi
+
+from ..spec import Instance
+from ..spec.model import AgentPool, Mesos, quorum
+from .container import ContainerSpec, HealthCheck, Volume, zk_url
+
+MASTER_WORK_DIR = "/var/lib/mesos"
+AGENT_WORK_ROOT = "/var/lib/mesos-agents"
+PUBLIC_ROLE = "slave_public"
+
+
+def _health(port: int) -> HealthCheck:
+    # The Mesos images ship curl; /health answers 200 once the process serves HTTP on the
+    # address it was told to bind ($MESOS_IP, expanded inside the container).
+    return HealthCheck(("CMD-SHELL", f"curl -fsS http://$MESOS_IP:{port}/health"))
+
+
+def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
+                 mesos: Mesos, platform_name: str) -> ContainerSpec:
+    port = node.port("http")
+    return ContainerSpec(
+        name=f"{platform_name}-{node.name}",
+        image=mesos.image_master,
+        env={
+            "MESOS_ZK": zk_url(zk_connect, "mesos"),
+            "MESOS_QUORUM": str(quorum(mesos.masters)),
+            "MESOS_CLUSTER": mesos.cluster_name,
+            "MESOS_IP": address,
+            "MESOS_HOSTNAME": address,
+            "MESOS_PORT": str(port),
+            # The replicated log: the registry of agents and frameworks survives a restart.
+            "MESOS_REGISTRY": "replicated_log",
+            "MESOS_WORK_DIR": MASTER_WORK_DIR,
+            "MESOS_LOG_DIR": "/var/log/mesos",
+            "MESOS_HOSTNAME_LOOKUP": "false",
+        },
+        volumes=(
+            Volume(MASTER_WORK_DIR, name=f"{platform_name}-{node.name}-work", persistent=True),
+            Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
+        ),
+        host_ports=(port,),
+        health=_health(port),
+        labels={"container-platform/role": "mesos-master"},
+    )
+
+
+def _resources(pool: AgentPool) -> str:
+    return ";".join(f"{k}:{v}" for k, v in pool.resources.items())
+
+
+def _attributes(pool: AgentPool) -> str:
+    attrs = {"pool": pool.name, **pool.attributes}
+    return ";".join(f"{k}:{v}" for k, v in attrs.items())
+
+
+def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
+                zk_connect: pulumi.Input[str], mesos: Mesos, platform_name: str) -> ContainerSpec:
+    port = node.port("http")
+    # The Docker containerizer bind-mounts task sandboxes from the work dir into sibling
+    # containers, so the work dir must have the same path on the host and in the agent.
+    work_dir = f"{AGENT_WORK_ROOT}/{platform_name}-{node.name}"
+    env: dict[str, pulumi.Input[str]] = {
+        "MESOS_MASTER": zk_url(zk_connect, "mesos"),
+        "MESOS_IP": address,
+        "MESOS_HOSTNAME": address,
+        "MESOS_PORT": str(port),
+        "MESOS_CONTAINERIZERS": "docker,mesos",
+        "MESOS_DOCKER_SOCKET": "/var/run/docker.sock",
+        # Executors run in containers of their own, so tasks survive an agent restart.
+        "MESOS_DOCKER_MESOS_IMAGE": mesos.image_agent,
+        "MESOS_WORK_DIR": work_dir,
+        "MESOS_LOG_DIR": "/var/log/mesos",
+        # There is no systemd inside the agent's container.
+        "MESOS_SYSTEMD_ENABLE_SUPPORT": "false",
+        # Pulling a large image can take minutes; the default (1 min) kills such tasks.
+        "MESOS_EXECUTOR_REGISTRATION_TIMEOUT": mesos.executor_registration_timeout,
+        "MESOS_HOSTNAME_LOOKUP": "false",
+        "MESOS_ATTRIBUTES": _attributes(pool),
+    }
+    if pool.resources:
+        env["MESOS_RESOURCES"] = _resources(pool)
+    if pool.public:
+        env["MESOS_DEFAULT_ROLE"] = PUBLIC_ROLE
+    return ContainerSpec(
+        name=f"{platform_name}-{node.name}",
+        image=mesos.image_agent,
+        env=env,
+        volumes=(
+            Volume(work_dir, host_path=work_dir, persistent=True),
+            Volume("/var/run/docker.sock", host_path="/var/run/docker.sock"),
+            Volume("/sys/fs/cgroup", host_path="/sys/fs/cgroup"),
+            Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
+        ),
+        host_ports=(port,),
+        # Cgroups isolation and the Docker socket need the host's view of processes.
+        privileged=True,
+        pid_mode="host",
+        health=_health(port),
+        labels={"container-platform/role": "mesos-agent", "container-platform/pool": pool.name},
+    )

@@ -1,0 +1,117 @@
+"""Rules that relate several parts of the config: names, placement, quorums, addresses."""
+from __future__ import annotations
+
+import ipaddress
+import re
+from collections import Counter
+from typing import Iterable
+
+from .errors import Problem
+from .model import Platform, quorum
+from .placement import groups
+
+HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
+MAX_ENSEMBLE = 7
+
+
+def check(p: Platform, secrets: Iterable[str] = ()) -> list[Problem]:
+    return [
+        *_unique_names(p),
+        *_host_addresses(p),
+        *_placement(p),
+        *_zookeeper(p),
+        *_masters(p),
+        *_secrets(p, set(secrets)),
+    ]
+
+
+def _duplicates(names: list[str], key: str) -> list[Problem]:
+    seen = Counter(names)
+    return [
+        Problem(f"{key}[{i}].name", f"'{n}' is used {seen[n]} times; names must be unique")
+        for i, n in enumerate(names)
+        if seen[n] > 1 and names.index(n) != i
+    ]
+
+
+def _unique_names(p: Platform) -> list[Problem]:
+    return [
+        *_duplicates([h.name for h in p.hosts], "platform.hosts"),
+        *_duplicates([a.name for a in p.mesos.agent_pools], "platform.mesos.agent_pools"),
+    ]
+
+
+def _is_ip(value: str) -> bool:
+    try:
+        ipaddress.ip_address(value)
+        return True
+    except ValueError:
+        return False
+
+
+def _host_addresses(p: Platform) -> list[Problem]:
+    problems = []
+    for i, h in enumerate(p.hosts):
+        key = f"platform.hosts[{i}].address"
+        if p.target == "physical" and not h.address:
+            problems.append(Problem(key, f"host '{h.name}' needs the address it is reached at over SSH (an IP or DNS name)"))
+        elif h.address and not (_is_ip(h.address) or HOSTNAME.match(h.address)):
+            problems.append(Problem(key, f"{h.address!r} is neither an IP address nor a DNS name"))
+        elif p.target == "local" and h.address and not (_is_ip(h.address) and ipaddress.ip_address(h.address).is_loopback):
+            problems.append(Problem(key, f"on target 'local' every host is this machine; use a loopback address such as 127.0.0.1, not {h.address!r}"))
+        elif p.target == "aws" and h.address:
+            problems.append(Problem(key, "on target 'aws' addresses are assigned from the subnets; remove the key"))
+    return problems
+
+
+def _placement(p: Platform) -> list[Problem]:
+    known = [h.name for h in p.hosts]
+    problems = []
+    for g in groups(p):
+        for i, name in enumerate(g.hosts):
+            if name not in known:
+                problems.append(Problem(
+                    f"{g.key}.hosts[{i}]",
+                    f"no host named '{name}'; defined hosts are: {', '.join(known)} (see platform.hosts)",
+                ))
+        if not g.hosts:
+            problems.append(Problem(f"{g.key}.hosts", "is empty; list at least one host name or remove the key"))
+    return problems
+
+
+def _zookeeper(p: Platform) -> list[Problem]:
+    n = p.zookeeper.count
+    if n % 2 == 0:
+        return [Problem("platform.zookeeper.count", (
+            f"{n} nodes need {n // 2 + 1} for a quorum and so tolerate no more failures than {n - 1}; "
+            f"use an odd count: {n - 1} or {n + 1}"))]
+    if n > MAX_ENSEMBLE:
+        return [Problem("platform.zookeeper.count", (
+            f"{n} nodes slow every write (each needs a majority to acknowledge); use 3, 5 or {MAX_ENSEMBLE}"))]
+    return []
+
+
+def _masters(p: Platform) -> list[Problem]:
+    m = p.mesos.masters
+    if m.quorum is not None:
+        if m.quorum > m.count:
+            return [Problem("platform.mesos.masters.quorum", (
+                f"a quorum of {m.quorum} can never be reached with {m.count} masters; "
+                f"use {m.count // 2 + 1} or remove the key"))]
+        if m.quorum <= m.count // 2:
+            return [Problem("platform.mesos.masters.quorum", (
+                f"a quorum of {m.quorum} out of {m.count} masters is not a majority: two halves could "
+                f"each elect a leader; use {m.count // 2 + 1} or remove the key"))]
+    if m.count % 2 == 0:
+        return [Problem("platform.mesos.masters.count", (
+            f"{m.count} masters need a quorum of {quorum(m)} and so survive no more failures than "
+            f"{m.count - 1}; use an odd count: {m.count - 1} or {m.count + 1}"))]
+    return []
+
+
+def _secrets(p: Platform, secrets: set[str]) -> list[Problem]:
+    if p.marathon.enabled and p.marathon.auth and "marathonPassword" not in secrets:
+        return [Problem("platform.marathon.auth", (
+            "basic auth needs its password as a Pulumi secret: "
+            "run `pulumi config set --secret marathonPassword <password>`"))]
+    return []

@@ -1,0 +1,121 @@
+"""The typed environment model: what `container-platform:platform` in a stack file may say.
+
+Every model forbids unknown keys, so a typo fails loudly instead of silently falling back to a
+default. Structural rules (types, ranges, names) live here; rules that relate several parts of
+the config (placement, quorums, port clashes) live in ``checks.py`` and ``placement.py``.
+"""
+from __future__ import annotations
+
+from typing import Annotated, Literal, Optional
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ..roles import images
+
+Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
+Port = Annotated[int, Field(ge=1, le=65535)]
+Count = Annotated[int, Field(ge=0)]
+PositiveCount = Annotated[int, Field(ge=1)]
+Target = Literal["local", "aws", "physical"]
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Host(Model):
+    """A machine that runs containers. On `local` every host is this machine's Docker engine."""
+
+    name: Name
+    address: Optional[str] = None  # local: 127.0.0.1; physical: required; aws: assigned
+    labels: dict[str, str] = {}
+
+
+class ZooKeeper(Model):
+    count: PositiveCount = 1
+    hosts: Optional[list[Name]] = None  # placement, round-robin; default: every host
+    client_port: Port = 2181
+    peer_port: Port = 2888
+    election_port: Port = 3888
+    # The AdminServer (Jetty) defaults to 8080, the same port as Marathon and the Spark master
+    # UI, so it is off unless a port is given here.
+    admin_port: Optional[Port] = None
+    tick_time_ms: Annotated[int, Field(ge=100, le=60000)] = 2000
+    image: str = images.ZOOKEEPER
+    protect: bool = False  # stateful: production stacks set it so `pulumi destroy` refuses
+
+
+class MesosMasters(Model):
+    count: PositiveCount = 1
+    hosts: Optional[list[Name]] = None
+    port: Port = 5050
+    quorum: Optional[PositiveCount] = None  # default: floor(count / 2) + 1
+    protect: bool = False  # the replicated log lives in the work dir
+
+
+class AgentPool(Model):
+    name: Name
+    count: Count = 1
+    hosts: Optional[list[Name]] = None
+    port: Port = 5051
+    public: bool = False  # public agents offer their resources to the `slave_public` role
+    resources: dict[str, int | float | str] = {}
+    attributes: dict[str, str] = {}
+
+
+class Mesos(Model):
+    cluster_name: Name = "platform"
+    image_master: str = images.MESOS_MASTER
+    image_agent: str = images.MESOS_AGENT
+    masters: MesosMasters = MesosMasters()
+    agent_pools: list[AgentPool] = [AgentPool(name="private")]
+    executor_registration_timeout: Annotated[str, Field(pattern=r"^\d+(ms|secs|mins|hrs)$")] = "5mins"
+
+
+class MarathonAuth(Model):
+    """HTTP basic auth; the password is the secret `container-platform:marathonPassword`."""
+
+    username: Name
+
+
+class Marathon(Model):
+    enabled: bool = True
+    # One instance per master by default: every instance joins the same leader election in
+    # ZooKeeper, so losing a master host never loses the scheduler.
+    count: Optional[PositiveCount] = None
+    hosts: Optional[list[Name]] = None
+    port: Port = 8080
+    image: str = images.MARATHON
+    auth: Optional[MarathonAuth] = None
+
+
+class Discovery(Model):
+    """marathon-lb: HAProxy kept current from Marathon's event stream.
+
+    Every Marathon app gets a fixed service port, so a service's address (`<lb host>:<service
+    port>`) is known when the program runs and can be wired into its consumers.
+    """
+
+    enabled: bool = True
+    count: Optional[PositiveCount] = None  # default: one per master host
+    hosts: Optional[list[Name]] = None
+    stats_port: Port = 9090
+    service_port_min: Port = 10000
+    service_port_max: Port = 10100
+    group: Name = "internal"  # the HAPROXY_GROUP label this load balancer serves
+    image: str = images.MARATHON_LB
+
+
+class Platform(Model):
+    name: Name = "platform"
+    target: Target = "local"
+    hosts: Annotated[list[Host], Field(min_length=1)] = [Host(name="local")]
+    zookeeper: ZooKeeper = ZooKeeper()
+    mesos: Mesos = Mesos()
+    marathon: Marathon = Marathon()
+    discovery: Discovery = Discovery()
+
+
+def quorum(masters: MesosMasters) -> int:
+    """A strict majority: the replicated log needs it to write, so two halves never both lead."""
+    return masters.quorum if masters.quorum is not None else masters.count // 2 + 1

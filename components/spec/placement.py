@@ -1,0 +1,148 @@
+"""Placement: which instance of which role runs on which host, and the host ports it binds.
+
+Every role uses host networking (Mesos advertises the addresses it binds, and agents hand host
+ports to tasks), so two roles on one machine must not bind the same port. Instances of one role
+that share a machine take consecutive ports from the configured base: the second ZooKeeper on a
+machine listens on client_port + 1, and so on.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Optional
+
+from .errors import Problem
+from .model import Platform
+
+THIS_MACHINE = "this machine"
+
+
+@dataclass(frozen=True)
+class PortUse:
+    purpose: str  # "client", "http", ...
+    port: int
+    key: str  # the config key that moves it
+    offset: int = 0  # added because earlier instances of the role share the machine
+    span: int = 1  # a range of ports starting at `port`
+
+    @property
+    def source(self) -> str:
+        return self.key + (f" + {self.offset}" if self.offset else "")
+
+
+@dataclass(frozen=True)
+class Instance:
+    role: str  # "zookeeper", "mesos-master", "mesos-agent", "marathon", "marathon-lb"
+    group: str  # names the instances: "zookeeper", "master", "agent-private", ...
+    index: int  # 0-based within its group
+    host: str
+    ports: tuple[PortUse, ...] = ()
+    key: str = ""  # the config section the instance comes from
+
+    @property
+    def name(self) -> str:
+        return f"{self.group}-{self.index + 1}"
+
+    def port(self, purpose: str) -> int:
+        return next(p.port for p in self.ports if p.purpose == purpose)
+
+
+@dataclass(frozen=True)
+class Group:
+    """A set of identical instances of one role, as one config section describes them."""
+
+    role: str
+    name: str
+    key: str
+    count: int
+    hosts: list[str]
+    ports: dict[str, tuple[int, str]] = field(default_factory=dict)  # purpose -> (base, key)
+    spans: dict[str, int] = field(default_factory=dict)  # purpose -> ports in a range (default 1)
+
+
+def groups(p: Platform) -> list[Group]:
+    """Every role group the config asks for, in the order they are deployed."""
+    every_host = [h.name for h in p.hosts]
+    masters_hosts = p.mesos.masters.hosts or every_host
+    zk, masters = p.zookeeper, p.mesos.masters
+    out = [
+        Group("zookeeper", "zookeeper", "platform.zookeeper", zk.count, zk.hosts or every_host, {
+            "client": (zk.client_port, "platform.zookeeper.client_port"),
+            "peer": (zk.peer_port, "platform.zookeeper.peer_port"),
+            "election": (zk.election_port, "platform.zookeeper.election_port"),
+            **({"admin": (zk.admin_port, "platform.zookeeper.admin_port")} if zk.admin_port else {}),
+        }),
+        Group("mesos-master", "master", "platform.mesos.masters", masters.count, masters_hosts,
+              {"http": (masters.port, "platform.mesos.masters.port")}),
+    ]
+    for i, pool in enumerate(p.mesos.agent_pools):
+        key = f"platform.mesos.agent_pools[{i}]"
+        out.append(Group("mesos-agent", f"agent-{pool.name}", key, pool.count,
+                         pool.hosts or every_host, {"http": (pool.port, f"{key}.port")}))
+    if p.marathon.enabled:
+        m = p.marathon
+        out.append(Group("marathon", "marathon", "platform.marathon", m.count or masters.count,
+                         m.hosts or masters_hosts, {"http": (m.port, "platform.marathon.port")}))
+    if p.discovery.enabled:
+        d = p.discovery
+        out.append(Group("marathon-lb", "marathon-lb", "platform.discovery",
+                         d.count or len(d.hosts or masters_hosts), d.hosts or masters_hosts, {
+                             "stats": (d.stats_port, "platform.discovery.stats_port"),
+                             "services": (d.service_port_min, "platform.discovery.service_port_min"),
+                         }, spans={"services": d.service_port_max - d.service_port_min + 1}))
+    return out
+
+
+def machine_of(p: Platform, host_name: str) -> str:
+    """Hosts that share a network namespace share ports: on `local` they are all this machine."""
+    if p.target == "local":
+        return THIS_MACHINE
+    host = next(h for h in p.hosts if h.name == host_name)
+    return host.address or host.name
+
+
+def place(p: Platform) -> list[Instance]:
+    """Expand every group into instances, spread round-robin over the group's hosts."""
+    instances: list[Instance] = []
+    for g in groups(p):
+        on_machine: dict[str, int] = {}
+        for i in range(g.count):
+            host = g.hosts[i % len(g.hosts)]
+            machine = machine_of(p, host)
+            k = on_machine.get(machine, 0)
+            on_machine[machine] = k + 1
+            # A range moves as a block, so a second instance does not overlap the first.
+            ports = tuple(
+                PortUse(purpose, base + k * g.spans.get(purpose, 1), key, k * g.spans.get(purpose, 1),
+                        g.spans.get(purpose, 1))
+                for purpose, (base, key) in g.ports.items()
+            )
+            instances.append(Instance(g.role, g.name, i, host, ports, g.key))
+    return instances
+
+
+def port_clashes(p: Platform, instances: list[Instance]) -> list[Problem]:
+    """Two instances binding one port on one machine: name both, the host, and the key to move."""
+    bound: dict[tuple[str, int], tuple[Instance, PortUse]] = {}
+    problems = []
+    for inst in instances:
+        machine = machine_of(p, inst.host)
+        for use in inst.ports:
+            first: Optional[tuple[Instance, PortUse]] = next(
+                (bound[(machine, n)] for n in range(use.port, use.port + use.span) if (machine, n) in bound), None)
+            if first is None:
+                for n in range(use.port, use.port + use.span):
+                    bound[(machine, n)] = (inst, use)
+                continue
+            other, other_use = first
+            taken = {port for (m, port) in bound if m == machine}
+            free = next(n for n in range(use.port + 10, 65536)
+                        if not taken.intersection(range(n, n + use.span)))
+            where = f"host '{inst.host}'" + (" (this machine)" if machine == THIS_MACHINE else "")
+            clash = next(n for n in range(use.port, use.port + use.span) if (machine, n) in bound)
+            problems.append(Problem(use.key, (
+                f"port {clash} on {where} is bound by both {other.role} '{other.name}' "
+                f"({other_use.purpose} port, {other_use.source}) and {inst.role} '{inst.name}' "
+                f"({use.purpose} port, {use.source}); move one of them, e.g. set {use.key} "
+                f"to {free - use.offset}, or {other_use.key} elsewhere"
+            )))
+    return problems

@@ -1,0 +1,67 @@
+#!/usr/bin/env bash
+# Idempotent set-up of everything the tests need on a fresh Debian 12 machine (run as root):
+# system packages, the Python virtualenv, a running Docker engine and the locally built base
+# image (no registry is reachable from CI, so images are debootstrapped, never pulled).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+APT_PACKAGES=(docker.io debootstrap openjdk-17-jre-headless zookeeper netcat-openbsd cloud-init)
+BASE_IMAGE=local/debian:bookworm
+VENV=.venv
+
+log() { printf '[setup] %s\n' "$*"; }
+
+install_system_packages() {
+  local missing=()
+  for p in "${APT_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  log "apt-get install ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+install_python_packages() {
+  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  # Reinstall only when the pinned requirements change.
+  local stamp="$VENV/.requirements.sha"
+  local want
+  want=$(cat requirements.txt requirements-dev.txt | sha256sum | cut -d' ' -f1)
+  if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
+    log "pip install -r requirements.txt -r requirements-dev.txt"
+    # (pip warns about unreachable local indexes on some machines: noise, filtered.)
+    "$VENV/bin/pip" install -q --disable-pip-version-check -r requirements.txt -r requirements-dev.txt \
+      2> >(grep -v "is ignored: it is neither" >&2)
+    echo "$want" >"$stamp"
+  fi
+}
+
+start_docker_engine() {
+  # Debian's 20.10 client matches Debian's 20.10 engine; a newer client may also be on PATH.
+  if ! /usr/bin/docker info >/dev/null 2>&1; then
+    log "starting dockerd"
+    nohup dockerd >/tmp/dockerd.log 2>&1 &
+    for _ in $(seq 1 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 0.5; done
+    /usr/bin/docker info >/dev/null 2>&1 || { cat /tmp/dockerd.log; echo "dockerd did not start" >&2; exit 1; }
+  fi
+}
+
+build_base_image() {
+  /usr/bin/docker image inspect "$BASE_IMAGE" >/dev/null 2>&1 && return 0
+  local mirror rootfs
+  mirror=$(awk '/^URIs:/ {print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+  mirror=${mirror:-http://deb.debian.org/debian}
+  rootfs=$(mktemp -d)
+  log "debootstrap bookworm from $mirror"
+  debootstrap --variant=minbase bookworm "$rootfs" "$mirror" >/tmp/debootstrap.log 2>&1 \
+    || { tail -20 /tmp/debootstrap.log; exit 1; }
+  tar -C "$rootfs" -c . | /usr/bin/docker import -c 'CMD ["/bin/bash"]' -c 'ENV LANG=C.UTF-8' - "$BASE_IMAGE" >/dev/null
+  rm -rf "$rootfs"
+}
+
+install_system_packages
+install_python_packages
+start_docker_engine
+build_base_image
+log "ready"
