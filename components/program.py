@@ -5,17 +5,19 @@ without a traceback) before a single resource is registered.
 """
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import pulumi
 
 from . import spec
 from .hosts.local import LocalHost
+from .hosts.physical import PhysicalHost, SshKeyFile
 from .platform.marathon import Marathon
 from .platform.mesos import MesosCluster
 from .platform.zookeeper import ZooKeeperEnsemble
 
-SECRET_KEYS = ("marathonPassword",)
+SECRET_KEYS = ("marathonPassword", "sshPrivateKey")
 
 
 def load_environment(config: pulumi.Config) -> spec.Environment:
@@ -27,11 +29,15 @@ def load_environment(config: pulumi.Config) -> spec.Environment:
         raise pulumi.RunError(str(e)) from None
 
 
-def build_hosts(env: spec.Environment) -> dict:
+def build_hosts(env: spec.Environment, config: pulumi.Config) -> dict:
     p = env.platform
     if p.target == "local":
         return {h.name: LocalHost(h.name, h.address or "127.0.0.1") for h in p.hosts}
-    raise pulumi.RunError(f"platform.target: target '{p.target}' is not available in this version; use 'local'")
+    if p.target == "physical":
+        key = config.require_secret("sshPrivateKey")
+        key_file = SshKeyFile("ssh-key", str(Path.home() / ".ssh" / f"container-platform-{pulumi.get_stack()}.key"), key)
+        return {h.name: PhysicalHost(h.name, h.address, h.ssh_user, h.ssh_port, key, key_file) for h in p.hosts}
+    raise pulumi.RunError(f"platform.target: target '{p.target}' is not available in this version; use 'local' or 'physical'")
 
 
 def marathon_credentials(env: spec.Environment, config: pulumi.Config) -> Optional[pulumi.Output[str]]:
@@ -44,7 +50,7 @@ def marathon_credentials(env: spec.Environment, config: pulumi.Config) -> Option
 def main() -> None:
     config = pulumi.Config()
     env = load_environment(config)
-    hosts = build_hosts(env)
+    hosts = build_hosts(env, config)
     zookeeper = ZooKeeperEnsemble("zookeeper", env, hosts)
     mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string)
     exports: dict[str, pulumi.Input] = {

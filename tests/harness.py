@@ -86,6 +86,17 @@ def _contains_secret(value: Any) -> bool:
     return False
 
 
+def _unwrap(value: Any) -> Any:
+    """Secret values as plain ones (which inputs were secret is kept in `secret_inputs`)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == rpc._special_secret_sig:
+            return _unwrap(value["value"])
+        return {k: _unwrap(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_unwrap(v) for v in value]
+    return value
+
+
 class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: Mocks):
         super().__init__(mocks)
@@ -103,7 +114,7 @@ class RecordingMonitor(MockMonitor):
                 provider=request.provider,
                 dependencies=list(request.dependencies),
                 property_dependencies={k: list(v.urns) for k, v in request.propertyDependencies.items()},
-                inputs=rpc.deserialize_properties(request.object),
+                inputs=_unwrap(rpc.deserialize_properties(request.object)),
                 secret_inputs={k for k, v in raw.items() if _contains_secret(v)},
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),

@@ -65,18 +65,21 @@ class DockerEngineHost(pulumi.ComponentResource):
     provider: docker.Provider
     address: pulumi.Output[str]
 
-    def __init__(self, token: str, name: str, address: pulumi.Input[str], docker_host: pulumi.Input[str],
-                 ssh_opts: Optional[Sequence[str]] = None, provider_depends_on: Sequence[pulumi.Resource] = (),
+    def __init__(self, token: str, name: str, address: pulumi.Input[str],
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__(token, name, None, opts)
         self.name = name
         self.address = pulumi.Output.from_input(address)
-        self.provider = docker.Provider(
-            f"{name}-docker", host=docker_host, ssh_opts=list(ssh_opts) if ssh_opts else None,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=list(provider_depends_on)),
-        )
         self._images: dict[str, docker.RemoteImage] = {}
         self._volumes: dict[str, docker.Volume] = {}
+
+    def _connect(self, docker_host: str, ssh_opts: Optional[Sequence[str]] = None,
+                 depends_on: Sequence[pulumi.Resource] = ()) -> None:
+        """Subclasses call this once: how the provider reaches the engine, and what must exist first."""
+        self.provider = docker.Provider(
+            f"{self.name}-docker", host=docker_host, ssh_opts=list(ssh_opts) if ssh_opts else None,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=list(depends_on)),
+        )
 
     def _child(self, **extra) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self.provider, **extra)

@@ -110,8 +110,13 @@ def _masters(p: Platform) -> list[Problem]:
 
 
 def _secrets(p: Platform, secrets: set[str]) -> list[Problem]:
+    problems = []
     if p.marathon.enabled and p.marathon.auth and "marathonPassword" not in secrets:
-        return [Problem("platform.marathon.auth", (
+        problems.append(Problem("platform.marathon.auth", (
             "basic auth needs its password as a Pulumi secret: "
-            "run `pulumi config set --secret marathonPassword <password>`"))]
-    return []
+            "run `pulumi config set --secret marathonPassword <password>`")))
+    if p.target == "physical" and "sshPrivateKey" not in secrets:
+        problems.append(Problem("platform.target", (
+            "physical hosts are reached over SSH with a key kept as a Pulumi secret: "
+            "run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`")))
+    return problems

@@ -28,6 +28,8 @@ class Host(Model):
 
     name: Name
     address: Optional[str] = None  # local: 127.0.0.1; physical: required; aws: assigned
+    ssh_user: str = "root"  # physical: the user the bootstrap and the Docker provider log in as
+    ssh_port: Port = 22
     labels: dict[str, str] = {}
 
 

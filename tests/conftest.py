@@ -1,0 +1,28 @@
+import functools
+
+import pytest
+
+from .harness import Deployment, evaluate, stack_names
+
+
+# The secrets a user sets with `pulumi config set --secret` before `pulumi up`.
+PLACEHOLDER_SECRETS = {"sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n", "marathonPassword": "placeholder-password"}
+
+
+@functools.lru_cache(maxsize=None)
+def _deployment(stack: str) -> Deployment:
+    return evaluate(stack, secrets=PLACEHOLDER_SECRETS)
+
+
+@pytest.fixture(params=stack_names())
+def deployment(request) -> Deployment:
+    """Every stack in stacks/, evaluated once under the mock runtime."""
+    d = _deployment(request.param)
+    assert d.error is None, f"stack {request.param} failed: {d.error}"
+    return d
+
+
+@pytest.fixture
+def stack():
+    """A named stack, evaluated once."""
+    return _deployment

@@ -1,0 +1,34 @@
+"""Shared helpers for tests that start real components; each stops what it starts."""
+from __future__ import annotations
+
+import shutil
+import socket
+import subprocess
+import time
+from typing import Callable
+
+# Debian's client matches Debian's engine; the newer client on PATH may not.
+DOCKER = "/usr/bin/docker" if shutil.which("/usr/bin/docker") else "docker"
+BASE_IMAGE = "local/debian:bookworm"
+
+
+def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run([DOCKER, *args], capture_output=True, text=True, check=check, timeout=timeout)
+
+
+def wait_for(what: str, probe: Callable[[], bool], timeout: float = 60, every: float = 0.5) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if probe():
+                return
+        except Exception:
+            pass
+        time.sleep(every)
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]

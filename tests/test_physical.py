@@ -1,0 +1,64 @@
+"""Physical hosts over SSH: providers per host, bootstrap first, the key secret everywhere."""
+import json
+
+
+BOOTSTRAP = "command:remote:Command"
+
+
+def test_every_container_runs_through_its_own_hosts_provider(stack):
+    d = stack("onprem")
+    providers = {r.urn: r for r in d.of_type("pulumi:providers:docker")}
+    assert len(providers) == 7
+    for c in d.containers():
+        provider = providers[c.provider_urn]
+        host = d.by_urn(provider.parent)
+        labels = {l["label"]: l["value"] for l in c.inputs["labels"]}
+        addresses = [e.split("=", 1)[1] for e in c.inputs.get("envs", []) if e.startswith(("MESOS_IP=", "MARATHON_HOSTNAME="))]
+        assert provider.inputs["host"].startswith("ssh://ops@192.0.2."), provider.inputs["host"]
+        for a in addresses:
+            assert f"@{a}:" in provider.inputs["host"], (c.name, labels, provider.inputs["host"])
+        assert host.type == "container-platform:hosts:PhysicalHost"
+
+
+def test_every_provider_depends_on_its_hosts_bootstrap(stack):
+    d = stack("onprem")
+    bootstraps = {r.parent: r.urn for r in d.of_type(BOOTSTRAP)}
+    assert len(bootstraps) == 7
+    for p in d.of_type("pulumi:providers:docker"):
+        assert bootstraps[p.parent] in p.dependencies, p.name
+        # Provider config arrives JSON-encoded, as the engine hands it to the plugin.
+        assert "-i" in json.loads(p.inputs["sshOpts"])
+
+
+def test_bootstrap_reruns_only_when_the_script_changes(stack):
+    d = stack("onprem")
+    triggers = {tuple(r.inputs["triggers"]) for r in d.of_type(BOOTSTRAP)}
+    assert len(triggers) == 1, "the same script hash on every host"
+    (only,) = triggers
+    assert len(only) == 1 and len(only[0]) == 64
+
+
+def test_ssh_key_is_secret_wherever_it_appears(stack):
+    d = stack("onprem")
+    key = "BEGIN OPENSSH PRIVATE KEY"
+    seen = 0
+    for r in d.resources:
+        for name, value in r.inputs.items():
+            if key in repr(value):
+                seen += 1
+                assert name in r.secret_inputs, (r.name, name)
+    assert seen >= 8  # seven bootstrap connections and the key file
+    assert key not in repr(d.outputs)
+
+
+def test_stateful_volumes_are_protected_in_onprem(stack):
+    d = stack("onprem")
+    data = [r for r in d.of_type("docker:index/volume:Volume") if r.name.endswith(("-data", "-datalog", "-work"))]
+    assert len(data) == 9  # 3 x ZooKeeper data + datalog, 3 x master work dir
+    assert all(r.protect and r.retain_on_delete for r in data)
+
+
+def test_ssh_port_reaches_the_provider(stack):
+    d = stack("onprem")
+    hosts = {p.inputs["host"] for p in d.of_type("pulumi:providers:docker")}
+    assert "ssh://ops@192.0.2.31:2222" in hosts

@@ -1,0 +1,149 @@
+"""Layer 5 under the mock runtime: every stack evaluates, and everything is wired by outputs."""
+import pulumi
+import pytest
+
+from .harness import env_of, evaluate
+
+CONTAINER = "docker:index/container:Container"
+
+
+def uploads(container):
+    return {u["file"]: u["content"] for u in container.inputs.get("uploads", [])}
+
+
+def role_of(container):
+    return {l["label"]: l["value"] for l in container.inputs.get("labels", [])}["container-platform/role"]
+
+
+def zk_containers(d):
+    return [c for c in d.containers() if role_of(c) == "zookeeper"]
+
+
+def test_every_container_restarts_and_has_a_health_check(deployment):
+    assert deployment.containers()
+    for c in deployment.containers():
+        assert c.inputs["restart"] in ("always", "unless-stopped", "on-failure"), c.name
+        assert c.inputs["healthcheck"]["tests"][0] in ("CMD", "CMD-SHELL"), c.name
+
+
+def test_every_docker_resource_uses_its_hosts_explicit_provider(deployment):
+    providers = {r.urn for r in deployment.of_type("pulumi:providers:docker")}
+    for r in deployment.resources:
+        if r.type.startswith("docker:"):
+            assert r.provider_urn in providers, f"{r.name} uses the default provider"
+
+
+def test_consumers_get_the_ensembles_connect_string_as_an_output(deployment):
+    connect = deployment.outputs["zookeeper_connect"]
+    zk_urns = {c.urn for c in zk_containers(deployment)}
+    expected = {
+        "MESOS_ZK": f"zk://{connect}/mesos",
+        "MESOS_MASTER": f"zk://{connect}/mesos",
+        "MARATHON_MASTER": f"zk://{connect}/mesos",
+        "MARATHON_ZK": f"zk://{connect}/marathon",
+    }
+    consumers = [c for c in deployment.containers() if role_of(c) in ("mesos-master", "mesos-agent", "marathon")]
+    assert consumers
+    for c in consumers:
+        env = env_of(c)
+        for key, value in expected.items():
+            if key in env:
+                assert env[key] == value, (c.name, key)
+        # Not a copy: the env property depends on every ZooKeeper node's resource.
+        assert zk_urns <= set(c.property_dependencies["envs"]), c.name
+
+
+def test_connect_string_lists_every_node(deployment):
+    nodes = zk_containers(deployment)
+    assert len(deployment.outputs["zookeeper_connect"].split(",")) == len(nodes)
+    for c in nodes:
+        cfg = uploads(c)["/conf/zoo.cfg"]
+        assert sum(line.startswith("server.") for line in cfg.splitlines()) == len(nodes)
+
+
+def test_persistent_state_is_retained_on_delete(deployment):
+    volumes = {r.name: r for r in deployment.of_type("docker:index/volume:Volume")}
+    for name, v in volumes.items():
+        if name.endswith(("-data", "-datalog", "-work")):
+            assert v.retain_on_delete, name
+
+
+def test_local_stack_exports_the_front_doors(stack):
+    d = stack("local")
+    assert d.outputs["mesos_ui"] == "http://127.0.0.1:5050"
+    assert d.outputs["marathon_ui"] == "http://127.0.0.1:8080"
+    assert d.outputs["zookeeper_connect"] == "127.0.0.1:2181"
+    assert len(d.containers()) == 5
+
+
+def test_ha_stack_has_quorum_pools_and_marathon_on_every_master(stack):
+    d = stack("local-ha")
+    by_role = {}
+    for c in d.containers():
+        by_role.setdefault(role_of(c), []).append(c)
+    assert len(by_role["zookeeper"]) == 3 and len(by_role["mesos-master"]) == 3
+    assert len(by_role["marathon"]) == 3 and len(by_role["mesos-agent"]) == 3
+    assert {env_of(c)["MESOS_QUORUM"] for c in by_role["mesos-master"]} == {"2"}
+    assert d.outputs["zookeeper_connect"] == "127.0.0.1:2181,127.0.0.1:2182,127.0.0.1:2183"
+    public = [c for c in by_role["mesos-agent"] if env_of(c).get("MESOS_DEFAULT_ROLE") == "slave_public"]
+    assert [env_of(c)["MESOS_PORT"] for c in public] == ["5071"]
+    assert {env_of(c)["MARATHON_MESOS_ROLE"] for c in by_role["marathon"]} == {"slave_public"}
+    # Agents start after the masters.
+    masters = {c.urn for c in by_role["mesos-master"]}
+    for agent in by_role["mesos-agent"]:
+        assert masters <= set(agent.dependencies)
+
+
+@pytest.mark.parametrize("n", [1, 3, 5])
+def test_quorum_and_server_lists_for_n_nodes_and_masters(stack, n):
+    config = {"container-platform:platform": {
+        "target": "physical",
+        "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}"} for i in range(1, n + 1)],
+        "zookeeper": {"count": n},
+        "mesos": {"masters": {"count": n}},
+    }}
+    d = evaluate(f"quorum-{n}", config, secrets={"sshPrivateKey": "KEY"})
+    assert d.error is None, d.error
+    masters = [c for c in d.containers() if role_of(c) == "mesos-master"]
+    assert len(masters) == n
+    assert {env_of(c)["MESOS_QUORUM"] for c in masters} == {str(n // 2 + 1)}
+    for i, c in enumerate(sorted(zk_containers(d), key=lambda c: c.name), 1):
+        cfg = uploads(c)["/conf/zoo.cfg"]
+        assert [l for l in cfg.splitlines() if l.startswith("server.")] == [
+            f"server.{j}=192.0.2.{j}:2888:3888;2181" for j in range(1, n + 1)]
+        assert uploads(c)["/data/myid"] == f"{i}\n"
+    assert len(d.outputs["marathon_urls"]) == n
+
+
+def test_marathon_credentials_stay_secret():
+    config = {"container-platform:platform": {"marathon": {"auth": {"username": "ops"}}}}
+    d = evaluate("secret", config, secrets={"marathonPassword": "hunter2-s3cret"})
+    assert d.error is None, d.error
+    for c in d.containers():
+        if role_of(c) in ("marathon", "marathon-lb"):
+            field = "envs" if role_of(c) == "marathon" else "command"
+            assert field in c.secret_inputs, c.name
+    for r in d.resources:
+        if r.name.endswith("marathon-1"):
+            assert "MARATHON_HTTP_CREDENTIALS=ops:hunter2-s3cret" in r.inputs["envs"]
+    assert "hunter2-s3cret" not in repr(d.outputs)
+
+
+@pytest.mark.parametrize("raw,path", [
+    ({"zookeeper": {"count": 2}}, "platform.zookeeper.count"),
+    ({"mesos": {"masters": {"count": "three"}}}, "platform.mesos.masters.count"),
+    ({"zookeeper": {"hosts": ["nowhere"]}}, "platform.zookeeper.hosts[0]"),
+    ({"marathon": {"auth": {"username": "ops"}}}, "platform.marathon.auth"),
+])
+def test_invalid_config_stops_cleanly_before_any_resource(raw, path):
+    d = evaluate("invalid", {"container-platform:platform": raw})
+    assert isinstance(d.error, pulumi.RunError)
+    assert path in str(d.error)
+    assert d.resources == []
+
+
+def test_missing_platform_key_is_a_clean_error():
+    d = evaluate("empty", {})
+    assert isinstance(d.error, pulumi.RunError)
+    assert "container-platform:platform" in str(d.error)
+    assert d.resources == []

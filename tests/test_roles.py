@@ -1,0 +1,89 @@
+"""Layer 2: roles are plain functions from the spec to ContainerSpecs."""
+from components.roles import marathon as marathon_role
+from components.roles import mesos, zookeeper
+from components.roles.marathon_lb import marathon_lb
+from components.spec import load
+
+ADDRS = ["10.0.1.10", "10.0.2.10", "10.0.3.10"]
+
+
+def ha_env():
+    return load({
+        "target": "physical",
+        "hosts": [{"name": f"m{i}", "address": a} for i, a in enumerate(ADDRS, 1)],
+        "zookeeper": {"count": 3},
+        "mesos": {"masters": {"count": 3},
+                  "agent_pools": [{"name": "private", "count": 0},
+                                  {"name": "public", "count": 0, "public": True,
+                                   "resources": {"cpus": 4, "mem": 8192}, "attributes": {"zone": "a"}}]},
+    }, secrets=["sshPrivateKey"])
+
+
+def test_zoo_cfg_lists_every_member_with_its_own_id_and_binds_its_own_address():
+    env = ha_env()
+    nodes = env.of("zookeeper")
+    spec = zookeeper.zookeeper_node(nodes[1], nodes, ADDRS, env.platform.zookeeper, "p")
+    cfg = spec.files["/conf/zoo.cfg"]
+    assert spec.files["/data/myid"] == "2\n"
+    for i, a in enumerate(ADDRS, 1):
+        assert f"server.{i}={a}:2888:3888;2181" in cfg
+    assert "clientPortAddress=10.0.2.10" in cfg
+    assert "admin.enableServer=false" in cfg
+    assert "4lw.commands.whitelist=srvr,ruok" in cfg
+    assert spec.network_mode == "host" and spec.restart == "unless-stopped"
+    assert {v.container_path for v in spec.volumes if v.persistent} == {"/data", "/datalog"}
+
+
+def test_connect_string_lists_client_ports():
+    env = ha_env()
+    ensemble = zookeeper.servers(env.of("zookeeper"), ADDRS)
+    assert zookeeper.connect_string(ensemble) == "10.0.1.10:2181,10.0.2.10:2181,10.0.3.10:2181"
+
+
+def test_master_has_majority_quorum_and_zk_path():
+    env = ha_env()
+    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk1:2181,zk2:2181", env.platform.mesos, "p")
+    assert spec.env["MESOS_ZK"] == "zk://zk1:2181,zk2:2181/mesos"
+    assert spec.env["MESOS_QUORUM"] == "2"
+    assert spec.env["MESOS_IP"] == ADDRS[0] and spec.env["MESOS_PORT"] == "5050"
+    assert any(v.container_path == mesos.MASTER_WORK_DIR and v.persistent for v in spec.volumes)
+
+
+def test_agent_uses_docker_containerizer_with_socket_host_network_and_no_systemd():
+    env = ha_env()
+    env = load({**env.platform.model_dump(exclude_defaults=True),
+                "mesos": {"masters": {"count": 3}, "agent_pools": [
+                    {"name": "public", "count": 1, "public": True, "resources": {"cpus": 4, "mem": 8192},
+                     "attributes": {"zone": "a"}, "port": 5061}]}}, secrets=["sshPrivateKey"])
+    node = env.of("mesos-agent")[0]
+    spec = mesos.mesos_agent(node, env.platform.mesos.agent_pools[0], ADDRS[0], "zk:2181", env.platform.mesos, "p")
+    assert spec.env["MESOS_MASTER"] == "zk://zk:2181/mesos"
+    assert spec.env["MESOS_CONTAINERIZERS"] == "docker,mesos"
+    assert spec.env["MESOS_SYSTEMD_ENABLE_SUPPORT"] == "false"
+    assert spec.env["MESOS_DEFAULT_ROLE"] == "slave_public"
+    assert spec.env["MESOS_RESOURCES"] == "cpus:4;mem:8192"
+    assert spec.env["MESOS_ATTRIBUTES"] == "pool:public;zone:a"
+    assert spec.network_mode == "host"
+    socket = [v for v in spec.volumes if v.container_path == "/var/run/docker.sock"]
+    assert socket and socket[0].host_path == "/var/run/docker.sock"
+    work = [v for v in spec.volumes if v.container_path == spec.env["MESOS_WORK_DIR"]]
+    assert work and work[0].host_path == work[0].container_path, "sandboxes need the same path on host and agent"
+
+
+def test_marathon_shares_zk_for_leader_election_and_takes_credentials():
+    env = ha_env()
+    node = env.of("marathon")[2]
+    spec = marathon_role.marathon(node, ADDRS[2], "zk:2181", env.platform.marathon, "p", True, "ops:pw")
+    assert spec.env["MARATHON_MASTER"] == "zk://zk:2181/mesos"
+    assert spec.env["MARATHON_ZK"] == "zk://zk:2181/marathon"
+    assert spec.env["MARATHON_MESOS_ROLE"] == "slave_public"
+    assert spec.env["MARATHON_HTTP_CREDENTIALS"] == "ops:pw"
+    assert spec.host_ports == (8080,)
+
+
+def test_marathon_lb_follows_every_marathon():
+    env = ha_env()
+    node = env.of("marathon-lb")[0]
+    spec = marathon_lb(node, ["http://a:8080", "http://b:8080"], env.platform.discovery, "p")
+    assert list(spec.args).count("--marathon") == 2
+    assert spec.host_ports[0] == 9090 and 10000 in spec.host_ports and 10100 in spec.host_ports

@@ -1,0 +1,106 @@
+"""Layer 1: the environment spec accepts good configs and names the key of every bad one."""
+import pytest
+
+from components.spec import SpecError, load, quorum
+from components.spec.model import MesosMasters
+
+
+def problems(raw, secrets=()):
+    with pytest.raises(SpecError) as e:
+        load(raw, secrets)
+    return e.value.problems
+
+
+def test_defaults_give_a_working_single_node_platform():
+    env = load({})
+    roles = [i.role for i in env.instances]
+    assert roles == ["zookeeper", "mesos-master", "mesos-agent", "marathon", "marathon-lb"]
+    assert {i.host for i in env.instances} == {"local"}
+
+
+@pytest.mark.parametrize("n,expected", [(1, 1), (3, 2), (5, 3), (7, 4)])
+def test_quorum_is_a_strict_majority(n, expected):
+    assert quorum(MesosMasters(count=n)) == expected
+
+
+def test_instances_spread_round_robin_over_their_hosts():
+    env = load({"target": "physical",
+                "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}"} for i in (1, 2, 3)],
+                "zookeeper": {"count": 3, "hosts": ["h1", "h2", "h3"]},
+                "mesos": {"masters": {"count": 3, "hosts": ["h1", "h2", "h3"]},
+                          "agent_pools": [{"name": "private", "count": 4, "hosts": ["h2", "h3"]}]}},
+               secrets=["sshPrivateKey"])
+    assert [i.host for i in env.of("zookeeper")] == ["h1", "h2", "h3"]
+    assert [i.host for i in env.of("mesos-agent")] == ["h2", "h3", "h2", "h3"]
+    # Two agents on h2 take consecutive ports.
+    assert [i.port("http") for i in env.of("mesos-agent")] == [5051, 5051, 5052, 5052]
+
+
+def test_instances_sharing_a_machine_take_consecutive_ports():
+    env = load({"zookeeper": {"count": 3}, "mesos": {"masters": {"count": 3}, "agent_pools": [{"name": "a", "port": 5061}]}})
+    assert [i.port("client") for i in env.of("zookeeper")] == [2181, 2182, 2183]
+    assert [i.port("election") for i in env.of("zookeeper")] == [3888, 3889, 3890]
+    assert [i.port("http") for i in env.of("marathon")] == [8080, 8081, 8082]
+
+
+BAD = [
+    # (config, key path, a fragment of the message)
+    ({"zookeper": {"count": 1}}, "platform.zookeper", "did you mean 'zookeeper'"),
+    ({"mesos": {"masters": {"cout": 3}}}, "platform.mesos.masters.cout", "did you mean 'count'"),
+    ({"mesos": {"masters": {"count": "three"}}}, "platform.mesos.masters.count", "whole number"),
+    ({"mesos": {"masters": {"count": -1}}}, "platform.mesos.masters.count", "greater than or equal to 1"),
+    ({"mesos": {"agent_pools": [{"name": "p", "count": -2}]}}, "platform.mesos.agent_pools[0].count", "greater than or equal to 0"),
+    ({"zookeeper": {"count": 2}}, "platform.zookeeper.count", "odd count: 1 or 3"),
+    ({"zookeeper": {"count": 4}}, "platform.zookeeper.count", "odd count: 3 or 5"),
+    ({"zookeeper": {"count": 9}}, "platform.zookeeper.count", "use 3, 5 or 7"),
+    ({"mesos": {"masters": {"count": 2}, "agent_pools": [{"name": "a", "port": 5061}]}}, "platform.mesos.masters.count", "odd count"),
+    ({"mesos": {"masters": {"count": 3, "quorum": 1}, "agent_pools": [{"name": "a", "port": 5061}]}}, "platform.mesos.masters.quorum", "not a majority"),
+    ({"mesos": {"masters": {"count": 3, "quorum": 4}, "agent_pools": [{"name": "a", "port": 5061}]}}, "platform.mesos.masters.quorum", "can never be reached"),
+    ({"zookeeper": {"hosts": ["nowhere"]}}, "platform.zookeeper.hosts[0]", "no host named 'nowhere'"),
+    ({"mesos": {"agent_pools": [{"name": "p", "hosts": ["ghost"]}]}}, "platform.mesos.agent_pools[0].hosts[0]", "no host named 'ghost'"),
+    ({"hosts": [{"name": "a"}, {"name": "a"}]}, "platform.hosts[1].name", "names must be unique"),
+    ({"mesos": {"agent_pools": [{"name": "p"}, {"name": "p", "port": 5061}]}}, "platform.mesos.agent_pools[1].name", "names must be unique"),
+    ({"hosts": [{"name": "Bad_Name"}]}, "platform.hosts[0].name", "not a valid name"),
+    ({"target": "gcp"}, "platform.target", "'local', 'aws' or 'physical'"),
+    ({"zookeeper": {"client_port": 70000}}, "platform.zookeeper.client_port", "less than or equal to 65535"),
+    ({"hosts": []}, "platform.hosts", "at least 1"),
+    ({"target": "physical", "hosts": [{"name": "h1"}]}, "platform.hosts[0].address", "needs the address"),
+    ({"hosts": [{"name": "h1", "address": "10.0.0.1"}]}, "platform.hosts[0].address", "loopback"),
+    ({"hosts": [{"name": "h1", "address": "not an address!"}]}, "platform.hosts[0].address", "neither an IP address nor a DNS name"),
+    ({"mesos": {"masters": {"count": 3}}}, "platform.mesos.agent_pools[0].port", "port 5051"),
+    ({"zookeeper": {"admin_port": 8080}}, "platform.marathon.port", "zookeeper 'zookeeper-1'"),
+    ({"marathon": {"auth": {"username": "ops"}}}, "platform.marathon.auth", "pulumi config set --secret marathonPassword"),
+    ({"mesos": {"agent_pools": "private"}}, "platform.mesos.agent_pools", "expected a list"),
+    ("just a string", "platform", "expected a mapping"),
+    (None, "platform", "container-platform:platform"),
+    ({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1"}]}, "platform.target", "sshPrivateKey"),
+    ({"mesos": {"executor_registration_timeout": "5 minutes"}}, "platform.mesos.executor_registration_timeout", "5 minutes"),
+]
+
+
+@pytest.mark.parametrize("raw,path,fragment", BAD, ids=[b[1] + ":" + b[2][:20] for b in BAD])
+def test_bad_config_names_the_key_and_the_fix(raw, path, fragment):
+    found = problems(raw)
+    assert any(p.path == path and fragment in p.message for p in found), found
+
+
+def test_every_problem_is_reported_at_once():
+    found = problems({"zookeeper": {"count": 2}, "hosts": [{"name": "a"}, {"name": "a"}]})
+    assert {p.path for p in found} == {"platform.zookeeper.count", "platform.hosts[1].name"}
+
+
+def test_port_clash_names_both_roles_the_host_and_the_key_to_move():
+    (p,) = problems({"zookeeper": {"admin_port": 8080}})
+    assert "zookeeper 'zookeeper-1'" in p.message and "marathon 'marathon-1'" in p.message
+    assert "host 'local'" in p.message
+    assert "platform.marathon.port" in p.message and "platform.zookeeper.admin_port" in p.message
+
+
+def test_port_clash_on_a_range_is_found():
+    (p,) = problems({"discovery": {"stats_port": 10050}})
+    assert "port 10050" in p.message and "marathon-lb" in p.message
+
+
+def test_secret_present_satisfies_auth():
+    env = load({"marathon": {"auth": {"username": "ops"}}}, secrets=["marathonPassword"])
+    assert env.platform.marathon.auth.username == "ops"
