@@ -110,7 +110,7 @@ def test_quorum_and_server_lists_for_n_nodes_and_masters(stack, n):
     for i, c in enumerate(sorted(zk_containers(d), key=lambda c: c.name), 1):
         cfg = uploads(c)["/conf/zoo.cfg"]
         assert [l for l in cfg.splitlines() if l.startswith("server.")] == [
-            f"server.{j}=192.0.2.{j}:2888:3888;2181" for j in range(1, n + 1)]
+            f"server.{j}=192.0.2.{j}:2888:3888;192.0.2.{j}:2181" for j in range(1, n + 1)]
         assert uploads(c)["/data/myid"] == f"{i}\n"
     assert len(d.outputs["marathon_urls"]) == n
 

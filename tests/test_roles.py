@@ -26,7 +26,7 @@ def test_zoo_cfg_lists_every_member_with_its_own_id_and_binds_its_own_address():
     cfg = spec.files["/conf/zoo.cfg"]
     assert spec.files["/data/myid"] == "2\n"
     for i, a in enumerate(ADDRS, 1):
-        assert f"server.{i}={a}:2888:3888;2181" in cfg
+        assert f"server.{i}={a}:2888:3888;{a}:2181" in cfg
     assert "clientPortAddress=10.0.2.10" in cfg
     assert "admin.enableServer=false" in cfg
     assert "4lw.commands.whitelist=srvr,ruok" in cfg

@@ -71,7 +71,7 @@ def render_zoo_cfg(me: Server, ensemble: Sequence[Server], zk: ZooKeeper,
     else:
         lines += ["admin.enableServer=false"]
     lines += [
-        f"server.{s.my_id}={s.address}:{s.peer_port}:{s.election_port};{s.client_port}"
+        f"server.{s.my_id}={s.address}:{s.peer_port}:{s.election_port};{s.address}:{s.client_port}"
         for s in ensemble
     ]
     return "\n".join(lines) + "\n"
