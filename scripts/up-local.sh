@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Stand up the `local` stack on this machine's Docker engine, with state in a local file
+# backend (no Pulumi Cloud account, no cloud credentials). Extra arguments go to `pulumi up`.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+if ! command -v pulumi >/dev/null 2>&1; then
+  cat >&2 <<'MSG'
+The Pulumi CLI is not installed, and `pulumi up` needs it.
+Install it (https://www.pulumi.com/docs/install/), for example:
+    curl -fsSL https://get.pulumi.com | sh      # then open a new shell
+and run this command again. (The tests do not need it: ./scripts/test.sh)
+MSG
+  exit 127
+fi
+if ! docker info >/dev/null 2>&1; then
+  echo "No Docker engine answers on this machine: start it (e.g. 'sudo systemctl start docker') and retry." >&2
+  exit 1
+fi
+
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
+
+mkdir -p .state
+export PULUMI_BACKEND_URL="file://$PWD/.state"
+# The local stack holds no secrets; a passphrase is still required by the file backend.
+export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+pulumi stack select local 2>/dev/null || pulumi stack init local
+pulumi up --stack local "$@"
