@@ -15,6 +15,7 @@ from .hosts.local import LocalHost
 from .hosts.physical import PhysicalHost, SshKeyFile
 from .platform.marathon import Marathon
 from .platform.mesos import MesosCluster
+from .platform.spark import SparkCluster
 from .platform.zookeeper import ZooKeeperEnsemble
 
 SECRET_KEYS = ("marathonPassword", "sshPrivateKey")
@@ -53,6 +54,7 @@ def main() -> None:
     hosts = build_hosts(env, config)
     zookeeper = ZooKeeperEnsemble("zookeeper", env, hosts)
     mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string)
+    load_balancers: list = []
     exports: dict[str, pulumi.Input] = {
         "zookeeper_connect": zookeeper.connect_string,
         "mesos_ui": mesos.leader_url,
@@ -63,6 +65,7 @@ def main() -> None:
                             credentials=marathon_credentials(env, config))
         exports["marathon_ui"] = marathon.urls[0]
         exports["marathon_urls"] = marathon.urls
+        load_balancers = marathon.load_balancer_addresses
         if marathon.load_balancers:
             exports["service_discovery"] = {
                 "kind": "marathon-lb",
@@ -70,6 +73,15 @@ def main() -> None:
                 "how": "a Marathon app labelled HAPROXY_GROUP="
                        f"{env.platform.discovery.group} with service port P is at <load balancer>:P",
             }
+    if env.platform.spark.enabled:
+        spark = SparkCluster("spark", env, hosts, zookeeper.connect_string, load_balancers)
+        exports["spark_master_url"] = spark.master_url
+        exports["spark_pi"] = spark.spark_pi
+        exports["spark_client_defaults"] = spark.client_defaults
+        exports["spark_master_uis"] = spark.ui_urls
+        exports["spark_history_ui"] = spark.history_urls[0] if spark.history_urls else None
+        if spark.dispatcher_app is not None:
+            exports["spark_dispatcher_marathon_app"] = spark.dispatcher_app
     for host in hosts.values():
         host.finish()
     for key, value in exports.items():

@@ -73,7 +73,8 @@ def test_local_stack_exports_the_front_doors(stack):
     assert d.outputs["mesos_ui"] == "http://127.0.0.1:5050"
     assert d.outputs["marathon_ui"] == "http://127.0.0.1:8080"
     assert d.outputs["zookeeper_connect"] == "127.0.0.1:2181"
-    assert len(d.containers()) == 5
+    # ZooKeeper, master, agent, Marathon, marathon-lb, Spark master, worker, history server.
+    assert len(d.containers()) == 8
 
 
 def test_ha_stack_has_quorum_pools_and_marathon_on_every_master(stack):

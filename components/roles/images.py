@@ -11,3 +11,7 @@ MESOS_MASTER = "mesosphere/mesos-master:1.7.0"
 MESOS_AGENT = "mesosphere/mesos-slave:1.7.0"
 MARATHON = "mesosphere/marathon:v1.7.50"
 MARATHON_LB = "mesosphere/marathon-lb:v1.14.1"
+# The Spark image matches the pyspark wheel the real tests run (same release), so the files
+# and commands the tests start Spark from are the ones the containers get.
+SPARK = "apache/spark:3.5.7"
+SPARK_VERSION = "3.5.7"

@@ -22,6 +22,7 @@ def check(p: Platform, secrets: Iterable[str] = ()) -> list[Problem]:
         *_zookeeper(p),
         *_masters(p),
         *_secrets(p, set(secrets)),
+        *_spark(p),
     ]
 
 
@@ -119,4 +120,34 @@ def _secrets(p: Platform, secrets: set[str]) -> list[Problem]:
         problems.append(Problem("platform.target", (
             "physical hosts are reached over SSH with a key kept as a Pulumi secret: "
             "run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`")))
+    return problems
+
+
+def _spark(p: Platform) -> list[Problem]:
+    s = p.spark
+    if not s.enabled:
+        return []
+    problems = []
+    major = int(s.version.split(".")[0])
+    if s.mode == "mesos" and major >= 4:
+        problems.append(Problem("platform.spark.version", (
+            f"Spark {s.version} has no Mesos support (removed in Spark 4.0); "
+            "use a 3.5.x version with mode 'mesos', or mode 'standalone' or 'yarn'")))
+    if s.mode == "mesos" and not p.marathon.enabled and s.deploy_mode == "cluster":
+        problems.append(Problem("platform.spark.deploy_mode", (
+            "cluster mode on Mesos runs the MesosClusterDispatcher as a Marathon app; "
+            "enable platform.marathon or use deploy_mode 'client'")))
+    if s.mode == "yarn" and s.yarn is None:
+        problems.append(Problem("platform.spark.yarn", (
+            "mode 'yarn' needs the ResourceManager of an existing Hadoop cluster: "
+            "set platform.spark.yarn.resource_manager")))
+    if s.mode == "local" and s.deploy_mode == "cluster":
+        problems.append(Problem("platform.spark.deploy_mode", "mode 'local' runs the driver in-process; use 'client'"))
+    if s.mode == "standalone" and s.masters.count > 1 and s.recovery != "zookeeper":
+        problems.append(Problem("platform.spark.recovery", (
+            f"{s.masters.count} masters need ZooKeeper recovery to elect the active one; "
+            "set it to 'zookeeper' or use one master")))
+    if s.event_log_dir.startswith("s3a://") and p.target != "aws":
+        problems.append(Problem("platform.spark.event_log_dir", (
+            "an s3a:// event log needs the aws target; use file:/spark-events (a shared volume)")))
     return problems

@@ -108,6 +108,66 @@ class Discovery(Model):
     image: str = images.MARATHON_LB
 
 
+SparkMode = Literal["local", "standalone", "mesos", "yarn"]
+Memory = Annotated[str, Field(pattern=r"^\d+[kmgt]?$")]
+
+
+class SparkMasters(Model):
+    count: PositiveCount = 1  # more than one needs recovery: zookeeper (standby masters)
+    hosts: Optional[list[Name]] = None
+    port: Port = 7077
+    web_ui_port: Port = 8080
+    rest_port: Port = 6066
+
+
+class SparkWorkers(Model):
+    count: Count = 1
+    hosts: Optional[list[Name]] = None
+    cores: PositiveCount = 2
+    memory: Memory = "2g"
+    port: Port = 7078
+    web_ui_port: Port = 8081
+
+
+class SparkHistory(Model):
+    enabled: bool = True
+    hosts: Optional[list[Name]] = None
+    port: Port = 18080
+
+
+class SparkMesos(Model):
+    executor_image: str = images.SPARK  # the image Mesos runs executors in
+    dispatcher_port: Port = 7077  # MesosClusterDispatcher (cluster mode), run as a Marathon app
+    dispatcher_web_ui_port: Port = 8081
+
+
+class SparkYarn(Model):
+    """An existing Hadoop cluster's ResourceManager: Spark submits to it, nothing is deployed."""
+
+    resource_manager: str  # host (the ResourceManager's address); ports are Hadoop's defaults
+    default_fs: str = "hdfs://namenode:8020"
+    queue: str = "default"
+
+
+class Spark(Model):
+    enabled: bool = False
+    version: Annotated[str, Field(pattern=r"^\d+\.\d+\.\d+$")] = images.SPARK_VERSION
+    image: str = images.SPARK
+    mode: SparkMode = "standalone"
+    deploy_mode: Literal["client", "cluster"] = "client"
+    local_threads: PositiveCount = 2  # mode local: local[n]
+    recovery: Literal["none", "zookeeper"] = "zookeeper"
+    zookeeper_dir: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_/-]+$")] = "/spark"
+    # Event logs for the history server: a shared volume on local and physical hosts,
+    # an s3a:// URL on AWS.
+    event_log_dir: str = "file:/spark-events"
+    masters: SparkMasters = SparkMasters()
+    workers: SparkWorkers = SparkWorkers()
+    history: SparkHistory = SparkHistory()
+    mesos: SparkMesos = SparkMesos()
+    yarn: Optional[SparkYarn] = None
+
+
 class Platform(Model):
     name: Name = "platform"
     target: Target = "local"
@@ -116,6 +176,7 @@ class Platform(Model):
     mesos: Mesos = Mesos()
     marathon: Marathon = Marathon()
     discovery: Discovery = Discovery()
+    spark: Spark = Spark()
 
 
 def quorum(masters: MesosMasters) -> int:

@@ -89,6 +89,31 @@ def groups(p: Platform) -> list[Group]:
                              "stats": (d.stats_port, "platform.discovery.stats_port"),
                              "services": (d.service_port_min, "platform.discovery.service_port_min"),
                          }, spans={"services": d.service_port_max - d.service_port_min + 1}))
+    out.extend(_spark_groups(p, every_host))
+    return out
+
+
+def _spark_groups(p: Platform, every_host: list[str]) -> list[Group]:
+    """Standalone runs masters and workers; every mode but `local` may run the history server."""
+    s = p.spark
+    if not s.enabled:
+        return []
+    out = []
+    if s.mode == "standalone":
+        m, w = s.masters, s.workers
+        out.append(Group("spark-master", "spark-master", "platform.spark.masters", m.count, m.hosts or every_host, {
+            "rpc": (m.port, "platform.spark.masters.port"),
+            "ui": (m.web_ui_port, "platform.spark.masters.web_ui_port"),
+            "rest": (m.rest_port, "platform.spark.masters.rest_port"),
+        }))
+        out.append(Group("spark-worker", "spark-worker", "platform.spark.workers", w.count, w.hosts or every_host, {
+            "rpc": (w.port, "platform.spark.workers.port"),
+            "ui": (w.web_ui_port, "platform.spark.workers.web_ui_port"),
+        }))
+    if s.history.enabled and s.mode != "local":
+        h = s.history
+        out.append(Group("spark-history", "spark-history", "platform.spark.history", 1, h.hosts or every_host,
+                         {"ui": (h.port, "platform.spark.history.port")}))
     return out
 
 

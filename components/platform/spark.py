@@ -1,0 +1,56 @@
+"""SparkCluster: standalone masters and workers (ZooKeeper recovery), the history server, and
+for every mode the master URL, client configuration and SparkPi command as outputs."""
+from __future__ import annotations
+
+import json
+import shlex
+from typing import Mapping, Optional, Sequence
+
+import pulumi
+
+from ..roles import spark as role
+from ..roles.container import lift
+from ..spec import Environment
+
+
+class SparkCluster(pulumi.ComponentResource):
+    master_url: pulumi.Output[str]
+    spark_pi: pulumi.Output[str]  # the SparkPi submission of this mode, ready to paste
+    client_defaults: pulumi.Output[str]  # spark-defaults.conf for submitting clients
+
+    def __init__(self, name: str, env: Environment, hosts: Mapping[str, "Host"], zk_connect: pulumi.Input[str],
+                 load_balancers: Sequence[pulumi.Input[str]] = (), opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("container-platform:spark:SparkCluster", name, None, opts)
+        p, spark = env.platform, env.platform.spark
+        recovery_zk = zk_connect if spark.recovery == "zookeeper" else None
+        masters = env.of("spark-master")
+        self.masters = [
+            hosts[n.host].run(role.spark_master(n, hosts[n.host].address, recovery_zk, spark, p.name), parent=self)
+            for n in masters
+        ]
+        # [(address, rpc port)] of every standalone master (none in the other modes).
+        standalone = lift(lambda *a: list(zip(a, [n.port("rpc") for n in masters])),
+                          *[hosts[n.host].address for n in masters])
+        self.workers = [
+            hosts[n.host].run(role.spark_worker(n, hosts[n.host].address, lift(role.standalone_url, standalone), spark, p.name),
+                              parent=self, depends_on=self.masters)
+            for n in env.of("spark-worker")
+        ]
+        self.history = [
+            hosts[n.host].run(role.spark_history(n, hosts[n.host].address, spark, p.name), parent=self)
+            for n in env.of("spark-history")
+        ]
+        dispatcher = lift(lambda lb: f"{lb}:{spark.mesos.dispatcher_port}", load_balancers[0]) if load_balancers else ""
+        self.master_url = pulumi.Output.from_input(
+            lift(lambda s, zk, d: role.master_url(spark, s, zk, d), standalone, zk_connect, dispatcher))
+        self.client_defaults = self.master_url.apply(lambda url: role.render_defaults(role.client_defaults(spark, url)))
+        self.spark_pi = self.master_url.apply(lambda url: shlex.join(role.spark_submit(spark, url)))
+        self.ui_urls = [lift(lambda a, port=n.port("ui"): f"http://{a}:{port}", hosts[n.host].address) for n in masters]
+        self.history_urls = [lift(lambda a, port=n.port("ui"): f"http://{a}:{port}", hosts[n.host].address)
+                             for n in env.of("spark-history")]
+        # Cluster mode on Mesos: the dispatcher is a Marathon app (rendered here, valid against
+        # Marathon's schema), reached through marathon-lb on its fixed port.
+        self.dispatcher_app = (
+            pulumi.Output.from_input(zk_connect).apply(lambda zk: json.dumps(role.dispatcher_app(spark, zk, p.name)))
+            if spark.mode == "mesos" and spark.deploy_mode == "cluster" else None)
+        self.register_outputs({"master_url": self.master_url, "spark_pi": self.spark_pi})

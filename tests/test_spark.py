@@ -1,0 +1,140 @@
+"""Spark rendering for every mode, the version check, and the SparkCluster under the mock runtime."""
+import jsonschema
+import pytest
+
+from components.roles import spark as role
+from components.spec import SpecError, load
+
+from .contracts import marathon_app_validator
+from .harness import evaluate
+from .test_program import role_of, uploads
+
+ZK = "10.0.0.1:2181,10.0.0.2:2181"
+
+
+def spark(**overrides):
+    base = {"enabled": True, "masters": {"web_ui_port": 8090}, "workers": {"web_ui_port": 8091}}
+    return {"spark": {**base, **overrides}}
+
+
+def spark_spec(**overrides):
+    return load(spark(**overrides)).platform.spark
+
+
+@pytest.mark.parametrize("mode,deploy,expected", [
+    ("local", "client", "local[2]"),
+    ("standalone", "client", "spark://10.0.0.1:7077,10.0.0.2:7077"),
+    ("standalone", "cluster", "spark://10.0.0.1:7077,10.0.0.2:7077"),
+    ("mesos", "client", f"mesos://zk://{ZK}/mesos"),
+    ("mesos", "cluster", "mesos://10.0.0.9:7077"),
+    ("yarn", "client", "yarn"),
+    ("yarn", "cluster", "yarn"),
+])
+def test_master_url_of_every_mode(mode, deploy, expected):
+    extra = {"yarn": {"resource_manager": "rm.example"}} if mode == "yarn" else {}
+    s = spark_spec(mode=mode, deploy_mode=deploy, **extra)
+    url = role.master_url(s, [("10.0.0.1", 7077), ("10.0.0.2", 7077)], ZK, "10.0.0.9:7077")
+    assert url == expected
+    submit = role.spark_submit(s, url)
+    assert submit[:5] == ["spark-submit", "--master", expected, "--deploy-mode", deploy]
+    assert submit[-1] == "100" and "--executor-memory" in submit
+    if mode == "yarn":
+        assert "--num-executors" in submit and "--total-executor-cores" not in submit
+    else:
+        assert submit[5:9] == ["--executor-memory", "1G", "--total-executor-cores", "2"]
+
+
+def test_mesos_client_defaults_name_the_executor_image():
+    s = spark_spec(mode="mesos")
+    defaults = role.client_defaults(s, "mesos://zk://zk:2181/mesos")
+    assert defaults["spark.mesos.executor.docker.image"] == s.mesos.executor_image
+    assert defaults["spark.eventLog.enabled"] == "true"
+
+
+def test_yarn_renders_hadoop_site_files_and_conf_dir():
+    s = spark_spec(mode="yarn", deploy_mode="cluster", yarn={"resource_manager": "rm.example", "queue": "etl"})
+    files = role.hadoop_site_files(s)
+    assert "<name>yarn.resourcemanager.hostname</name>\n    <value>rm.example</value>" in files["/etc/hadoop/conf/yarn-site.xml"]
+    assert "rm.example:8032" in files["/etc/hadoop/conf/yarn-site.xml"]
+    assert "<name>fs.defaultFS</name>" in files["/etc/hadoop/conf/core-site.xml"]
+    assert role.client_env(s) == {"HADOOP_CONF_DIR": "/etc/hadoop/conf"}
+    assert role.client_defaults(s, "yarn")["spark.yarn.queue"] == "etl"
+
+
+def test_master_env_carries_zookeeper_recovery():
+    env = load(spark(masters={"count": 2, "web_ui_port": 8090, "port": 7077}, workers={"port": 7087, "web_ui_port": 8095}))
+    node = env.of("spark-master")[1]
+    values = role.master_env(node, "10.0.0.5", env.platform.spark, ZK)
+    assert values["SPARK_MASTER_PORT"] == "7078" and values["SPARK_MASTER_WEBUI_PORT"] == "8091"
+    assert f"-Dspark.deploy.zookeeper.url={ZK}" in values["SPARK_DAEMON_JAVA_OPTS"]
+    assert "-Dspark.deploy.recoveryMode=ZOOKEEPER" in values["SPARK_DAEMON_JAVA_OPTS"]
+    rendered = role.render_env(values)
+    assert "export SPARK_DAEMON_JAVA_OPTS='-Dspark.deploy.recoveryMode=ZOOKEEPER" in rendered
+
+
+@pytest.mark.parametrize("raw,path,fragment", [
+    (spark(mode="mesos", version="4.0.1"), "platform.spark.version", "removed in Spark 4.0"),
+    (spark(mode="yarn"), "platform.spark.yarn", "resource_manager"),
+    (spark(mode="local", deploy_mode="cluster"), "platform.spark.deploy_mode", "in-process"),
+    (spark(masters={"count": 2, "web_ui_port": 8090}, workers={"port": 7087, "web_ui_port": 8095}, recovery="none"),
+     "platform.spark.recovery", "ZooKeeper recovery"),
+    (spark(masters={"web_ui_port": 8080}), "platform.spark.masters.web_ui_port", "marathon 'marathon-1'"),
+    (spark(workers={"memory": "lots"}), "platform.spark.workers.memory", "lots"),
+    (spark(mode="mesos", deploy_mode="cluster") | {"marathon": {"enabled": False}}, "platform.spark.deploy_mode", "Marathon app"),
+])
+def test_bad_spark_config(raw, path, fragment):
+    with pytest.raises(SpecError) as e:
+        load(raw)
+    assert any(p.path == path and fragment in p.message for p in e.value.problems), e.value.problems
+
+
+def test_spark_4_is_fine_outside_mesos():
+    assert load(spark(mode="standalone", version="4.0.1")).platform.spark.version == "4.0.1"
+
+
+def test_dispatcher_app_is_a_valid_marathon_app():
+    app = role.dispatcher_app(spark_spec(mode="mesos", deploy_mode="cluster"), ZK, "p")
+    marathon_app_validator().validate(app)
+    assert f"mesos://zk://{ZK}/mesos" in app["args"]
+
+
+def test_dispatcher_app_schema_check_can_fail():
+    app = role.dispatcher_app(spark_spec(mode="mesos", deploy_mode="cluster"), ZK, "p")
+    app["cmd"] = "also a cmd"  # cmd and args are mutually exclusive in Marathon
+    with pytest.raises(jsonschema.ValidationError):
+        marathon_app_validator().validate(app)
+
+
+def _mode_config(mode: str, deploy: str = "client") -> dict:
+    extra = {"yarn": {"resource_manager": "rm.example"}} if mode == "yarn" else {}
+    return {"container-platform:platform": spark(mode=mode, deploy_mode=deploy, **extra)}
+
+
+@pytest.mark.parametrize("mode,deploy", [("local", "client"), ("standalone", "client"), ("standalone", "cluster"),
+                                         ("mesos", "client"), ("mesos", "cluster"), ("yarn", "client"), ("yarn", "cluster")])
+def test_every_mode_evaluates_and_exports_its_spark_pi(mode, deploy):
+    d = evaluate(f"spark-{mode}-{deploy}", _mode_config(mode, deploy))
+    assert d.error is None, d.error
+    assert d.outputs["spark_pi"].startswith("spark-submit --master ")
+    assert f"--deploy-mode {deploy}" in d.outputs["spark_pi"]
+    roles = [role_of(c) for c in d.containers()]
+    assert roles.count("spark-master") == (1 if mode == "standalone" else 0)
+    assert roles.count("spark-history") == (0 if mode == "local" else 1)
+    if mode == "mesos":
+        assert d.outputs["spark_master_url"].startswith("mesos://")
+        assert ("spark_dispatcher_marathon_app" in d.outputs) == (deploy == "cluster")
+
+
+def test_standalone_wiring_by_output(stack):
+    d = stack("local-ha")
+    zk = d.outputs["zookeeper_connect"]
+    masters = [c for c in d.containers() if role_of(c) == "spark-master"]
+    workers = [c for c in d.containers() if role_of(c) == "spark-worker"]
+    assert len(masters) == 2 and len(workers) == 2
+    for m in masters:
+        assert f"-Dspark.deploy.zookeeper.url={zk}" in uploads(m)["/opt/spark/conf/spark-env.sh"]
+    for w in workers:
+        assert w.inputs["command"][-1] == d.outputs["spark_master_url"] == "spark://127.0.0.1:7077,127.0.0.1:7078"
+        assert {m.urn for m in masters} <= set(w.dependencies)
+    history = [c for c in d.containers() if role_of(c) == "spark-history"]
+    assert "spark.history.fs.logDirectory file:/spark-events" in uploads(history[0])["/opt/spark/conf/spark-defaults.conf"]
