@@ -1,0 +1,106 @@
+"""Start real ZooKeeper servers (Debian's package) from exactly the files the role renders.
+
+Each server runs in a private mount namespace where its rendered /conf/zoo.cfg and
+/data/myid sit at the paths the container would see, so no line of the rendered files is
+changed for a test. Ports are free loopback ports, passed in through the spec.
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+from pathlib import Path
+from typing import Iterator
+
+from components.roles import zookeeper as role
+from components.spec import load
+
+from .realhelpers import free_port
+
+ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
+MOUNT_POINTS = (role.CONF_DIR, role.DATA_DIR, role.DATA_LOG_DIR)
+
+
+def four_letter(port: int, word: str) -> str:
+    with socket.create_connection(("127.0.0.1", port), timeout=2) as s:
+        s.sendall(word.encode())
+        chunks = []
+        while chunk := s.recv(4096):
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def mode(port: int) -> str:
+    for line in four_letter(port, "srvr").splitlines():
+        if line.startswith("Mode:"):
+            return line.split()[1]
+    return ""
+
+
+def _is_free(port: int) -> bool:
+    with socket.socket() as s:
+        try:
+            s.bind(("127.0.0.1", port))
+            return True
+        except OSError:
+            return False
+
+
+def consecutive_free_ports(n: int) -> int:
+    while True:
+        base = free_port()
+        if base + n < 65535 and all(_is_free(base + i) for i in range(n)):
+            return base
+
+
+def stop(proc: subprocess.Popen) -> None:
+    if proc.poll() is None:
+        proc.send_signal(signal.SIGTERM)
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+
+
+@contextlib.contextmanager
+def ensemble(count: int, tick_time_ms: int = 1000) -> Iterator[dict[int, subprocess.Popen]]:
+    """{client port: server process} for `count` servers on 127.0.0.1; stops them all after."""
+    env = load({"zookeeper": {"count": count, "client_port": consecutive_free_ports(count),
+                              "peer_port": consecutive_free_ports(count),
+                              "election_port": consecutive_free_ports(count), "tick_time_ms": tick_time_ms},
+                "marathon": {"enabled": False}, "discovery": {"enabled": False}})
+    nodes = env.of("zookeeper")
+    made = [p for p in MOUNT_POINTS if not os.path.exists(p)]
+    for p in made:
+        os.makedirs(p)
+    work = tempfile.TemporaryDirectory(prefix="zk-ensemble-")
+    procs: dict[int, subprocess.Popen] = {}
+    try:
+        for node in nodes:
+            spec = role.zookeeper_node(node, nodes, ["127.0.0.1"] * count, env.platform.zookeeper, "test")
+            root = Path(work.name) / node.name
+            mounts = []
+            for mount_point in MOUNT_POINTS:
+                (root / mount_point.strip("/")).mkdir(parents=True)
+                mounts.append(f"mount --bind {root / mount_point.strip('/')} {mount_point}")
+            for path, content in spec.files.items():
+                (root / path.strip("/")).write_text(content)
+            script = " && ".join(mounts) + (
+                f" && exec java -Dzookeeper.log.dir={root} -cp {ZK_CLASSPATH} "
+                f"org.apache.zookeeper.server.quorum.QuorumPeerMain {role.CONF_DIR}/zoo.cfg")
+            log = open(root / "server.log", "w")
+            # unshare and sh exec into the JVM, so the PID we hold is the server's.
+            procs[node.port("client")] = subprocess.Popen(
+                ["unshare", "--mount", "--propagation", "private", "sh", "-c", script],
+                stdout=log, stderr=subprocess.STDOUT)
+        yield procs
+    finally:
+        for p in procs.values():
+            stop(p)
+        work.cleanup()
+        for p in made:
+            os.rmdir(p)
