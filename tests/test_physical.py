@@ -62,3 +62,14 @@ def test_ssh_port_reaches_the_provider(stack):
     d = stack("onprem")
     hosts = {p.inputs["host"] for p in d.of_type("pulumi:providers:docker")}
     assert "ssh://ops@192.0.2.31:2222" in hosts
+
+
+def test_host_labels_become_agent_attributes(stack):
+    d = stack("onprem")
+    attrs = {}
+    for c in d.containers():
+        for e in c.inputs.get("envs", []):
+            if e.startswith("MESOS_ATTRIBUTES="):
+                attrs[c.name] = e.split("=", 1)[1]
+    assert attrs["onprem-agent-private-1"] == "rack:r1;pool:private"
+    assert attrs["onprem-agent-private-2"] == "rack:r2;pool:private"

@@ -62,7 +62,10 @@ def test_agent_uses_docker_containerizer_with_socket_host_network_and_no_systemd
     assert spec.env["MESOS_SYSTEMD_ENABLE_SUPPORT"] == "false"
     assert spec.env["MESOS_DEFAULT_ROLE"] == "slave_public"
     assert spec.env["MESOS_RESOURCES"] == "cpus:4;mem:8192"
-    assert spec.env["MESOS_ATTRIBUTES"] == "pool:public;zone:a"
+    assert spec.env["MESOS_ATTRIBUTES"] == "zone:a;pool:public"
+    labelled = mesos.mesos_agent(node, env.platform.mesos.agent_pools[0], ADDRS[0], "zk:2181", env.platform.mesos, "p",
+                                 {"rack": "r7", "zone": "host-zone"})
+    assert labelled.env["MESOS_ATTRIBUTES"] == "rack:r7;zone:a;pool:public"
     assert spec.network_mode == "host"
     socket = [v for v in spec.volumes if v.container_path == "/var/run/docker.sock"]
     assert socket and socket[0].host_path == "/var/run/docker.sock"

@@ -28,10 +28,12 @@ class MesosCluster(pulumi.ComponentResource):
             for n in env.of("mesos-master")
         ]
         pools = {f"agent-{pool.name}": pool for pool in p.mesos.agent_pools}
+        labels = {h.name: h.labels for h in p.hosts}
         # Agents register with whichever master leads; starting them after the masters
         # saves a round of registration retries.
         self.agents = [
-            hosts[n.host].run(role.mesos_agent(n, pools[n.group], hosts[n.host].address, zk_connect, p.mesos, p.name),
+            hosts[n.host].run(role.mesos_agent(n, pools[n.group], hosts[n.host].address, zk_connect, p.mesos,
+                                               p.name, labels[n.host]),
                               parent=self, depends_on=self.masters)
             for n in env.of("mesos-agent")
         ]

@@ -4,6 +4,8 @@ here is checked against `mesos_flags.txt` by the tests.
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import pulumi
 
 from ..spec import Instance
@@ -54,13 +56,16 @@ def _resources(pool: AgentPool) -> str:
     return ";".join(f"{k}:{v}" for k, v in pool.resources.items())
 
 
-def _attributes(pool: AgentPool) -> str:
-    attrs = {"pool": pool.name, **pool.attributes}
+def _attributes(pool: AgentPool, host_labels: dict[str, str]) -> str:
+    # Host labels first, so a pool's attributes override them; `pool` always names the pool,
+    # for placement constraints such as `pool:LIKE:public`.
+    attrs = {**host_labels, **pool.attributes, "pool": pool.name}
     return ";".join(f"{k}:{v}" for k, v in attrs.items())
 
 
 def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
-                zk_connect: pulumi.Input[str], mesos: Mesos, platform_name: str) -> ContainerSpec:
+                zk_connect: pulumi.Input[str], mesos: Mesos, platform_name: str,
+                host_labels: Optional[dict[str, str]] = None) -> ContainerSpec:
     port = node.port("http")
     # The Docker containerizer bind-mounts task sandboxes from the work dir into sibling
     # containers, so the work dir must have the same path on the host and in the agent.
@@ -81,7 +86,7 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         # Pulling a large image can take minutes; the default (1 min) kills such tasks.
         "MESOS_EXECUTOR_REGISTRATION_TIMEOUT": mesos.executor_registration_timeout,
         "MESOS_HOSTNAME_LOOKUP": "false",
-        "MESOS_ATTRIBUTES": _attributes(pool),
+        "MESOS_ATTRIBUTES": _attributes(pool, host_labels or {}),
     }
     if pool.resources:
         env["MESOS_RESOURCES"] = _resources(pool)
