@@ -148,3 +148,9 @@ def test_missing_platform_key_is_a_clean_error():
     assert isinstance(d.error, pulumi.RunError)
     assert "container-platform:platform" in str(d.error)
     assert d.resources == []
+
+
+def test_a_target_not_built_yet_stops_cleanly():
+    d = evaluate("aws", {"container-platform:platform": {"target": "aws", "hosts": [{"name": "m1"}]}})
+    assert isinstance(d.error, pulumi.RunError) and "platform.target" in str(d.error)
+    assert d.resources == []

@@ -7,13 +7,14 @@ import pulumi
 
 from ..roles import marathon as role
 from ..roles.marathon_lb import marathon_lb
+from ..hosts import Host
 from ..spec import Environment
 
 
 class Marathon(pulumi.ComponentResource):
     urls: list[pulumi.Output[str]]
 
-    def __init__(self, name: str, env: Environment, hosts: Mapping[str, "Host"],
+    def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
                  zk_connect: pulumi.Input[str], depends_on: Sequence[pulumi.Resource],
                  credentials: Optional[pulumi.Output[str]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):

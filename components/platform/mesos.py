@@ -7,6 +7,7 @@ import pulumi
 
 from ..roles import mesos as role
 from ..roles.container import lift
+from ..hosts import Host
 from ..spec import Environment
 
 
@@ -14,7 +15,7 @@ class MesosCluster(pulumi.ComponentResource):
     master_urls: list[pulumi.Output[str]]
     leader_url: pulumi.Output[str]  # any master redirects its UI to the leader
 
-    def __init__(self, name: str, env: Environment, hosts: Mapping[str, "Host"],
+    def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
                  zk_connect: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:mesos:MesosCluster", name, None, opts)
         p = env.platform

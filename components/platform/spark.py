@@ -10,6 +10,7 @@ import pulumi
 
 from ..roles import spark as role
 from ..roles.container import lift
+from ..hosts import Host
 from ..spec import Environment
 
 
@@ -18,7 +19,7 @@ class SparkCluster(pulumi.ComponentResource):
     spark_pi: pulumi.Output[str]  # the SparkPi submission of this mode, ready to paste
     client_defaults: pulumi.Output[str]  # spark-defaults.conf for submitting clients
 
-    def __init__(self, name: str, env: Environment, hosts: Mapping[str, "Host"], zk_connect: pulumi.Input[str],
+    def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host], zk_connect: pulumi.Input[str],
                  load_balancers: Sequence[pulumi.Input[str]] = (), opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:spark:SparkCluster", name, None, opts)
         p, spark = env.platform, env.platform.spark

@@ -8,13 +8,14 @@ import pulumi
 from ..roles import zookeeper as role
 from ..outputs import depending_on
 from ..roles.container import lift
+from ..hosts import Host
 from ..spec import Environment
 
 
 class ZooKeeperEnsemble(pulumi.ComponentResource):
     connect_string: pulumi.Output[str]
 
-    def __init__(self, name: str, env: Environment, hosts: Mapping[str, "Host"],
+    def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:zookeeper:ZooKeeperEnsemble", name, None, opts)
         zk, nodes = env.platform.zookeeper, env.of("zookeeper")
