@@ -23,8 +23,9 @@ class Environment:
     platform: Platform
     instances: tuple[Instance, ...]
 
-    def of(self, role: str, group: str | None = None) -> list[Instance]:
-        return [i for i in self.instances if i.role == role and (group is None or i.group == group)]
+    def of(self, role: str) -> list[Instance]:
+        """Every instance of `role`, in placement order."""
+        return [i for i in self.instances if i.role == role]
 
 
 def load(raw: Any, secrets: Iterable[str] = (), source: str = "") -> Environment:

@@ -36,7 +36,6 @@ class Instance:
     index: int  # 0-based within its group
     host: str
     ports: tuple[PortUse, ...] = ()
-    key: str = ""  # the config section the instance comes from
 
     @property
     def name(self) -> str:
@@ -141,7 +140,7 @@ def place(p: Platform) -> list[Instance]:
                         g.spans.get(purpose, 1))
                 for purpose, (base, key) in g.ports.items()
             )
-            instances.append(Instance(g.role, g.name, i, host, ports, g.key))
+            instances.append(Instance(g.role, g.name, i, host, ports))
     return instances
 
 
