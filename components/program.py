@@ -45,7 +45,8 @@ def marathon_credentials(env: spec.Environment, config: pulumi.Config) -> Option
     auth = env.platform.marathon.auth
     if not auth:
         return None
-    return pulumi.Output.secret(pulumi.Output.concat(auth.username, ":", config.require_secret("marathonPassword")))
+    # Built from a secret, so the result is secret too.
+    return pulumi.Output.concat(auth.username, ":", config.require_secret("marathonPassword"))
 
 
 def main() -> None:
@@ -77,7 +78,7 @@ def main() -> None:
         spark = SparkCluster("spark", env, hosts, zookeeper.connect_string, load_balancers)
         exports["spark_master_url"] = spark.master_url
         exports["spark_pi"] = spark.spark_pi
-        exports["spark_client_defaults"] = spark.client_defaults
+        exports["spark_client_files"] = spark.client_files
         exports["spark_master_uis"] = spark.ui_urls
         exports["spark_history_ui"] = spark.history_urls[0] if spark.history_urls else None
         if spark.dispatcher_app is not None:

@@ -66,10 +66,6 @@ class Deployment:
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
 
-    def named(self, name: str) -> Registered:
-        (found,) = [r for r in self.resources if r.name == name]
-        return found
-
     def by_urn(self, urn: str) -> Registered:
         (found,) = [r for r in self.resources if r.urn == urn]
         return found
@@ -172,10 +168,18 @@ def evaluate(stack: str, config: Optional[dict[str, Any]] = None, secrets: Optio
     return deployment
 
 
-def resolve(value: Any) -> Any:
-    """The plain value of an Output (or a plain value) under the mock runtime."""
-    return _sync_await(pulumi.Output.from_input(value).future())
-
-
 def env_of(container: Registered) -> dict[str, str]:
     return dict(e.split("=", 1) for e in container.inputs.get("envs", []))
+
+
+def labels_of(container: Registered) -> dict[str, str]:
+    return {label["label"]: label["value"] for label in container.inputs.get("labels", [])}
+
+
+def role_of(container: Registered) -> str:
+    return labels_of(container)["container-platform/role"]
+
+
+def uploads(container: Registered) -> dict[str, str]:
+    """The files written into a container before it starts, by path."""
+    return {u["file"]: u["content"] for u in container.inputs.get("uploads", [])}

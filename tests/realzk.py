@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import contextlib
 import os
-import signal
 import socket
 import subprocess
 import tempfile
@@ -18,7 +17,7 @@ from typing import Iterator
 from components.roles import zookeeper as role
 from components.spec import load
 
-from .realhelpers import free_port
+from .realhelpers import consecutive_free_ports, stop
 
 ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
 MOUNT_POINTS = (role.CONF_DIR, role.DATA_DIR, role.DATA_LOG_DIR)
@@ -38,32 +37,6 @@ def mode(port: int) -> str:
         if line.startswith("Mode:"):
             return line.split()[1]
     return ""
-
-
-def _is_free(port: int) -> bool:
-    with socket.socket() as s:
-        try:
-            s.bind(("127.0.0.1", port))
-            return True
-        except OSError:
-            return False
-
-
-def consecutive_free_ports(n: int) -> int:
-    while True:
-        base = free_port()
-        if base + n < 65535 and all(_is_free(base + i) for i in range(n)):
-            return base
-
-
-def stop(proc: subprocess.Popen) -> None:
-    if proc.poll() is None:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait()
 
 
 @contextlib.contextmanager

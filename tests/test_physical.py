@@ -1,6 +1,8 @@
 """Physical hosts over SSH: providers per host, bootstrap first, the key secret everywhere."""
 import json
 
+from .harness import env_of, role_of
+
 
 BOOTSTRAP = "command:remote:Command"
 
@@ -12,11 +14,10 @@ def test_every_container_runs_through_its_own_hosts_provider(stack):
     for c in d.containers():
         provider = providers[c.provider_urn]
         host = d.by_urn(provider.parent)
-        labels = {l["label"]: l["value"] for l in c.inputs["labels"]}
         addresses = [e.split("=", 1)[1] for e in c.inputs.get("envs", []) if e.startswith(("MESOS_IP=", "MARATHON_HOSTNAME="))]
         assert provider.inputs["host"].startswith("ssh://ops@192.0.2."), provider.inputs["host"]
         for a in addresses:
-            assert f"@{a}:" in provider.inputs["host"], (c.name, labels, provider.inputs["host"])
+            assert f"@{a}:" in provider.inputs["host"], (c.name, provider.inputs["host"])
         assert host.type == "container-platform:hosts:PhysicalHost"
 
 
@@ -66,10 +67,6 @@ def test_ssh_port_reaches_the_provider(stack):
 
 def test_host_labels_become_agent_attributes(stack):
     d = stack("onprem")
-    attrs = {}
-    for c in d.containers():
-        for e in c.inputs.get("envs", []):
-            if e.startswith("MESOS_ATTRIBUTES="):
-                attrs[c.name] = e.split("=", 1)[1]
+    attrs = {c.name: env_of(c)["MESOS_ATTRIBUTES"] for c in d.containers() if role_of(c) == "mesos-agent"}
     assert attrs["onprem-agent-private-1"] == "rack:r1;pool:private"
     assert attrs["onprem-agent-private-2"] == "rack:r2;pool:private"

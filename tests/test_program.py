@@ -2,17 +2,7 @@
 import pulumi
 import pytest
 
-from .harness import env_of, evaluate
-
-CONTAINER = "docker:index/container:Container"
-
-
-def uploads(container):
-    return {u["file"]: u["content"] for u in container.inputs.get("uploads", [])}
-
-
-def role_of(container):
-    return {l["label"]: l["value"] for l in container.inputs.get("labels", [])}["container-platform/role"]
+from .harness import env_of, evaluate, role_of, uploads
 
 
 def zk_containers(d):
@@ -96,7 +86,7 @@ def test_ha_stack_has_quorum_pools_and_marathon_on_every_master(stack):
 
 
 @pytest.mark.parametrize("n", [1, 3, 5])
-def test_quorum_and_server_lists_for_n_nodes_and_masters(stack, n):
+def test_quorum_and_server_lists_for_n_nodes_and_masters(n):
     config = {"container-platform:platform": {
         "target": "physical",
         "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}"} for i in range(1, n + 1)],

@@ -25,8 +25,8 @@ from components.roles import spark as role
 from components.roles.container import ContainerSpec
 from components.spec import load
 
-from .realhelpers import wait_for
-from .realzk import consecutive_free_ports, ensemble, stop
+from .realhelpers import consecutive_free_ports, stop, wait_for
+from .realzk import ensemble
 
 pytestmark = pytest.mark.real
 
@@ -64,9 +64,8 @@ class Cluster:
         return proc
 
     def submit(self, spark, master_url: str, name: str) -> str:
-        """Submit pi.py with the mode's rendered spark-submit command and client defaults."""
-        conf = self.conf_dir(f"client-{name}", {f"{role.CONF_DIR}/spark-defaults.conf":
-                                                role.render_defaults(role.client_defaults(spark, master_url))})
+        """Submit pi.py with the mode's rendered spark-submit command and client files."""
+        conf = self.conf_dir(f"client-{name}", role.client_files(spark, master_url))
         argv = role.spark_submit(spark, master_url, application=[str(PI)], args=["100"])
         argv[0] = str(SPARK_HOME / "bin" / "spark-submit")
         result = subprocess.run(argv, env=self.env(conf), capture_output=True, text=True, timeout=300)

@@ -6,8 +6,7 @@ from components.roles import spark as role
 from components.spec import SpecError, load
 
 from .contracts import marathon_app_validator
-from .harness import evaluate
-from .test_program import role_of, uploads
+from .harness import evaluate, role_of, uploads
 
 ZK = "10.0.0.1:2181,10.0.0.2:2181"
 
@@ -57,8 +56,10 @@ def test_yarn_renders_hadoop_site_files_and_conf_dir():
     assert "<name>yarn.resourcemanager.hostname</name>\n    <value>rm.example</value>" in files["/etc/hadoop/conf/yarn-site.xml"]
     assert "rm.example:8032" in files["/etc/hadoop/conf/yarn-site.xml"]
     assert "<name>fs.defaultFS</name>" in files["/etc/hadoop/conf/core-site.xml"]
-    assert role.client_env(s) == {"HADOOP_CONF_DIR": "/etc/hadoop/conf"}
-    assert role.client_defaults(s, "yarn")["spark.yarn.queue"] == "etl"
+    client = role.client_files(s, "yarn")
+    assert "export HADOOP_CONF_DIR=/etc/hadoop/conf" in client["/opt/spark/conf/spark-env.sh"]
+    assert "spark.yarn.queue etl" in client["/opt/spark/conf/spark-defaults.conf"]
+    assert client["/etc/hadoop/conf/yarn-site.xml"] == files["/etc/hadoop/conf/yarn-site.xml"]
 
 
 def test_master_env_carries_zookeeper_recovery():
@@ -120,6 +121,9 @@ def test_every_mode_evaluates_and_exports_its_spark_pi(mode, deploy):
     roles = [role_of(c) for c in d.containers()]
     assert roles.count("spark-master") == (1 if mode == "standalone" else 0)
     assert roles.count("spark-history") == (0 if mode == "local" else 1)
+    client = d.outputs["spark_client_files"]
+    assert f"spark.master {d.outputs['spark_master_url']}" in client["/opt/spark/conf/spark-defaults.conf"]
+    assert ("/etc/hadoop/conf/yarn-site.xml" in client) == (mode == "yarn")
     if mode == "mesos":
         assert d.outputs["spark_master_url"].startswith("mesos://")
         assert ("spark_dispatcher_marathon_app" in d.outputs) == (deploy == "cluster")

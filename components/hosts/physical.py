@@ -18,10 +18,6 @@ from .docker_engine import DockerEngineHost
 BOOTSTRAP = Path(__file__).with_name("bootstrap-docker.sh")
 
 
-def bootstrap_script() -> str:
-    return BOOTSTRAP.read_text()
-
-
 class SshKeyFile(pulumi.ComponentResource):
     """The stack's SSH key, written from its Pulumi secret to a 0600 file for the Docker
     provider's `ssh` client (which reads keys from files or an agent, never from memory).
@@ -47,7 +43,7 @@ class PhysicalHost(DockerEngineHost):
     def __init__(self, name: str, address: str, user: str, port: int, private_key: pulumi.Output[str],
                  key_file: SshKeyFile, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:hosts:PhysicalHost", name, address, opts=opts)
-        script = bootstrap_script()
+        script = BOOTSTRAP.read_text()
         self.bootstrap = command.remote.Command(
             f"{name}-bootstrap-docker",
             connection=command.remote.ConnectionArgs(host=address, user=user, port=port, private_key=private_key),

@@ -6,6 +6,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 
 from ..roles import marathon as role
+from ..roles.container import http_url
 from ..roles.marathon_lb import marathon_lb
 from ..hosts import Host
 from ..spec import Environment
@@ -28,7 +29,7 @@ class Marathon(pulumi.ComponentResource):
                 parent=self, depends_on=depends_on)
             for n in nodes
         ]
-        self.urls = [pulumi.Output.from_input(role.marathon_url(hosts[n.host].address, n.port("http"))) for n in nodes]
+        self.urls = [pulumi.Output.from_input(http_url(hosts[n.host].address, n.port("http"))) for n in nodes]
         self.load_balancers = [
             hosts[n.host].run(marathon_lb(n, self.urls, p.discovery, p.name, credentials),
                               parent=self, depends_on=self.instances)

@@ -6,7 +6,7 @@ from typing import Mapping, Optional
 import pulumi
 
 from ..roles import mesos as role
-from ..roles.container import lift
+from ..roles.container import http_url
 from ..hosts import Host
 from ..spec import Environment
 
@@ -25,7 +25,7 @@ class MesosCluster(pulumi.ComponentResource):
             for n in env.of("mesos-master")
         ]
         self.master_urls = [
-            pulumi.Output.from_input(lift(lambda a, port=n.port("http"): f"http://{a}:{port}", hosts[n.host].address))
+            pulumi.Output.from_input(http_url(hosts[n.host].address, n.port("http")))
             for n in env.of("mesos-master")
         ]
         pools = {f"agent-{pool.name}": pool for pool in p.mesos.agent_pools}

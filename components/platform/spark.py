@@ -9,7 +9,7 @@ from typing import Mapping, Optional, Sequence
 import pulumi
 
 from ..roles import spark as role
-from ..roles.container import lift
+from ..roles.container import http_url, lift
 from ..hosts import Host
 from ..spec import Environment
 
@@ -17,7 +17,7 @@ from ..spec import Environment
 class SparkCluster(pulumi.ComponentResource):
     master_url: pulumi.Output[str]
     spark_pi: pulumi.Output[str]  # the SparkPi submission of this mode, ready to paste
-    client_defaults: pulumi.Output[str]  # spark-defaults.conf for submitting clients
+    client_files: pulumi.Output[dict]  # {path: content} for submitting clients
 
     def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host], zk_connect: pulumi.Input[str],
                  load_balancers: Sequence[pulumi.Input[str]] = (), opts: Optional[pulumi.ResourceOptions] = None):
@@ -44,11 +44,10 @@ class SparkCluster(pulumi.ComponentResource):
         dispatcher = lift(lambda lb: f"{lb}:{spark.mesos.dispatcher_port}", load_balancers[0]) if load_balancers else ""
         self.master_url = pulumi.Output.from_input(
             lift(lambda s, zk, d: role.master_url(spark, s, zk, d), standalone, zk_connect, dispatcher))
-        self.client_defaults = self.master_url.apply(lambda url: role.render_defaults(role.client_defaults(spark, url)))
+        self.client_files = self.master_url.apply(lambda url: role.client_files(spark, url))
         self.spark_pi = self.master_url.apply(lambda url: shlex.join(role.spark_submit(spark, url)))
-        self.ui_urls = [lift(lambda a, port=n.port("ui"): f"http://{a}:{port}", hosts[n.host].address) for n in masters]
-        self.history_urls = [lift(lambda a, port=n.port("ui"): f"http://{a}:{port}", hosts[n.host].address)
-                             for n in env.of("spark-history")]
+        self.ui_urls = [http_url(hosts[n.host].address, n.port("ui")) for n in masters]
+        self.history_urls = [http_url(hosts[n.host].address, n.port("ui")) for n in env.of("spark-history")]
         # Cluster mode on Mesos: the dispatcher is a Marathon app (rendered here, valid against
         # Marathon's schema), reached through marathon-lb on its fixed port.
         self.dispatcher_app = (

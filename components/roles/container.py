@@ -65,6 +65,15 @@ def lift(fn: Callable[..., Any], *inputs: Any) -> Any:
     return fn(*inputs)
 
 
+def http_url(address: pulumi.Input[str], port: int) -> pulumi.Input[str]:
+    return lift(lambda a: f"http://{a}:{port}", address)
+
+
+def container_name(platform_name: str, instance_name: str) -> str:
+    """Unique per Docker engine: instances of two platforms can share one machine."""
+    return f"{platform_name}-{instance_name}"
+
+
 def zk_url(connect_string: pulumi.Input[str], chroot: str) -> pulumi.Input[str]:
     """`zk://h1:2181,h2:2181/<chroot>`: how Mesos and Marathon name a ZooKeeper path."""
     return lift(lambda c: f"zk://{c}/{chroot}", connect_string)

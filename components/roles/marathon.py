@@ -11,7 +11,7 @@ import pulumi
 
 from ..spec import Instance
 from ..spec.model import Marathon
-from .container import ContainerSpec, HealthCheck, lift, zk_url
+from .container import ContainerSpec, HealthCheck, container_name, zk_url
 from .mesos import PUBLIC_ROLE
 
 
@@ -36,7 +36,7 @@ def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Inpu
         # `user:password`, an Output marked secret: the provider keeps it encrypted in state.
         env["MARATHON_HTTP_CREDENTIALS"] = credentials
     return ContainerSpec(
-        name=f"{platform_name}-{node.name}",
+        name=container_name(platform_name, node.name),
         image=spec.image,
         env=env,
         host_ports=(port,),
@@ -45,7 +45,3 @@ def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Inpu
                            start_period_s=120),
         labels={"container-platform/role": "marathon"},
     )
-
-
-def marathon_url(address: pulumi.Input[str], port: int) -> pulumi.Input[str]:
-    return lift(lambda a: f"http://{a}:{port}", address)

@@ -11,7 +11,7 @@ import pulumi
 
 from ..spec import Instance
 from ..spec.model import Discovery
-from .container import ContainerSpec, HealthCheck
+from .container import ContainerSpec, HealthCheck, container_name
 
 
 def marathon_lb(node: Instance, marathon_urls: Sequence[pulumi.Input[str]], spec: Discovery,
@@ -24,10 +24,12 @@ def marathon_lb(node: Instance, marathon_urls: Sequence[pulumi.Input[str]], spec
         args += ["--auth-credentials", credentials]
     services = next(u for u in node.ports if u.purpose == "services")
     return ContainerSpec(
-        name=f"{platform_name}-{node.name}",
+        name=container_name(platform_name, node.name),
         image=spec.image,
         args=tuple(args),
         # HAProxy binds the stats port first; service ports follow as apps appear.
+        # An empty HAPROXY_SYSCTL_PARAMS skips the kernel tuning the image applies at start:
+        # writing the host's net sysctls needs a privileged container, and this one is not.
         env={"PORTS": str(stats), "HAPROXY_SYSCTL_PARAMS": ""},
         host_ports=(stats, *range(services.port, services.port + services.span)),
         # The image has python3 but no curl.

@@ -10,7 +10,7 @@ import pulumi
 
 from ..spec import Instance
 from ..spec.model import AgentPool, Mesos, quorum
-from .container import ContainerSpec, HealthCheck, Volume, zk_url
+from .container import ContainerSpec, HealthCheck, Volume, container_name, zk_url
 
 MASTER_WORK_DIR = "/var/lib/mesos"
 AGENT_WORK_ROOT = "/var/lib/mesos-agents"
@@ -27,7 +27,7 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
                  mesos: Mesos, platform_name: str) -> ContainerSpec:
     port = node.port("http")
     return ContainerSpec(
-        name=f"{platform_name}-{node.name}",
+        name=container_name(platform_name, node.name),
         image=mesos.image_master,
         env={
             "MESOS_ZK": zk_url(zk_connect, "mesos"),
@@ -93,7 +93,7 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
     if pool.public:
         env["MESOS_DEFAULT_ROLE"] = PUBLIC_ROLE
     return ContainerSpec(
-        name=f"{platform_name}-{node.name}",
+        name=container_name(platform_name, node.name),
         image=mesos.image_agent,
         env=env,
         volumes=(

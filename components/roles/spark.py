@@ -16,7 +16,7 @@ import pulumi
 
 from ..spec import Instance
 from ..spec.model import Spark
-from .container import ContainerSpec, HealthCheck, Volume, lift
+from .container import ContainerSpec, HealthCheck, Volume, container_name, lift
 
 SPARK_HOME = "/opt/spark"
 CONF_DIR = f"{SPARK_HOME}/conf"
@@ -88,6 +88,16 @@ def client_defaults(spark: Spark, master: str) -> dict[str, str]:
 
 def client_env(spark: Spark) -> dict[str, str]:
     return {"HADOOP_CONF_DIR": HADOOP_CONF_DIR} if spark.mode == "yarn" else {}
+
+
+def client_files(spark: Spark, master: str) -> dict[str, str]:
+    """Every file a submitting client needs, by path: SPARK_CONF_DIR's two files, and on YARN
+    the Hadoop site files HADOOP_CONF_DIR points at."""
+    return {
+        f"{CONF_DIR}/spark-defaults.conf": render_defaults(client_defaults(spark, master)),
+        f"{CONF_DIR}/spark-env.sh": render_env(client_env(spark)),
+        **hadoop_site_files(spark),
+    }
 
 
 def spark_submit(spark: Spark, master: str, application: Sequence[str] = (), args: Sequence[str] = ("100",)) -> list[str]:
@@ -164,18 +174,20 @@ def _events_volume(spark: Spark, platform_name: str) -> tuple[Volume, ...]:
     return ()
 
 
-def _daemon(name: str, spark: Spark, klass: str, env: pulumi.Input[str], defaults: str, args: Sequence[pulumi.Input[str]],
-            ports: tuple[int, ...], ui_port: int, volumes: tuple[Volume, ...], role: str) -> ContainerSpec:
+def _daemon(node: Instance, role: str, klass: str, env: pulumi.Input[str], defaults: Mapping[str, str],
+            spark: Spark, platform_name: str, args: Sequence[pulumi.Input[str]] = ()) -> ContainerSpec:
+    """A Spark daemon: `spark-class <klass>` with its rendered files in SPARK_CONF_DIR."""
     return ContainerSpec(
-        name=name,
+        name=container_name(platform_name, node.name),
         image=spark.image,
         args=(f"{SPARK_HOME}/bin/spark-class", klass, *args),
         env={"SPARK_CONF_DIR": CONF_DIR, "SPARK_NO_DAEMONIZE": "true"},
-        files={f"{CONF_DIR}/spark-env.sh": env, f"{CONF_DIR}/spark-defaults.conf": defaults},
-        volumes=volumes,
-        host_ports=ports,
+        files={f"{CONF_DIR}/spark-env.sh": env, f"{CONF_DIR}/spark-defaults.conf": render_defaults(defaults)},
+        volumes=_events_volume(spark, platform_name),
+        host_ports=tuple(u.port for u in node.ports),
         # The image has bash but no curl: the UI port accepting a connection means the daemon is up.
-        health=HealthCheck(("CMD", "bash", "-c", f". {CONF_DIR}/spark-env.sh && exec 3<>/dev/tcp/$SPARK_LOCAL_IP/{ui_port}")),
+        health=HealthCheck(("CMD", "bash", "-c",
+                            f". {CONF_DIR}/spark-env.sh && exec 3<>/dev/tcp/$SPARK_LOCAL_IP/{node.port('ui')}")),
         labels={"container-platform/role": role},
     )
 
@@ -183,22 +195,18 @@ def _daemon(name: str, spark: Spark, klass: str, env: pulumi.Input[str], default
 def spark_master(node: Instance, address: pulumi.Input[str], zk_connect: Optional[pulumi.Input[str]],
                  spark: Spark, platform_name: str) -> ContainerSpec:
     env = lift(lambda a, zk: render_env(master_env(node, a, spark, zk)), address, zk_connect)
-    return _daemon(f"{platform_name}-{node.name}", spark, MASTER_CLASS, env, render_defaults(master_defaults(node)), (),
-                   tuple(u.port for u in node.ports), node.port("ui"), _events_volume(spark, platform_name), "spark-master")
+    return _daemon(node, "spark-master", MASTER_CLASS, env, master_defaults(node), spark, platform_name)
 
 
 def spark_worker(node: Instance, address: pulumi.Input[str], masters_url: pulumi.Input[str],
                  spark: Spark, platform_name: str) -> ContainerSpec:
     env = lift(lambda a: render_env(worker_env(node, a, spark)), address)
-    return _daemon(f"{platform_name}-{node.name}", spark, WORKER_CLASS, env, render_defaults({}), (masters_url,),
-                   tuple(u.port for u in node.ports), node.port("ui"), _events_volume(spark, platform_name), "spark-worker")
+    return _daemon(node, "spark-worker", WORKER_CLASS, env, {}, spark, platform_name, args=(masters_url,))
 
 
 def spark_history(node: Instance, address: pulumi.Input[str], spark: Spark, platform_name: str) -> ContainerSpec:
     env = lift(lambda a: render_env({"SPARK_LOCAL_IP": a}), address)
-    return _daemon(f"{platform_name}-{node.name}", spark, HISTORY_CLASS, env,
-                   render_defaults(history_defaults(node, spark)), (), (node.port("ui"),), node.port("ui"),
-                   _events_volume(spark, platform_name), "spark-history")
+    return _daemon(node, "spark-history", HISTORY_CLASS, env, history_defaults(node, spark), spark, platform_name)
 
 
 def dispatcher_app(spark: Spark, zk_connect: str, platform_name: str) -> dict:

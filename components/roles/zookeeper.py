@@ -13,7 +13,7 @@ import pulumi
 
 from ..spec import Instance
 from ..spec.model import ZooKeeper
-from .container import ContainerSpec, HealthCheck, Volume, lift
+from .container import ContainerSpec, HealthCheck, Volume, container_name, lift
 
 CONF_DIR = "/conf"
 DATA_DIR = "/data"
@@ -87,7 +87,7 @@ def zookeeper_node(node: Instance, nodes: Sequence[Instance], addresses: Sequenc
         return render_zoo_cfg(ensemble[node.index], ensemble, zk)
 
     return ContainerSpec(
-        name=f"{platform_name}-{node.name}",
+        name=container_name(platform_name, node.name),
         image=zk.image,
         files={f"{CONF_DIR}/zoo.cfg": lift(cfg, *addresses), f"{DATA_DIR}/myid": f"{my_id}\n"},
         volumes=(

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any, Iterable, Sequence
+from typing import Any, Iterable, Sequence, get_args
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 ROOT = "platform"
 
@@ -40,8 +40,6 @@ class SpecError(Exception):
 
 def _allowed_keys(model: Any, loc: Sequence[str | int]) -> list[str]:
     """The field names of the model found by walking ``loc`` (without its last part)."""
-    from pydantic import BaseModel
-
     current: Any = model
     for part in loc[:-1]:
         if isinstance(part, int):
@@ -58,10 +56,7 @@ def _allowed_keys(model: Any, loc: Sequence[str | int]) -> list[str]:
 
 
 def _model_in(annotation: Any) -> Any:
-    from typing import get_args
-
-    from pydantic import BaseModel
-
+    """The pydantic model inside an annotation such as `Optional[list[AgentPool]]`."""
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return annotation
     for arg in get_args(annotation):
