@@ -5,27 +5,33 @@ without a traceback) before a single resource is registered.
 """
 from __future__ import annotations
 
+import functools
 from pathlib import Path
-from typing import Optional
+from typing import Callable, Optional
 
 import pulumi
+import pulumi.runtime.config as runtime_config
 
 from . import spec
 from .hosts.local import LocalHost
 from .hosts.physical import PhysicalHost, SshKeyFile
 from .platform.marathon import Marathon
 from .platform.mesos import MesosCluster
+from .platform.schedulers import LocalScheduler, MarathonScheduler, Scheduler, SwarmScheduler
+from .platform.service_stack import ServiceStack
 from .platform.spark import SparkCluster
+from .platform.swarm import SwarmCluster
 from .platform.zookeeper import ZooKeeperEnsemble
 
-SECRET_KEYS = ("marathonPassword", "sshPrivateKey")
-
-
 def load_environment(config: pulumi.Config) -> spec.Environment:
-    secrets = [k for k in SECRET_KEYS if config.get_secret(k) is not None]
+    def secret_is_set(key: str) -> bool:
+        # Set with `pulumi config set --secret`: a plain value would land in the state unencrypted.
+        full = config.full_key(key)
+        return runtime_config.get_config(full) is not None and runtime_config.is_config_secret(full)
+
     source = f"stacks/Pulumi.{pulumi.get_stack()}.yaml, key {config.name}:platform"
     try:
-        return spec.load(config.get_object("platform"), secrets, source)
+        return spec.load(config.get_object("platform"), secret_is_set, source)
     except spec.SpecError as e:
         raise pulumi.RunError(str(e)) from None
 
@@ -49,6 +55,30 @@ def marathon_credentials(env: spec.Environment, config: pulumi.Config) -> Option
     return pulumi.Output.concat(auth.username, ":", config.require_secret("marathonPassword"))
 
 
+def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
+                 marathon: Optional[Marathon]) -> dict[str, dict]:
+    """Every Compose stack on its scheduler; what each service is reached at, by stack."""
+    p = env.platform
+    swarm = SwarmCluster("swarm", env, hosts) if any(s.scheduler == "swarm" for s in env.stacks) else None
+    out = {}
+    for stack in env.stacks:
+        scheduler: Callable[[pulumi.Resource], Scheduler]
+        if stack.scheduler == "marathon":
+            assert marathon is not None  # the spec checks that Marathon is enabled
+            scheduler = functools.partial(
+                MarathonScheduler, p.name, stack.name, marathon.urls, marathon.credentials,
+                marathon.load_balancer_addresses, env.service_ports, p.discovery.group,
+                [*marathon.instances, *marathon.load_balancers])
+        elif stack.scheduler == "swarm":
+            assert swarm is not None
+            scheduler = functools.partial(SwarmScheduler, p.name, stack.name, swarm)
+        else:
+            scheduler = functools.partial(LocalScheduler, p.name, stack.name, hosts[p.hosts[0].name])
+        deployed = ServiceStack(stack, scheduler, config.require_secret)
+        out[stack.name] = {"scheduler": stack.scheduler, "file": stack.file, "addresses": deployed.addresses}
+    return out
+
+
 def main() -> None:
     config = pulumi.Config()
     env = load_environment(config)
@@ -56,6 +86,7 @@ def main() -> None:
     zookeeper = ZooKeeperEnsemble("zookeeper", env, hosts)
     mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string)
     load_balancers: list = []
+    marathon: Optional[Marathon] = None
     exports: dict[str, pulumi.Input] = {
         "zookeeper_connect": zookeeper.connect_string,
         "mesos_ui": mesos.leader_url,
@@ -83,6 +114,8 @@ def main() -> None:
         exports["spark_history_ui"] = spark.history_urls[0] if spark.history_urls else None
         if spark.dispatcher_app is not None:
             exports["spark_dispatcher_marathon_app"] = spark.dispatcher_app
+    if env.stacks:
+        exports["stacks"] = build_stacks(env, config, hosts, marathon)
     for host in hosts.values():
         host.finish()
     for key, value in exports.items():

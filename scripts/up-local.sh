@@ -23,7 +23,10 @@ fi
 
 mkdir -p .state
 export PULUMI_BACKEND_URL="file://$PWD/.state"
-# The local stack holds no secrets; a passphrase is still required by the file backend.
+# The file backend encrypts secrets with this passphrase (empty unless you set one).
 export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
 pulumi stack select local 2>/dev/null || pulumi stack init local
+# The example app stack's database password: a random one, kept as a Pulumi secret.
+pulumi config get dbPassword --stack local >/dev/null 2>&1 \
+  || pulumi config set --secret dbPassword "$(python3 -c 'import secrets; print(secrets.token_urlsafe(24))')" --stack local
 pulumi up --stack local "$@"

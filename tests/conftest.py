@@ -6,7 +6,8 @@ from .harness import Deployment, evaluate, stack_names
 
 
 # The secrets a user sets with `pulumi config set --secret` before `pulumi up`.
-PLACEHOLDER_SECRETS = {"sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n", "marathonPassword": "placeholder-password"}
+PLACEHOLDER_SECRETS = {"sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n", "marathonPassword": "placeholder-password",
+                      "dbPassword": "placeholder-db-password"}
 
 
 @functools.lru_cache(maxsize=None)

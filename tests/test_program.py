@@ -2,7 +2,7 @@
 import pulumi
 import pytest
 
-from .harness import env_of, evaluate, role_of, uploads
+from .harness import env_of, evaluate, labels_of, role_of, uploads
 
 
 def zk_containers(d):
@@ -63,8 +63,12 @@ def test_local_stack_exports_the_front_doors(stack):
     assert d.outputs["mesos_ui"] == "http://127.0.0.1:5050"
     assert d.outputs["marathon_ui"] == "http://127.0.0.1:8080"
     assert d.outputs["zookeeper_connect"] == "127.0.0.1:2181"
-    # ZooKeeper, master, agent, Marathon, marathon-lb, Spark master, worker, history server.
-    assert len(d.containers()) == 8
+    roles = sorted(role_of(c) for c in d.containers() if role_of(c) != "service")
+    assert roles == sorted(["zookeeper", "mesos-master", "mesos-agent", "marathon", "marathon-lb",
+                            "spark-master", "spark-worker", "spark-history"])
+    # The app stack on the local engine: db, cache, two API replicas, web.
+    services = sorted(labels_of(c)["container-platform/service"] for c in d.containers() if role_of(c) == "service")
+    assert services == ["api", "api", "cache", "db", "web"]
 
 
 def test_ha_stack_has_quorum_pools_and_marathon_on_every_master(stack):

@@ -5,9 +5,10 @@ they are running.
 """
 from __future__ import annotations
 
-from typing import Protocol, Sequence
+from typing import Optional, Protocol, Sequence
 
 import pulumi
+import pulumi_docker as docker
 
 from ..roles.container import ContainerSpec
 
@@ -15,10 +16,17 @@ from ..roles.container import ContainerSpec
 class Host(Protocol):
     name: str
     address: pulumi.Output[str]  # how the other roles reach it; flows into their config
+    provider: docker.Provider  # its Docker engine (Swarm services are created through a manager's)
 
     def run(self, spec: ContainerSpec, parent: pulumi.Resource, protect: bool = False,
             depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.Resource:
         """Run one container from `spec`, as a child of `parent` (the platform component)."""
+
+    def shell(self, name: str, create: pulumi.Input[str], parent: pulumi.Resource,
+              delete: Optional[str] = None, stdin: Optional[pulumi.Input[str]] = None,
+              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.Resource:
+        """Run a shell script on the host once (again when `create` changes); `delete` on destroy.
+        The resource's `stdout` output is what the script printed."""
 
     def finish(self) -> None:
         """Called once every container is placed."""

@@ -11,7 +11,7 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_docker as docker
 
-from ..roles.container import ContainerSpec, Volume
+from ..roles.container import ContainerSpec, HealthCheck, Volume
 
 
 def _slug(text: str) -> str:
@@ -26,25 +26,40 @@ def _seconds(n: int) -> str:
     return f"{n}s"
 
 
-def container_args(spec: ContainerSpec, image: pulumi.Input[str]) -> dict:
+def _healthcheck(health: Optional[HealthCheck]) -> Optional[docker.ContainerHealthcheckArgs]:
+    if health is None:
+        return None
+    return docker.ContainerHealthcheckArgs(
+        tests=list(health.test),
+        interval=_seconds(health.interval_s),
+        timeout=_seconds(health.timeout_s),
+        retries=health.retries,
+        start_period=_seconds(health.start_period_s),
+    )
+
+
+def container_args(spec: ContainerSpec, image: pulumi.Input[str], network: Optional[pulumi.Input[str]] = None) -> dict:
     """The `docker.Container` arguments for a spec (kept separate so tests can compare them
-    with the cloud-init rendering of the same spec)."""
+    with the cloud-init rendering of the same spec). `network` is the user network's id."""
     return dict(
         name=spec.name,
         image=image,
         command=list(spec.args) or None,
+        entrypoints=list(spec.entrypoint) if spec.entrypoint is not None else None,
         envs=[_env_entry(k, v) for k, v in spec.env.items()] or None,
-        network_mode=spec.network_mode,
+        network_mode=spec.network_mode if network is None else None,
+        networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network, aliases=list(spec.aliases) or None)]
+        if network is not None else None,
+        ports=[docker.ContainerPortArgs(internal=p.container_port, external=p.host_port, ip=p.host_ip, protocol=p.protocol)
+               for p in spec.ports] or None,
         restart=spec.restart,
+        max_retry_count=spec.max_restarts or None,
+        wait=spec.wait_healthy or None,
+        wait_timeout=(spec.health.start_period_s + spec.health.interval_s * (spec.health.retries + 1) + 60)
+        if spec.wait_healthy and spec.health else None,
         privileged=spec.privileged or None,
         pid_mode=spec.pid_mode,
-        healthcheck=docker.ContainerHealthcheckArgs(
-            tests=list(spec.health.test),
-            interval=_seconds(spec.health.interval_s),
-            timeout=_seconds(spec.health.timeout_s),
-            retries=spec.health.retries,
-            start_period=_seconds(spec.health.start_period_s),
-        ),
+        healthcheck=_healthcheck(spec.health),
         volumes=[
             docker.ContainerVolumeArgs(
                 container_path=v.container_path,
@@ -72,6 +87,7 @@ class DockerEngineHost(pulumi.ComponentResource):
         self.address = pulumi.Output.from_input(address)
         self._images: dict[str, docker.RemoteImage] = {}
         self._volumes: dict[str, docker.Volume] = {}
+        self._networks: dict[str, docker.Network] = {}
 
     def _connect(self, docker_host: str, ssh_opts: Optional[Sequence[str]] = None,
                  depends_on: Sequence[pulumi.Resource] = ()) -> None:
@@ -101,13 +117,20 @@ class DockerEngineHost(pulumi.ComponentResource):
                 opts=self._child(retain_on_delete=v.persistent, protect=protect and v.persistent))
         return self._volumes[v.name]
 
+    def network(self, name: str) -> docker.Network:
+        """A user-defined bridge network: containers on it find each other by alias."""
+        if name not in self._networks:
+            self._networks[name] = docker.Network(name, name=name, driver="bridge", opts=self._child())
+        return self._networks[name]
+
     def run(self, spec: ContainerSpec, parent: pulumi.Resource, protect: bool = False,
             depends_on: Sequence[pulumi.Resource] = ()) -> docker.Container:
         image = self.image(spec.image)
         volumes = [self.volume(v, protect) for v in spec.volumes if v.name]
+        network = self.network(spec.network_mode) if spec.network_mode not in ("host", "bridge", "none") else None
         return docker.Container(
             spec.name,
-            **container_args(spec, image.image_id),
+            **container_args(spec, image.image_id, network.id if network else None),
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
                                         depends_on=[image, *volumes, *depends_on]),
         )

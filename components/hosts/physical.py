@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from pathlib import Path
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 import pulumi_command as command
@@ -44,9 +44,10 @@ class PhysicalHost(DockerEngineHost):
                  key_file: SshKeyFile, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:hosts:PhysicalHost", name, address, opts=opts)
         script = BOOTSTRAP.read_text()
+        self.connection = command.remote.ConnectionArgs(host=address, user=user, port=port, private_key=private_key)
         self.bootstrap = command.remote.Command(
             f"{name}-bootstrap-docker",
-            connection=command.remote.ConnectionArgs(host=address, user=user, port=port, private_key=private_key),
+            connection=self.connection,
             create="sh -s",
             stdin=script,
             # Re-run only when the script changes, not on every `up`.
@@ -58,3 +59,11 @@ class PhysicalHost(DockerEngineHost):
             ssh_opts=["-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes", "-i", key_file.path],
             depends_on=[self.bootstrap, key_file.writer],
         )
+
+    def shell(self, name: str, create: pulumi.Input[str], parent: pulumi.Resource,
+              delete: Optional[str] = None, stdin: Optional[pulumi.Input[str]] = None,
+              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = ()) -> command.remote.Command:
+        return command.remote.Command(
+            name, connection=self.connection, create=create, delete=delete, stdin=stdin,
+            opts=pulumi.ResourceOptions(parent=parent, depends_on=[self.bootstrap, *depends_on],
+                                        additional_secret_outputs=["stdout"] if secret_stdout else None))

@@ -20,6 +20,7 @@ class Marathon(pulumi.ComponentResource):
                  credentials: Optional[pulumi.Output[str]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:marathon:Marathon", name, None, opts)
+        self.credentials = credentials
         p = env.platform
         public = any(pool.public for pool in p.mesos.agent_pools)
         nodes = env.of("marathon")

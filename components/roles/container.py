@@ -33,18 +33,33 @@ class HealthCheck:
 
 
 @dataclass(frozen=True)
+class PublishedPort:
+    container_port: int
+    host_port: int
+    host_ip: str = "127.0.0.1"
+    protocol: str = "tcp"
+
+
+@dataclass(frozen=True)
 class ContainerSpec:
     name: str
     image: str
-    health: HealthCheck
+    health: Optional[HealthCheck]  # platform roles always have one; a Compose service may not
     args: tuple[pulumi.Input[str], ...] = ()
+    entrypoint: Optional[tuple[str, ...]] = None
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     volumes: tuple[Volume, ...] = ()
     # Files written into the container before it starts (rendered configuration).
     files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     host_ports: tuple[int, ...] = ()  # what it binds on the host (host networking)
-    network_mode: str = "host"
+    network_mode: str = "host"  # or a user network, where `aliases` name it and `ports` publish
+    aliases: tuple[str, ...] = ()
+    ports: tuple[PublishedPort, ...] = ()
     restart: str = "unless-stopped"  # Docker restart policy; a crashed process comes back
+    max_restarts: int = 0  # with restart "on-failure": 0 is unlimited
+    # Wait until the health check passes before the resource counts as created, so services
+    # that depend on this one start after it is healthy (Compose's `service_healthy`).
+    wait_healthy: bool = False
     privileged: bool = False
     pid_mode: Optional[str] = None
     labels: Mapping[str, str] = field(default_factory=dict)

@@ -5,35 +5,44 @@ instance on a host. Any problem raises ``SpecError`` listing every problem at on
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-from typing import Any, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Iterable, Union
 
 from pydantic import ValidationError
 
+from ..compose import Stack
 from .checks import check
 from .errors import Problem, SpecError, from_validation_error
 from .model import Platform, quorum
 from .placement import Instance, place, port_clashes
+from .stacks import ServicePorts, load_stacks, published_port_clashes, service_ports
 
-__all__ = ["Environment", "Instance", "Platform", "Problem", "SpecError", "load", "quorum"]
+__all__ = ["Environment", "Instance", "Platform", "Problem", "SpecError", "Stack", "load", "quorum"]
+
+PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 
 @dataclass(frozen=True)
 class Environment:
     platform: Platform
     instances: tuple[Instance, ...]
+    stacks: tuple[Stack, ...] = ()
+    service_ports: ServicePorts = field(default_factory=dict)
 
     def of(self, role: str) -> list[Instance]:
         """Every instance of `role`, in placement order."""
         return [i for i in self.instances if i.role == role]
 
 
-def load(raw: Any, secrets: Iterable[str] = (), source: str = "") -> Environment:
+def load(raw: Any, secrets: Union[Iterable[str], Callable[[str], bool]] = (), source: str = "",
+         root: Path = PROJECT_ROOT) -> Environment:
     """Validate `raw` (the parsed stack config value) and place every role instance.
 
-    ``secrets`` names the secret config keys that are set, so that a feature needing a secret
-    can say which one is missing.
+    ``secrets`` says which secret config keys are set (their names, or a predicate), so that a
+    feature needing a secret can say which one is missing. Compose files are read from `root`.
     """
+    secret_is_set = secrets if callable(secrets) else set(secrets).__contains__
     if raw is None:
         raise SpecError([Problem("platform", (
             "is not set; add the key `container-platform:platform` to the stack file "
@@ -42,11 +51,14 @@ def load(raw: Any, secrets: Iterable[str] = (), source: str = "") -> Environment
         platform = Platform.model_validate(raw)
     except ValidationError as e:
         raise SpecError(from_validation_error(e, Platform), source) from None
-    problems = check(platform, secrets)
+    problems = check(platform, secret_is_set)
+    stacks, stack_problems = load_stacks(platform, root, secret_is_set)
+    problems += stack_problems
     if problems:
         raise SpecError(problems, source)
     instances = place(platform)
-    problems = port_clashes(platform, instances)
+    ports, problems = service_ports(platform, stacks)
+    problems += port_clashes(platform, instances) + published_port_clashes(platform, stacks, instances)
     if problems:
         raise SpecError(problems, source)
-    return Environment(platform, tuple(instances))
+    return Environment(platform, tuple(instances), tuple(stacks), ports)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from typing import Iterable
+from typing import Callable
 
 from .errors import Problem
 from .model import Platform, quorum
@@ -14,14 +14,14 @@ HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-
 MAX_ENSEMBLE = 7
 
 
-def check(p: Platform, secrets: Iterable[str] = ()) -> list[Problem]:
+def check(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
     return [
         *_unique_names(p),
         *_host_addresses(p),
         *_placement(p),
         *_zookeeper(p),
         *_masters(p),
-        *_secrets(p, set(secrets)),
+        *_secrets(p, secret_is_set),
         *_spark(p),
     ]
 
@@ -110,13 +110,13 @@ def _masters(p: Platform) -> list[Problem]:
     return []
 
 
-def _secrets(p: Platform, secrets: set[str]) -> list[Problem]:
+def _secrets(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
     problems = []
-    if p.marathon.enabled and p.marathon.auth and "marathonPassword" not in secrets:
+    if p.marathon.enabled and p.marathon.auth and not secret_is_set("marathonPassword"):
         problems.append(Problem("platform.marathon.auth", (
             "basic auth needs its password as a Pulumi secret: "
             "run `pulumi config set --secret marathonPassword <password>`")))
-    if p.target == "physical" and "sshPrivateKey" not in secrets:
+    if p.target == "physical" and not secret_is_set("sshPrivateKey"):
         problems.append(Problem("platform.target", (
             "physical hosts are reached over SSH with a key kept as a Pulumi secret: "
             "run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`")))

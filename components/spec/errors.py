@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import difflib
-from dataclasses import dataclass
 from typing import Any, Iterable, Sequence, get_args
 
 from pydantic import BaseModel, ValidationError
+
+from ..problem import Problem
 
 ROOT = "platform"
 
@@ -16,15 +17,6 @@ def key_path(loc: Sequence[str | int], root: str = ROOT) -> str:
     for part in loc:
         path += f"[{part}]" if isinstance(part, int) else f".{part}"
     return path
-
-
-@dataclass(frozen=True)
-class Problem:
-    path: str
-    message: str
-
-    def __str__(self) -> str:
-        return f"{self.path}: {self.message}"
 
 
 class SpecError(Exception):

@@ -168,6 +168,30 @@ class Spark(Model):
     yarn: Optional[SparkYarn] = None
 
 
+Scheduler = Literal["marathon", "swarm", "local"]
+
+
+class StackService(Model):
+    instances: Optional[Count] = None  # overrides the file's deploy.replicas
+
+
+class ServiceStack(Model):
+    """A Compose file deployed as one stack (see examples/compose/)."""
+
+    name: Name
+    file: str  # relative to the project root
+    scheduler: Optional[Scheduler] = None  # default: the file's x-platform.scheduler
+    services: dict[str, StackService] = {}  # per-service overrides, by Compose service name
+
+
+class Swarm(Model):
+    """Docker Swarm mode for stacks with `scheduler: swarm`: managers keep the Raft log."""
+
+    managers: Optional[list[Name]] = None  # default: the first host
+    workers: list[Name] = []
+    port: Port = 2377  # cluster management (Swarm's default)
+
+
 class Platform(Model):
     name: Name = "platform"
     target: Target = "local"
@@ -177,6 +201,8 @@ class Platform(Model):
     marathon: Marathon = Marathon()
     discovery: Discovery = Discovery()
     spark: Spark = Spark()
+    swarm: Swarm = Swarm()
+    stacks: list[ServiceStack] = []
 
 
 def quorum(masters: MesosMasters) -> int:

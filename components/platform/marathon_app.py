@@ -1,0 +1,170 @@
+"""MarathonApp: a Marathon app managed through its REST API (Pulumi has no Marathon provider).
+
+A Pulumi dynamic resource. The provider is pickled into the state and runs in Pulumi's provider
+host, so it uses only the standard library and keeps every helper inside the class.
+
+Contract (Marathon REST API v2, see ../shared/reference/marathon):
+- create and update: `PUT /v2/apps/{id}?partialUpdate=false` (a full replace: a field left out
+  gets Marathon's default, as with a fresh app), then wait until its deployment is gone from
+  `GET /v2/deployments`;
+- 409 means the app is locked by a running deployment: retry until the deadline;
+- delete: `DELETE /v2/apps/{id}` and wait; 404 means already gone;
+- read: `GET /v2/apps/{id}`; 404 means the app was deleted outside Pulumi.
+"""
+from __future__ import annotations
+
+from typing import Any, Optional, Sequence
+
+import pulumi
+import pulumi.dynamic as dynamic
+
+DEFAULT_TIMEOUT_S = 900
+
+
+class MarathonAppProvider(dynamic.ResourceProvider):
+    poll_s = 2.0  # class attributes, so a contract test can run faster
+
+    def check(self, olds: dict, news: dict) -> dynamic.CheckResult:
+        failures = []
+        app_id = (news.get("app") or {}).get("id", "")
+        if not str(app_id).startswith("/"):
+            failures.append(dynamic.CheckFailure("app", f"app id {app_id!r} must be absolute, e.g. /platform/stack/service"))
+        if not news.get("marathon_urls"):
+            failures.append(dynamic.CheckFailure("marathon_urls", "at least one Marathon URL is needed"))
+        return dynamic.CheckResult(news, failures)
+
+    def create(self, props: dict) -> dynamic.CreateResult:
+        version = self._deploy(props)
+        return dynamic.CreateResult(props["app"]["id"], {**props, "version": version})
+
+    def update(self, _id: str, _olds: dict, news: dict) -> dynamic.UpdateResult:
+        return dynamic.UpdateResult({**news, "version": self._deploy(news)})
+
+    def diff(self, _id: str, olds: dict, news: dict) -> dynamic.DiffResult:
+        keys = ("app", "marathon_urls", "credentials", "timeout_seconds")
+        changed = [k for k in keys if olds.get(k) != news.get(k)]
+        replaces = ["app"] if (olds.get("app") or {}).get("id") != (news.get("app") or {}).get("id") else []
+        return dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
+
+    def read(self, id_: str, props: dict) -> dynamic.ReadResult:
+        status, body = self._call(props, "GET", f"/v2/apps{id_}", ok=(200, 404))
+        if status == 404:
+            return dynamic.ReadResult(None, {})
+        live = body.get("app", {})
+        # Report the drift a refresh should show: scaled or resized outside Pulumi.
+        app = dict(props["app"])
+        for key in ("instances", "cpus", "mem"):
+            if key in live:
+                app[key] = live[key]
+        return dynamic.ReadResult(id_, {**props, "app": app, "version": live.get("version")})
+
+    def delete(self, id_: str, props: dict) -> None:
+        deadline = self._deadline(props)
+        while True:
+            status, body = self._call(props, "DELETE", f"/v2/apps{id_}", ok=(200, 202, 404, 409))
+            if status == 404:
+                return
+            if status != 409:
+                self._wait(props, body.get("deploymentId"), id_, deadline)
+                return
+            self._locked(props, id_, body, deadline)
+
+    # -- helpers (methods, so the pickled provider carries them) --------------------------
+
+    def _deploy(self, props: dict) -> Optional[str]:
+        app, deadline = props["app"], self._deadline(props)
+        while True:
+            status, body = self._call(props, "PUT", f"/v2/apps{app['id']}?partialUpdate=false", app,
+                                      ok=(200, 201, 409))
+            if status != 409:
+                self._wait(props, body.get("deploymentId"), app["id"], deadline)
+                return body.get("version")
+            self._locked(props, app["id"], body, deadline)
+
+    def wire_form(self, value: Any) -> Any:
+        """The app as Marathon expects it. Pulumi hands numbers to providers as floats
+        (protobuf's Struct has only doubles), but Marathon's schema types ports, instances and
+        seconds as integers: whole floats go back to ints."""
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        if isinstance(value, dict):
+            return {k: self.wire_form(v) for k, v in value.items()}
+        if isinstance(value, list):
+            return [self.wire_form(v) for v in value]
+        return value
+
+    def _deadline(self, props: dict) -> float:
+        import time
+        return time.monotonic() + float(props.get("timeout_seconds") or DEFAULT_TIMEOUT_S)
+
+    def _locked(self, props: dict, app_id: str, body: dict, deadline: float) -> None:
+        import time
+        if time.monotonic() >= deadline:
+            ids = ", ".join(d.get("id", "?") for d in body.get("deployments", [])) or "unknown"
+            raise TimeoutError(
+                f"Marathon app {app_id} stayed locked by deployment(s) {ids} until the timeout of "
+                f"{props.get('timeout_seconds') or DEFAULT_TIMEOUT_S} s; see the Deployments tab at "
+                f"{props['marathon_urls'][0]}/ui/#/deployments (a stuck deployment can be rolled back there)")
+        time.sleep(self.poll_s)
+
+    def _wait(self, props: dict, deployment_id: Optional[str], app_id: str, deadline: float) -> None:
+        """Until Marathon no longer lists the deployment: every task started and healthy."""
+        import time
+        if not deployment_id:
+            return
+        while True:
+            _, running = self._call(props, "GET", "/v2/deployments")
+            if not any(d.get("id") == deployment_id for d in running):
+                return
+            if time.monotonic() >= deadline:
+                raise TimeoutError(
+                    f"Marathon deployment {deployment_id} of app {app_id} did not finish within "
+                    f"{props.get('timeout_seconds') or DEFAULT_TIMEOUT_S} s (tasks not running or not "
+                    f"healthy); Marathon keeps trying: see {props['marathon_urls'][0]}/ui/#/apps")
+            time.sleep(self.poll_s)
+
+    def _call(self, props: dict, method: str, path: str, body: Any = None,
+              ok: Sequence[int] = (200,)) -> tuple[int, Any]:
+        """One request to the first Marathon that answers (any instance proxies to the leader)."""
+        import base64
+        import json
+        import urllib.error
+        import urllib.request
+        headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        if props.get("credentials"):
+            headers["Authorization"] = "Basic " + base64.b64encode(props["credentials"].encode()).decode()
+        data = json.dumps(self.wire_form(body)).encode() if body is not None else None
+        errors = []
+        for url in props["marathon_urls"]:
+            request = urllib.request.Request(url.rstrip("/") + path, data=data, method=method, headers=headers)
+            try:
+                with urllib.request.urlopen(request, timeout=30) as response:
+                    status, text = response.status, response.read().decode()
+            except urllib.error.HTTPError as e:
+                status, text = e.code, e.read().decode()
+            except (urllib.error.URLError, OSError) as e:
+                errors.append(f"{url}: {getattr(e, 'reason', e)}")
+                continue
+            if status in (401, 403):
+                raise PermissionError(
+                    f"Marathon at {url} answered {status} to {method} {path}: check platform.marathon.auth "
+                    "and the secret marathonPassword")
+            if status not in ok:
+                raise RuntimeError(f"Marathon at {url} answered {status} to {method} {path}: {text[:2000]}")
+            return status, json.loads(text) if text.strip() else {}
+        raise ConnectionError(f"no Marathon answered {method} {path}: {'; '.join(errors)}")
+
+
+class MarathonApp(dynamic.Resource):
+    """One Marathon app, deployed and kept as `app` says."""
+
+    version: pulumi.Output[str]
+
+    def __init__(self, name: str, app: pulumi.Input[dict], marathon_urls: Sequence[pulumi.Input[str]],
+                 credentials: Optional[pulumi.Input[str]] = None, timeout_seconds: int = DEFAULT_TIMEOUT_S,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["credentials"]))
+        super().__init__(MarathonAppProvider(), name, {
+            "app": app, "marathon_urls": list(marathon_urls), "credentials": credentials,
+            "timeout_seconds": timeout_seconds, "version": None,
+        }, opts)

@@ -1,0 +1,37 @@
+"""ServiceStack: a Compose file deployed on its scheduler, dependencies first.
+
+Each service's environment and command are rendered with the addresses of the services it
+refers to; those values are outputs of the referenced services' resources, and each service's
+resources also depend on everything in its `depends_on`, so Pulumi creates them in order.
+"""
+from __future__ import annotations
+
+from typing import Callable, Optional
+
+import pulumi
+
+from ..compose import Stack
+from ..services.addresses import Address, render
+from .schedulers import Scheduler
+
+
+class ServiceStack(pulumi.ComponentResource):
+    addresses: dict[str, pulumi.Output[str]]  # "host:port" of each service's first port
+
+    def __init__(self, stack: Stack, scheduler: Callable[[pulumi.Resource], Scheduler],
+                 secret: Callable[[str], pulumi.Output[str]], opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("container-platform:stacks:ServiceStack", stack.name, None, opts)
+        on = scheduler(self)
+        self.resources: dict[str, list[pulumi.Resource]] = {}
+        found: dict[str, Address] = {}
+        first_ports = {s.name: s.ports[0].target for s in stack.services if s.ports}
+        self.addresses = {}
+        for s in stack.services:  # dependencies first
+            env = {k: render(v, found, first_ports, secret) for k, v in s.environment.items()}
+            args = [render(v, found, first_ports, secret) for v in (s.command or ())]
+            needs = [r for n in sorted(s.needs()) for r in self.resources[n]]
+            self.resources[s.name], found[s.name] = on.deploy(s, env, args, parent=self, depends_on=needs)
+            if s.ports:
+                a = found[s.name]
+                self.addresses[s.name] = pulumi.Output.concat(a.host, ":", str(a.ports[s.ports[0].target]))
+        self.register_outputs({"addresses": self.addresses})
