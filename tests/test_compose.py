@@ -1,0 +1,193 @@
+"""Compose files in: schema, the platform's rules, references and dependency order."""
+import json
+import textwrap
+
+import jsonschema
+import pytest
+import yaml
+
+from components.compose import Ref, Secret, load_stack
+from components.compose.load import SCHEMA
+
+from .contracts import REFERENCE
+from .harness import ROOT
+
+EXAMPLES = sorted((ROOT / "examples" / "compose").glob("*/compose.yaml"))
+
+
+def load(tmp_path, text, scheduler="local", instances=None):
+    (tmp_path / "compose.yaml").write_text(textwrap.dedent(text))
+    return load_stack(tmp_path, "compose.yaml", "s", scheduler, instances or {}, "platform.stacks[0]")
+
+
+def problems(tmp_path, text, **kw):
+    stack, found = load(tmp_path, text, **kw)
+    assert stack is None and found
+    return {p.path: p.message for p in found}
+
+
+def test_the_bundled_schema_is_the_upstream_compose_specification():
+    assert json.loads(SCHEMA.read_text()) == json.loads((REFERENCE / "compose-spec" / "compose-spec.json").read_text())
+
+
+@pytest.mark.parametrize("path", EXAMPLES, ids=lambda p: p.parent.name)
+def test_examples_are_valid_compose_and_load_for_every_scheduler(path):
+    upstream = json.loads((REFERENCE / "compose-spec" / "compose-spec.json").read_text())
+    jsonschema.Draft7Validator(upstream).validate(yaml.safe_load(path.read_text()))
+    for scheduler in ("local", "swarm", "marathon"):
+        stack, found = load_stack(ROOT, str(path.relative_to(ROOT)), "x", scheduler, {}, "k")
+        assert found == [] and stack.scheduler == scheduler
+
+
+def test_services_come_in_dependency_order_and_references_are_parsed(tmp_path):
+    stack, found = load(tmp_path, """
+        services:
+          web: {image: w, command: "proxy --to ${api.host}:${api.port}", depends_on: [api]}
+          api:
+            image: a
+            environment: {DB: "pg://u:${secret.dbPassword}@${db.host}:${db.port.5432}/x", CACHE: "${cache.host}"}
+            expose: ["8000"]
+          db: {image: d, expose: ["5432", "9187"]}
+          cache: {image: c, expose: [6379]}
+        """)
+    assert found == []
+    order = [s.name for s in stack.services]
+    assert order.index("db") < order.index("api") < order.index("web")
+    assert order.index("cache") < order.index("api")
+    api = stack.service("api")
+    assert api.environment["DB"] == ("pg://u:", Secret("dbPassword"), "@", Ref("db", "host"), ":",
+                                     Ref("db", "port", 5432), "/x")
+    assert api.needs() == {"db", "cache"} and api.secrets() == {"dbPassword"}
+    assert stack.service("web").command[-1] == (Ref("api", "host"), ":", Ref("api", "port"))
+
+
+def test_a_cycle_is_named_in_full(tmp_path):
+    found = problems(tmp_path, """
+        services:
+          a: {image: x, depends_on: [b]}
+          b: {image: x, environment: {C: "${c.host}"}}
+          c: {image: x, depends_on: [a]}
+        """)
+    message = found["compose.yaml:services"]
+    assert "dependency cycle" in message
+    cycle = message.split("dependency cycle ")[1].split(" (")[0].split(" -> ")
+    assert cycle[0] == cycle[-1] and set(cycle) == {"a", "b", "c"}
+
+
+def test_unknown_services_and_ports_are_named(tmp_path):
+    found = problems(tmp_path, """
+        services:
+          api: {image: x, depends_on: [dbb], environment: {DB: "${db.host}:${db.port.5433}", Q: "${queue.host}"}}
+          db: {image: x, expose: ["5432"]}
+          worker: {image: x, environment: {W: "${api.port}"}}
+        """)
+    assert "no service named 'dbb'" in found["compose.yaml:services.api.depends_on"]
+    assert "has no container port 5433" in found["compose.yaml:services.api.environment.DB"]
+    assert "unknown service 'queue'" in found["compose.yaml:services.api.environment.Q"]
+    assert "declares no ports" in found["compose.yaml:services.worker.environment.W"]
+
+
+@pytest.mark.parametrize("value, says", [
+    ("${HOME}", "not a service reference"),
+    ("$HOME/x", "taken from the shell"),
+    ("${db.hots}", "not a service reference"),
+])
+def test_shell_interpolation_is_refused_with_the_fix(tmp_path, value, says):
+    found = problems(tmp_path, f"""
+        services:
+          api: {{image: x, environment: {{V: "{value}"}}}}
+          db: {{image: x, expose: ["5432"]}}
+        """)
+    assert says in found["compose.yaml:services.api.environment.V"]
+
+
+def test_dollar_escapes_and_lone_dollars_stay_literal(tmp_path):
+    stack, found = load(tmp_path, """
+        services:
+          api: {image: x, environment: {A: "$$HOME", B: "costs $5"}}
+        """)
+    assert found == [] and stack.service("api").environment == {"A": ("$HOME",), "B": ("costs $5",)}
+
+
+@pytest.mark.parametrize("text, path, says", [
+    ("services: {api: {imag: x}}", "compose.yaml:services.api", "did you mean 'image'"),
+    ("services: {api: {image: x, ports: [{target: 80, published: 8080, modee: host}]}}", "compose.yaml:services.api.ports.0", "Compose Specification"),
+    ("services: {api: {image: x, build: .}}", "compose.yaml:services.api.build", "build and push"),
+    ("services: {api: {build: .}}", "compose.yaml:services.api.image", "is missing"),
+    ("services: {api: {image: x, environment: [TOKEN]}}", "compose.yaml:services.api.environment.TOKEN", "has no value"),
+    ("services: {api: {image: x, volumes: ['data:/d']}}", "compose.yaml:services.api.volumes[0]", "not declared"),
+    ("services: {api: {image: x, volumes: ['./d:/d']}}", "compose.yaml:services.api.volumes[0]", "absolute path"),
+    ("services: {api: {image: x, healthcheck: {test: [CMD, x], interval: soon}}}", "compose.yaml:services.api.healthcheck", "not a duration"),
+    ("services: {api: {image: x, deploy: {mode: global}}}", "compose.yaml:services.api.deploy.mode", "replicated"),
+    ("services: {api: {image: x, x-platform: {publik: true}}}", "compose.yaml:services.api.x-platform.publik", "takes: public"),
+    ("secrets: {a: {file: x}}\nservices: {api: {image: x}}", "compose.yaml:secrets", "pulumi config set --secret"),
+    ("services: {api: {image: x, ports: ['8000-8010:80']}}", "compose.yaml:services.api.ports[0]", "not a port number"),
+])
+def test_bad_compose_files_name_the_key_and_the_fix(tmp_path, text, path, says):
+    found = problems(tmp_path, text)
+    assert path in found, found
+    assert says in found[path]
+
+
+def test_config_overrides_are_checked_against_the_file(tmp_path):
+    stack, found = load(tmp_path, "services: {api: {image: x}}", instances={"apj": 2})
+    assert stack is None
+    assert {p.path for p in found} == {"platform.stacks[0].services.apj"}
+    assert "has no service 'apj'" in found[0].message and "api" in found[0].message
+
+
+def test_instances_from_config_override_the_file(tmp_path):
+    stack, _ = load(tmp_path, "services: {api: {image: x, deploy: {replicas: 2}}, db: {image: y}}", instances={"api": 5})
+    assert stack.service("api").replicas == 5 and stack.service("db").replicas == 1
+
+
+@pytest.mark.parametrize("scheduler, text, path, says", [
+    ("marathon", "services: {a: {image: x, restart: 'no'}}", "compose.yaml:services.a.restart", "relaunches"),
+    ("marathon", "services: {a: {image: x, deploy: {placement: {constraints: [node.role==manager]}}}}",
+     "compose.yaml:services.a.deploy.placement.constraints[0]", "no Marathon equivalent"),
+    ("swarm", "services: {a: {image: x, ports: ['80:80'], deploy: {endpoint_mode: dnsrr}}}",
+     "compose.yaml:services.a.ports[0]", "mode: host"),
+    ("local", "services: {a: {image: x, ports: ['80:80'], deploy: {replicas: 2}}}", "compose.yaml:services.a.ports", "cannot all bind"),
+])
+def test_what_a_scheduler_cannot_do_is_said_up_front(tmp_path, scheduler, text, path, says):
+    found = problems(tmp_path, text, scheduler=scheduler)
+    assert says in found[path]
+
+
+def test_the_scheduler_comes_from_config_or_the_file(tmp_path):
+    text = "x-platform: {scheduler: swarm}\nservices: {a: {image: x}}"
+    assert load(tmp_path, text, scheduler=None)[0].scheduler == "swarm"
+    assert load(tmp_path, text, scheduler="local")[0].scheduler == "local"
+    found = problems(tmp_path, "services: {a: {image: x}}", scheduler=None)
+    assert "choose one of marathon, swarm, local" in found["platform.stacks[0].scheduler"]
+
+
+def test_compose_fields_are_typed(tmp_path):
+    stack, found = load(tmp_path, """
+        volumes: {data: {}}
+        services:
+          a:
+            image: x
+            command: ["run", "--fast"]
+            entrypoint: /bin/tini --
+            ports: ["127.0.0.1:8080:80/udp", {target: 9000, published: 9001, mode: host}, 7000]
+            volumes: ["data:/var/lib/x", "/etc/ssl:/etc/ssl:ro"]
+            healthcheck: {test: "curl -f localhost", interval: 1m30s, timeout: 500ms, retries: 2, start_period: 2m}
+            restart: on-failure:4
+            deploy:
+              replicas: 3
+              resources: {limits: {cpus: "0.25", memory: 1g}}
+              update_config: {parallelism: 2, order: start-first, delay: 10s}
+              placement: {constraints: [node.labels.zone==a], max_replicas_per_node: 1}
+        """, scheduler="swarm")
+    assert found == []
+    a = stack.service("a")
+    assert [(p.target, p.published, p.protocol, p.mode) for p in a.ports] == [
+        (80, 8080, "udp", "ingress"), (9000, 9001, "tcp", "host"), (7000, None, "tcp", "ingress")]
+    assert [(m.source, m.kind, m.read_only) for m in a.mounts] == [("data", "volume", False), ("/etc/ssl", "bind", True)]
+    assert a.health.test == ("CMD-SHELL", "curl -f localhost")
+    assert (a.health.interval_s, a.health.timeout_s, a.health.retries, a.health.start_period_s) == (90, 1, 2, 120)
+    assert (a.restart.condition, a.restart.max_attempts) == ("on-failure", 4)
+    assert (a.replicas, a.cpus, a.memory_mb, a.max_per_node) == (3, 0.25, 1024, 1)
+    assert (a.update.parallelism, a.update.order, a.update.delay_s) == (2, "start-first", 10)
+    assert a.entrypoint == ("/bin/tini", "--")

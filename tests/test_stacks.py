@@ -1,0 +1,235 @@
+"""Compose stacks under the mock runtime: both examples on all three schedulers, every address
+wired by an output of the service it names, and scaling one service touching only it."""
+import json
+
+import pulumi
+import pytest
+
+from components.platform.marathon_app import MarathonAppProvider
+
+from .conftest import PLACEHOLDER_SECRETS
+from .contracts import marathon_app_validator
+from .harness import Deployment, env_of, evaluate, stack_config
+
+SCHEDULERS = ("local", "swarm", "marathon")
+BASE = "local-ha"  # has a public agent pool, for the public web tier on Marathon
+PLATFORM = "ha"
+# The properties that carry a service's environment and command, per scheduler.
+CARRIES_VALUES = {"local": ("envs", "command"), "swarm": ("taskSpec",), "marathon": ("app",)}
+
+
+def with_stacks(scheduler, overrides=None, base=BASE):
+    cfg = stack_config(base)
+    platform = dict(cfg["container-platform:platform"])
+    platform["stacks"] = [
+        {"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": scheduler,
+         "services": overrides or {}},
+        {"name": "alluxio", "file": "examples/compose/alluxio/compose.yaml", "scheduler": scheduler},
+    ]
+    return {**cfg, "container-platform:platform": platform}
+
+
+_cache: dict = {}
+
+
+def deployed(scheduler) -> Deployment:
+    if scheduler not in _cache:
+        _cache[scheduler] = evaluate(BASE, config=with_stacks(scheduler), secrets=PLACEHOLDER_SECRETS)
+        assert _cache[scheduler].error is None, _cache[scheduler].error
+    return _cache[scheduler]
+
+
+def resources_of(d: Deployment, scheduler: str, stack: str, service: str):
+    if scheduler == "local":
+        prefix = f"{PLATFORM}-{stack}-{service}-"
+        found = [c for c in d.containers() if c.name.startswith(prefix) and c.name[len(prefix):].isdigit()]
+    else:
+        kind = "docker:index/service:Service" if scheduler == "swarm" else "pulumi-python:dynamic:Resource"
+        found = [r for r in d.of_type(kind) if r.name == f"{stack}-{service}"]
+    assert found, f"no resources for {stack}/{service} on {scheduler}"
+    return found
+
+
+def values_of(r, scheduler):
+    """(env, args) as the scheduler will see them."""
+    if scheduler == "local":
+        return env_of(r), r.inputs.get("command", [])
+    if scheduler == "swarm":
+        spec = r.inputs["taskSpec"]["containerSpec"]
+        return spec.get("env", {}), spec.get("args", [])
+    return r.inputs["app"]["env"], r.inputs["app"].get("args", [])
+
+
+NEEDS = {("app", "api"): {"db", "cache"}, ("app", "web"): {"api"}, ("alluxio", "alluxio-worker"): {"alluxio-master"}}
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_each_service_depends_on_what_it_needs_and_its_values_carry_the_edges(scheduler):
+    d = deployed(scheduler)
+    for (stack, service), needs in NEEDS.items():
+        for r in resources_of(d, scheduler, stack, service):
+            wired = {u for prop in CARRIES_VALUES[scheduler] for u in r.property_dependencies.get(prop, [])}
+            for dep in needs:
+                urns = {x.urn for x in resources_of(d, scheduler, stack, dep)}
+                assert urns <= set(r.dependencies), f"{r.name} is not ordered after {dep}"
+                assert urns <= wired, f"{r.name}'s values do not come from {dep}'s outputs"
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_addresses_are_the_ones_each_scheduler_serves(scheduler):
+    d = deployed(scheduler)
+    (api, *_) = resources_of(d, scheduler, "app", "api")
+    env, _ = values_of(api, scheduler)
+    (worker, *_) = resources_of(d, scheduler, "alluxio", "alluxio-worker")
+    worker_opts = values_of(worker, scheduler)[0]["ALLUXIO_JAVA_OPTS"]
+    (web,) = resources_of(d, scheduler, "app", "web")
+    web_args = values_of(web, scheduler)[1]
+    if scheduler == "local":  # the alias on the stack's user network, the container port
+        assert (env["DB_HOST"], env["DB_PORT"], env["REDIS"]) == ("db", "5432", "redis://cache:6379")
+        assert "-Dalluxio.master.hostname=alluxio-master -Dalluxio.master.rpc.port=19998" in worker_opts
+        assert web_args[-1] == "api:8055"
+    elif scheduler == "swarm":  # the Swarm service name on the overlay network
+        assert (env["DB_HOST"], env["DB_PORT"]) == (f"{PLATFORM}-app-db", "5432")
+        assert env["REDIS"] == f"redis://{PLATFORM}-app-cache:6379"
+        assert web_args[-1] == f"{PLATFORM}-app-api:8055"
+    else:  # marathon-lb's address and the service port of the referenced app
+        apps = {r.name: r.inputs["app"] for r in d.of_type("pulumi-python:dynamic:Resource")}
+        service_port = {(name, int(m["containerPort"])): int(m["servicePort"])
+                        for name, app in apps.items() for m in app["container"].get("portMappings", [])}
+        lb = d.outputs["service_discovery"]["load_balancers"][0]
+        assert (env["DB_HOST"], env["DB_PORT"]) == (lb, str(service_port[("app-db", 5432)]))
+        assert env["REDIS"] == f"redis://{lb}:{service_port[('app-cache', 6379)]}"
+        assert f"-Dalluxio.master.rpc.port={service_port[('alluxio-alluxio-master', 19998)]}" in worker_opts
+        assert f"-Dalluxio.job.master.rpc.port={service_port[('alluxio-alluxio-master', 20001)]}" in worker_opts
+        assert len(set(service_port.values())) == len(service_port)  # one service port each
+    exported = d.outputs["stacks"]["app"]
+    assert exported["scheduler"] == scheduler and set(exported["addresses"]) == {"db", "cache", "api", "web"}
+
+
+def test_every_marathon_app_sent_is_valid_against_marathons_schema():
+    apps = [r.inputs["app"] for r in deployed("marathon").of_type("pulumi-python:dynamic:Resource")]
+    assert len(apps) == 6
+    validator = marathon_app_validator()
+    for app in apps:
+        wire = MarathonAppProvider().wire_form(app)
+        errors = [e.message for e in validator.iter_errors(wire)]
+        assert errors == [], (app["id"], errors)
+
+
+def test_marathon_apps_carry_the_compose_settings():
+    apps = {r.name: r.inputs["app"] for r in deployed("marathon").of_type("pulumi-python:dynamic:Resource")}
+    api, db, web, worker = apps["app-api"], apps["app-db"], apps["app-web"], apps["alluxio-alluxio-worker"]
+    assert api["id"] == f"/{PLATFORM}/app/api" and api["instances"] == 2
+    assert api["healthChecks"][0]["command"]["value"] == "wget -q --spider http://127.0.0.1:8055/server/health"
+    assert api["upgradeStrategy"] == {"minimumHealthCapacity": 1, "maximumOverCapacity": 0.5}  # start-first, 1 of 2
+    assert db["upgradeStrategy"] == {"minimumHealthCapacity": 0, "maximumOverCapacity": 0}  # has a volume
+    assert db["container"]["volumes"] == [{"containerPath": "/var/lib/postgresql/data", "mode": "RW",
+                                           "hostPath": f"/var/lib/container-platform/{PLATFORM}/app/db-data"}]
+    assert (db["cpus"], db["mem"]) == (1, 1024)
+    assert web["acceptedResourceRoles"] == ["slave_public"] and web["container"]["portMappings"][0]["hostPort"] == 8000
+    assert worker["constraints"] == [["hostname", "MAX_PER", "1"]] and worker["backoffSeconds"] == 10
+    assert all(a["labels"]["HAPROXY_GROUP"] == "internal" for a in apps.values())
+
+
+def test_marathon_apps_wait_for_marathon_and_use_its_credentials():
+    d = evaluate("onprem", secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    marathons = {c.urn for c in d.containers() if c.name.startswith("onprem-marathon-")}
+    for r in d.of_type("pulumi-python:dynamic:Resource"):
+        assert marathons <= set(r.dependencies)
+        assert r.inputs["credentials"] == "ops:placeholder-password" and "credentials" in r.secret_inputs
+        assert r.inputs["marathon_urls"] == ["http://192.0.2.11:8080", "http://192.0.2.12:8080", "http://192.0.2.13:8080"]
+
+
+def test_swarm_services_get_the_compose_settings_on_an_overlay_network():
+    d = deployed("swarm")
+    (network,) = [n for n in d.of_type("docker:index/network:Network") if n.name == "app-overlay"]
+    assert (network.inputs["driver"], network.inputs["attachable"]) == ("overlay", True)
+    (api,) = resources_of(d, "swarm", "app", "api")
+    spec = api.inputs["taskSpec"]
+    assert api.inputs["mode"] == {"replicated": {"replicas": 2}}
+    assert spec["restartPolicy"] == {"condition": "any", "delay": "5s", "maxAttempts": 0, "window": "0s"}
+    assert spec["containerSpec"]["healthcheck"]["tests"] == ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:8055/server/health"]
+    assert spec["networksAdvanceds"] == [{"name": f"{network.name}-id", "aliases": ["api"]}]
+    assert api.inputs["updateConfig"]["order"] == "start-first"
+    assert api.inputs["convergeConfig"] == {"delay": "5s", "timeout": "5m"}
+    assert network.urn in api.dependencies
+    (web,) = resources_of(d, "swarm", "app", "web")
+    assert web.inputs["endpointSpec"] == {"mode": "vip", "ports": [
+        {"targetPort": 80, "publishedPort": 8000, "protocol": "tcp", "publishMode": "ingress"}]}
+    (init,) = [c for c in d.of_type("command:local:Command") if c.name == "swarm-init"]
+    assert "docker swarm init --advertise-addr 127.0.0.1:2377" in init.inputs["create"]
+    assert init.urn in network.dependencies
+
+
+def test_local_services_run_as_healthy_containers_on_the_stack_network():
+    d = deployed("local")
+    (db,) = resources_of(d, "local", "app", "db")
+    assert db.inputs["networksAdvanced"] == [{"name": "ha-app-id", "aliases": ["db"]}]
+    assert db.inputs["restart"] == "unless-stopped" and db.inputs["wait"] is True
+    assert db.inputs["healthcheck"]["tests"] == ["CMD", "pg_isready", "-U", "directus", "-d", "directus"]
+    assert [v["volumeName"] for v in db.inputs["volumes"]] == ["ha-app-db-data"]
+    (web,) = resources_of(d, "local", "app", "web")
+    assert web.inputs["ports"] == [{"internal": 80, "external": 8000, "ip": "0.0.0.0", "protocol": "tcp"}]
+    assert len(resources_of(d, "local", "app", "api")) == 2
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_the_database_password_stays_secret(scheduler):
+    d = deployed(scheduler)
+    (db,) = resources_of(d, scheduler, "app", "db")
+    assert CARRIES_VALUES[scheduler][0] in db.secret_inputs
+    assert values_of(db, scheduler)[0]["POSTGRES_PASSWORD"] == PLACEHOLDER_SECRETS["dbPassword"]
+    assert PLACEHOLDER_SECRETS["dbPassword"] not in json.dumps(d.outputs)
+
+
+def _inputs_by_urn(d):
+    return {r.urn: json.dumps(r.inputs, sort_keys=True) for r in d.resources}
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_scaling_one_service_changes_only_that_service(scheduler):
+    before = evaluate(BASE, config=with_stacks(scheduler, {"api": {"instances": 2}}), secrets=PLACEHOLDER_SECRETS)
+    after = evaluate(BASE, config=with_stacks(scheduler, {"api": {"instances": 4}}), secrets=PLACEHOLDER_SECRETS)
+    a, b = _inputs_by_urn(before), _inputs_by_urn(after)
+    changed = {u for u in a.keys() & b.keys() if a[u] != b[u]} | (a.keys() ^ b.keys())
+    api = {r.urn for r in resources_of(after, scheduler, "app", "api")} | {r.urn for r in resources_of(before, scheduler, "app", "api")}
+    assert changed and changed <= api
+    assert len(resources_of(after, scheduler, "app", "api")) == (4 if scheduler == "local" else 1)
+
+
+@pytest.mark.parametrize("change, says", [
+    (lambda p: p["stacks"].append({"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "local"}),
+     "platform.stacks[2].name: 'app' is used by platform.stacks[0]"),
+    (lambda p: p["stacks"][0].update(file="examples/compose/nope.yaml"), "platform.stacks[0].file: 'examples/compose/nope.yaml' does not exist"),
+    (lambda p: p["stacks"][0]["services"].update(apii={"instances": 2}), "platform.stacks[0].services.apii"),
+    (lambda p: p["swarm"].update(managers=["nope"]) or p["stacks"][0].update(scheduler="swarm"), "platform.swarm.managers[0]: no host named 'nope'"),
+    (lambda p: p["discovery"].update(enabled=False) or p["stacks"][0].update(scheduler="marathon"), "platform.stacks[0].scheduler: Marathon services are reached through marathon-lb"),
+])
+def test_stack_config_errors_register_nothing(change, says):
+    cfg = with_stacks("local")
+    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
+    platform.setdefault("swarm", {})
+    change(platform)
+    d = evaluate(BASE, config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert isinstance(d.error, pulumi.RunError) and says in str(d.error), d.error
+    assert d.resources == []
+
+
+def test_a_missing_secret_is_named_with_the_command_that_sets_it():
+    secrets = {k: v for k, v in PLACEHOLDER_SECRETS.items() if k != "dbPassword"}
+    d = evaluate(BASE, config=with_stacks("local"), secrets=secrets)
+    assert "pulumi config set --secret dbPassword" in str(d.error) and d.resources == []
+    # A plain (unencrypted) value does not count.
+    cfg = {**with_stacks("local"), "container-platform:dbPassword": "plain"}
+    d = evaluate(BASE, config=cfg, secrets=secrets)
+    assert "dbPassword" in str(d.error) and d.resources == []
+
+
+def test_local_scheduler_is_refused_off_this_machine():
+    cfg = stack_config("onprem")
+    platform = dict(cfg["container-platform:platform"])
+    platform["stacks"] = [{"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "local"}]
+    d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert "platform.stacks[0].scheduler: scheduler 'local' runs on this machine's engine" in str(d.error)
+    assert d.resources == []
