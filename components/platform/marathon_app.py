@@ -21,6 +21,18 @@ import pulumi.dynamic as dynamic
 DEFAULT_TIMEOUT_S = 900
 
 
+def pickled_by_value(cls: type) -> type:
+    """Make dill store the class and its methods by value, not as `components.platform...`
+    references: Pulumi's provider host unpickles them without this project on its path
+    (pulumi/pulumi#7453). dill pickles by value what it cannot find by module and name."""
+    cls.__module__ = "__main__"
+    for member in vars(cls).values():
+        if callable(member) and hasattr(member, "__module__"):
+            member.__module__ = "__main__"
+    return cls
+
+
+@pickled_by_value
 class MarathonAppProvider(dynamic.ResourceProvider):
     poll_s = 2.0  # class attributes, so a contract test can run faster
 

@@ -1,0 +1,131 @@
+"""A local HTTP server that enforces Marathon's documented REST contract for apps.
+
+This is a contract test double, not Marathon (which cannot run here). It enforces what the
+MarathonApp provider relies on, from the Marathon v2 API (../shared/reference/marathon):
+- `PUT /v2/apps/{id}`: body valid against AppDefinition.json (else 422); `partialUpdate`
+  defaults to true (a merge); `partialUpdate=false` replaces the whole definition; answers
+  201 (created) or 200 with `version` and `deploymentId`;
+- an app with a running deployment is locked: PUT and DELETE answer 409 with the deployments;
+- deployments finish later: each is listed by `GET /v2/deployments` for `seconds` after it
+  started;
+- `GET /v2/apps/{id}` answers `{"app": ...}` or 404; `DELETE` answers a deployment or 404;
+- with credentials set, any request without the right HTTP basic auth gets 401.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import threading
+import time
+import uuid
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Optional
+from urllib.parse import parse_qs, urlparse
+
+from .contracts import marathon_app_validator
+
+
+class MarathonContractServer:
+    def __init__(self, credentials: Optional[str] = None, seconds: float = 0.1):
+        self.credentials, self.seconds = credentials, seconds
+        self.apps: dict[str, dict] = {}
+        self.deployments: dict[str, dict] = {}  # id -> {"app": app id, "until": monotonic time}
+        self.log: list[tuple[str, str, int]] = []  # (method, path with query, status)
+        self.lock = threading.Lock()
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    def __enter__(self) -> "MarathonContractServer":
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+    def start_deployment(self, app_id: str, seconds: Optional[float] = None) -> str:
+        """Lock `app_id` as another client's deployment would (seconds=math.inf: never finishes)."""
+        did = str(uuid.uuid4())
+        self.deployments[did] = {"app": app_id, "until": time.monotonic() + (self.seconds if seconds is None else seconds)}
+        return did
+
+    def statuses(self, method: str) -> list[int]:
+        return [status for m, _, status in self.log if m == method]
+
+    # -- the API --------------------------------------------------------------------------
+
+    def _locked_by(self, app_id: str) -> list[str]:
+        return [d for d, info in self.deployments.items() if info["app"] == app_id]
+
+    def _respond(self, method: str, path: str, query: dict, body: Optional[dict]) -> tuple[int, object]:
+        now = time.monotonic()
+        for d in [d for d, info in self.deployments.items() if info["until"] <= now]:
+            del self.deployments[d]  # finished
+        if path == "/v2/deployments" and method == "GET":
+            return 200, [{"id": d, "affectedApps": [i["app"]]} for d, i in self.deployments.items()]
+        if not path.startswith("/v2/apps/"):
+            return 404, {"message": f"no route {path}"}
+        app_id = path[len("/v2/apps"):]
+        if method == "GET":
+            if app_id not in self.apps:
+                return 404, {"message": f"App '{app_id}' does not exist"}
+            return 200, {"app": {**self.apps[app_id], "tasksRunning": self.apps[app_id].get("instances", 1)}}
+        if method in ("PUT", "DELETE") and self._locked_by(app_id):
+            return 409, {"message": "App is locked by one or more deployments. Override with the option '?force=true'.",
+                         "deployments": [{"id": d} for d in self._locked_by(app_id)]}
+        if method == "DELETE":
+            if app_id not in self.apps:
+                return 404, {"message": f"App '{app_id}' does not exist"}
+            del self.apps[app_id]
+            return 200, {"version": "v-delete", "deploymentId": self.start_deployment(app_id)}
+        if method == "PUT":
+            errors = [e.message for e in marathon_app_validator().iter_errors(body)]
+            if body.get("id") != app_id:
+                errors.append(f"id {body.get('id')!r} does not match the path {app_id!r}")
+            if errors:
+                return 422, {"message": "Object is not valid", "details": errors}
+            partial = query.get("partialUpdate", ["true"])[0] != "false"
+            created = app_id not in self.apps
+            self.apps[app_id] = {**self.apps.get(app_id, {}), **body} if partial else dict(body)
+            version = str(uuid.uuid4())
+            self.apps[app_id]["version"] = version
+            return (201 if created else 200), {"version": version, "deploymentId": self.start_deployment(app_id)}
+        return 405, {"message": f"{method} not allowed"}
+
+    def _handler(self):
+        contract = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def _serve(self, method: str) -> None:
+                url = urlparse(self.path)
+                expected = "Basic " + base64.b64encode(contract.credentials.encode()).decode() if contract.credentials else None
+                length = int(self.headers.get("Content-Length") or 0)
+                raw = self.rfile.read(length) if length else b""
+                with contract.lock:
+                    if expected and self.headers.get("Authorization") != expected:
+                        status, payload = 401, {"message": "invalid username or password"}
+                    else:
+                        status, payload = contract._respond(method, url.path, parse_qs(url.query),
+                                                            json.loads(raw) if raw else None)
+                    contract.log.append((method, self.path, status))
+                data = json.dumps(payload).encode()
+                self.send_response(status)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(data)))
+                self.end_headers()
+                self.wfile.write(data)
+
+            def do_GET(self):
+                self._serve("GET")
+
+            def do_PUT(self):
+                self._serve("PUT")
+
+            def do_DELETE(self):
+                self._serve("DELETE")
+
+            def log_message(self, *_):
+                pass
+
+        return Handler

@@ -1,0 +1,161 @@
+"""Contract test: the MarathonApp provider against a local server enforcing Marathon's REST
+contract (tests/marathon_contract.py). Real Marathon cannot run here."""
+import base64
+import json
+import math
+import os
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+from pulumi.dynamic.dynamic import serialize_provider
+
+from components.platform.marathon_app import MarathonAppProvider
+
+from .marathon_contract import MarathonContractServer
+from .test_stacks import deployed
+
+
+def rendered_app(name="app-api"):
+    """An app exactly as the program renders it, numbers as floats as Pulumi delivers them."""
+    (r,) = [r for r in deployed("marathon").of_type("pulumi-python:dynamic:Resource") if r.name == name]
+    return r.inputs["app"]
+
+
+def provider():
+    p = MarathonAppProvider()
+    p.poll_s = 0.01
+    return p
+
+
+def props(server, app=None, **extra):
+    return {"app": app or rendered_app(), "marathon_urls": [server.url], "credentials": None,
+            "timeout_seconds": 5, **extra}
+
+
+def test_create_sends_a_valid_full_definition_and_waits_for_its_deployment():
+    with MarathonContractServer(seconds=0.3) as server:
+        started = time.monotonic()
+        result = provider().create(props(server))
+        app_id = "/ha/app/api"
+        assert result.id == app_id and result.outs["version"] == server.apps[app_id]["version"]
+        assert time.monotonic() - started >= 0.3  # returned only once the deployment was over
+        puts = [(path, status) for m, path, status in server.log if m == "PUT"]
+        assert puts == [(f"/v2/apps{app_id}?partialUpdate=false", 201)]
+        assert server.statuses("GET").count(200) >= 3  # polled while the deployment ran
+        assert server.apps[app_id]["instances"] == 2 and isinstance(server.apps[app_id]["instances"], int)
+
+
+def test_update_replaces_the_whole_definition():
+    with MarathonContractServer() as server:
+        p = provider()
+        app = {**rendered_app(), "constraints": [["hostname", "UNIQUE"]]}
+        p.create(props(server, app))
+        trimmed = {k: v for k, v in app.items() if k != "constraints"}
+        p.update(app["id"], props(server, app), props(server, trimmed))
+        assert "constraints" not in server.apps[app["id"]]
+        # The server does merge without partialUpdate=false, so the test above can fail.
+        request = urllib.request.Request(f"{server.url}/v2/apps{app['id']}", method="PUT",
+                                         data=json.dumps(p.wire_form({**trimmed, "instances": 3})).encode())
+        urllib.request.urlopen(request).read()
+        assert server.apps[app["id"]]["instances"] == 3 and "labels" in server.apps[app["id"]]
+        assert 422 not in server.statuses("PUT")
+
+
+def test_a_locked_app_is_retried_until_the_other_deployment_finishes():
+    with MarathonContractServer() as server:
+        p = provider()
+        app = rendered_app()
+        p.create(props(server, app))
+        server.start_deployment(app["id"], seconds=0.2)
+        p.update(app["id"], props(server, app), props(server, {**app, "instances": 5}))
+        assert 409 in server.statuses("PUT") and server.statuses("PUT")[-1] == 200
+        assert server.apps[app["id"]]["instances"] == 5
+
+
+def test_a_lock_that_never_clears_times_out_naming_the_app_and_deployment():
+    with MarathonContractServer() as server:
+        p = provider()
+        app = rendered_app()
+        p.create(props(server, app))
+        blocker = server.start_deployment(app["id"], seconds=math.inf)
+        with pytest.raises(TimeoutError) as e:
+            p.update(app["id"], props(server, app), props(server, app, timeout_seconds=0.3))
+        assert app["id"] in str(e.value) and blocker in str(e.value) and "locked" in str(e.value)
+
+
+def test_a_deployment_that_never_finishes_times_out_clearly():
+    with MarathonContractServer(seconds=math.inf) as server:
+        with pytest.raises(TimeoutError) as e:
+            provider().create(props(server, timeout_seconds=0.3))
+        assert "did not finish within 0.3 s" in str(e.value) and "/ha/app/api" in str(e.value)
+
+
+def test_basic_auth_comes_from_the_credentials():
+    with MarathonContractServer(credentials="ops:s3cret") as server:
+        with pytest.raises(PermissionError) as e:
+            provider().create(props(server, credentials="ops:wrong"))
+        assert "marathonPassword" in str(e.value) and "401" in str(e.value)
+        with pytest.raises(PermissionError):
+            provider().create(props(server))
+        provider().create(props(server, credentials="ops:s3cret"))
+        assert "/ha/app/api" in server.apps
+
+
+def test_delete_waits_and_an_app_already_gone_is_fine():
+    with MarathonContractServer(seconds=0.2) as server:
+        p = provider()
+        app = rendered_app()
+        p.create(props(server, app))
+        p.delete(app["id"], props(server, app))
+        assert app["id"] not in server.apps and server.statuses("GET")[-1] == 200
+        p.delete(app["id"], props(server, app))
+        assert server.statuses("DELETE") == [200, 404]
+
+
+def test_read_reports_deletion_and_scaling_done_outside_pulumi():
+    with MarathonContractServer() as server:
+        p = provider()
+        app = rendered_app()
+        p.create(props(server, app))
+        server.apps[app["id"]]["instances"] = 7
+        assert p.read(app["id"], props(server, app)).outs["app"]["instances"] == 7
+        del server.apps[app["id"]]
+        assert p.read(app["id"], props(server, app)).id is None
+
+
+def test_diff_replaces_only_when_the_id_changes():
+    p, app = provider(), rendered_app()
+    olds = {"app": app, "marathon_urls": ["u"], "credentials": None, "timeout_seconds": 5}
+    assert p.diff(app["id"], olds, dict(olds)).changes is False
+    scaled = p.diff(app["id"], olds, {**olds, "app": {**app, "instances": 4}})
+    assert scaled.changes and scaled.replaces == []
+    moved = p.diff(app["id"], olds, {**olds, "app": {**app, "id": "/ha/app/api2"}})
+    assert moved.changes and moved.replaces == ["app"]
+
+
+def test_the_next_marathon_answers_when_the_first_is_down():
+    with MarathonContractServer() as server:
+        dead = "http://127.0.0.1:9"  # discard port: nothing listens
+        provider().create(props(server, marathon_urls=[dead, server.url]))
+        assert "/ha/app/api" in server.apps
+
+
+def test_the_pickled_provider_runs_in_a_fresh_process_without_the_project():
+    """Pulumi stores the provider pickled in the state and runs it in its provider host."""
+    pickled = serialize_provider(provider())
+    with MarathonContractServer() as server:
+        script = (
+            "import base64, json, sys, dill\n"
+            "assert not any(p.endswith('/work/main') for p in sys.path)\n"
+            "p = dill.loads(base64.b64decode(sys.stdin.readline()))\n"
+            "r = p.create(json.loads(sys.stdin.readline()))\n"
+            "print(r.id)\n"
+        )
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        run = subprocess.run([sys.executable, "-c", script], cwd="/tmp", env=env, capture_output=True, text=True,
+                             input=pickled + "\n" + json.dumps(props(server)) + "\n", timeout=60)
+        assert run.returncode == 0, run.stderr
+        assert run.stdout.strip() == "/ha/app/api" and "/ha/app/api" in server.apps
