@@ -7,6 +7,7 @@ cd "$(dirname "$0")/.."
 
 APT_PACKAGES=(docker.io debootstrap openjdk-17-jre-headless zookeeper netcat-openbsd cloud-init)
 BASE_IMAGE=local/debian:bookworm
+STANDIN_IMAGE=local/standin:1
 VENV=.venv
 
 log() { printf '[setup] %s\n' "$*"; }
@@ -60,8 +61,14 @@ build_base_image() {
   rm -rf "$rootfs"
 }
 
+build_standin_image() {
+  # Stand-in service for the real Swarm and cloud-init tests; layer cache makes reruns ~1 s.
+  DOCKER_BUILDKIT=0 /usr/bin/docker build -q -t "$STANDIN_IMAGE" tests/images/standin >/dev/null
+}
+
 install_system_packages
 install_python_packages
 start_docker_engine
 build_base_image
+build_standin_image
 log "ready"

@@ -11,6 +11,7 @@ from typing import Callable
 # Debian's client matches Debian's engine; the newer client on PATH may not.
 DOCKER = "/usr/bin/docker" if shutil.which("/usr/bin/docker") else "docker"
 BASE_IMAGE = "local/debian:bookworm"
+STANDIN_IMAGE = "local/standin:1"  # tests/images/standin, built by scripts/setup.sh
 
 
 def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.CompletedProcess:

@@ -1,0 +1,118 @@
+"""Real Swarm: the program's rendered swarm set-up and services on this machine's engine.
+
+A stack (tests/data/swarm-stack) is evaluated under the mock runtime; the recorded SwarmCluster
+script initialises a single-node swarm, the recorded services are created in the order of
+their recorded dependencies (each converged before the next, as `converge_config` does), and
+the test checks order, injected addresses and self-healing from inside the containers.
+"""
+import json
+import subprocess
+import urllib.parse
+from graphlib import TopologicalSorter
+
+import pytest
+
+from .conftest import PLACEHOLDER_SECRETS
+from .harness import evaluate, stack_config
+from .realhelpers import docker, wait_for
+from .swarm_engine import engine, service_spec
+
+pytestmark = pytest.mark.real
+
+PLATFORM, STACK = "rt", "st"
+
+
+def record():
+    cfg = stack_config("local")
+    platform = {**cfg["container-platform:platform"], "name": PLATFORM,
+                "stacks": [{"name": STACK, "file": "tests/data/swarm-stack/compose.yaml", "scheduler": "swarm"}]}
+    d = evaluate("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    return d
+
+
+def swarm_state() -> str:
+    return docker("info", "--format", "{{.Swarm.LocalNodeState}}").stdout.strip()
+
+
+def containers_of(service: str, running_only: bool = True) -> list[str]:
+    args = ["ps", "-q", "--filter", f"label=com.docker.swarm.service.name={service}"]
+    return docker(*args, *([] if running_only else ["-a"])).stdout.split()
+
+
+def started_at(container: str) -> str:
+    return docker("inspect", "-f", "{{.State.StartedAt}}", container).stdout.strip()
+
+
+def converged(service_id: str, replicas: int) -> bool:
+    filters = urllib.parse.quote(json.dumps({"service": [service_id], "desired-state": ["running"]}))
+    tasks = engine("GET", f"/tasks?filters={filters}")
+    return sum(t["Status"]["State"] == "running" for t in tasks) == replicas
+
+
+def exec_in(container: str, *command: str) -> str:
+    return docker("exec", container, *command).stdout
+
+
+def test_a_rendered_stack_runs_in_order_wired_and_self_healing_on_swarm():
+    d = record()
+    (init,) = [c for c in d.of_type("command:local:Command") if c.name == "swarm-init"]
+    (network,) = d.of_type("docker:index/network:Network")
+    services = {r.urn: r for r in d.of_type("docker:index/service:Service")}
+    assert swarm_state() == "inactive", "this engine is already in a swarm; leave it first"
+    created: list[str] = []
+    network_id = None
+    try:
+        # The SwarmCluster's script, exactly as rendered, twice: the second run changes nothing.
+        subprocess.run(["/bin/sh", "-c", init.inputs["create"]], check=True, capture_output=True)
+        node = docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip()
+        subprocess.run(["/bin/sh", "-c", init.inputs["create"]], check=True, capture_output=True)
+        assert swarm_state() == "active" and docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip() == node
+
+        network_id = engine("POST", "/networks/create", {
+            "Name": network.inputs["name"], "Driver": network.inputs["driver"],
+            "Attachable": network.inputs["attachable"], "CheckDuplicate": True})["Id"]
+        order = list(TopologicalSorter(
+            {urn: [u for u in r.dependencies if u in services] for urn, r in services.items()}).static_order())
+        assert [services[u].name for u in order].index(f"{STACK}-db") < [services[u].name for u in order].index(f"{STACK}-api")
+        for urn in order:
+            inputs = services[urn].inputs
+            spec = service_spec(inputs, {f"{network.name}-id": network_id})
+            service_id = engine("POST", "/services/create", spec)["ID"]
+            created.append(service_id)
+            replicas = spec["Mode"]["Replicated"]["Replicas"]
+            wait_for(f"{spec['Name']} to converge", lambda: converged(service_id, replicas), timeout=90)
+
+        db, api, web = (f"{PLATFORM}-{STACK}-{s}" for s in ("db", "api", "web"))
+        (db_c,), api_cs, (web_c,) = containers_of(db), containers_of(api), containers_of(web)
+        assert len(api_cs) == 2
+        # Dependency order: the database was up before any API replica started, the API before web.
+        assert started_at(db_c) < min(started_at(c) for c in api_cs)
+        assert max(started_at(c) for c in api_cs) < started_at(web_c)
+        # Injected addresses: the Swarm service name on the overlay network, the container port.
+        for c in api_cs:
+            assert exec_in(c, "printenv", "DATABASE_ADDRESS").strip() == f"{db}:5432"
+            assert f"reached {db}:5432" in exec_in(c, "cat", "/tmp/standin.log")
+        api_url = exec_in(web_c, "printenv", "API_URL").strip()
+        assert api_url == f"http://{api}:8000/"
+        # Traffic flows web -> api through the overlay network's DNS.
+        answer = json.loads(exec_in(web_c, "python3", "-c",
+                                    f"import urllib.request; print(urllib.request.urlopen('{api_url}', timeout=5).read().decode())"))
+        assert answer["env"]["DATABASE_ADDRESS"] == f"{db}:5432"
+
+        # Kill one API task's container: Swarm replaces it, and the new one finds the database.
+        victim = api_cs[0]
+        docker("kill", victim)
+        wait_for("Swarm to replace the killed API task",
+                 lambda: len(containers_of(api)) == 2 and victim not in containers_of(api), timeout=90)
+        (replacement,) = set(containers_of(api)) - set(api_cs)
+        wait_for("the replacement to reach the database",
+                 lambda: f"reached {db}:5432" in exec_in(replacement, "cat", "/tmp/standin.log"), timeout=30)
+    finally:
+        for service_id in reversed(created):
+            engine("DELETE", f"/services/{service_id}")
+        if network_id:
+            wait_for("the overlay network to be removable",
+                     lambda: engine("DELETE", f"/networks/{network_id}") is None, timeout=60)
+        subprocess.run(["/bin/sh", "-c", init.inputs["delete"]], capture_output=True)
+    assert swarm_state() == "inactive"
