@@ -114,13 +114,13 @@ def test_marathon_credentials_stay_secret():
     config = {"container-platform:platform": {"marathon": {"auth": {"username": "ops"}}}}
     d = evaluate("secret", config, secrets={"marathonPassword": "hunter2-s3cret"})
     assert d.error is None, d.error
+    expected = {"marathon": "MARATHON_HTTP_CREDENTIALS", "marathon-lb": "MARATHON_LB_CREDENTIALS"}
     for c in d.containers():
-        if role_of(c) in ("marathon", "marathon-lb"):
-            field = "envs" if role_of(c) == "marathon" else "command"
-            assert field in c.secret_inputs, c.name
-    for r in d.resources:
-        if r.name.endswith("marathon-1"):
-            assert "MARATHON_HTTP_CREDENTIALS=ops:hunter2-s3cret" in r.inputs["envs"]
+        if role_of(c) in expected:
+            assert "envs" in c.secret_inputs, c.name
+            assert env_of(c)[expected[role_of(c)]] == "ops:hunter2-s3cret"
+            # Never on a command line (ps, docker inspect, cloud-init would show it).
+            assert not any("hunter2" in str(a) for a in c.inputs.get("command", []) + c.inputs.get("entrypoints", []))
     assert "hunter2-s3cret" not in repr(d.outputs)
 
 

@@ -80,7 +80,7 @@ def test_marathon_shares_zk_for_leader_election_and_takes_credentials():
     assert spec.env["MARATHON_MASTER"] == "zk://zk:2181/mesos"
     assert spec.env["MARATHON_ZK"] == "zk://zk:2181/marathon"
     assert spec.env["MARATHON_MESOS_ROLE"] == "slave_public"
-    assert spec.env["MARATHON_HTTP_CREDENTIALS"] == "ops:pw"
+    assert spec.secret_env == {"MARATHON_HTTP_CREDENTIALS": "ops:pw"} and "MARATHON_HTTP_CREDENTIALS" not in spec.env
     assert spec.host_ports == (8080,)
 
 

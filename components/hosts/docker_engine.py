@@ -46,7 +46,7 @@ def container_args(spec: ContainerSpec, image: pulumi.Input[str], network: Optio
         image=image,
         command=list(spec.args) or None,
         entrypoints=list(spec.entrypoint) if spec.entrypoint is not None else None,
-        envs=[_env_entry(k, v) for k, v in spec.env.items()] or None,
+        envs=[_env_entry(k, v) for k, v in {**spec.env, **spec.secret_env}.items()] or None,
         network_mode=spec.network_mode if network is None else None,
         networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network, aliases=list(spec.aliases) or None)]
         if network is not None else None,

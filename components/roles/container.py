@@ -48,6 +48,9 @@ class ContainerSpec:
     args: tuple[pulumi.Input[str], ...] = ()
     entrypoint: Optional[tuple[str, ...]] = None
     env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Environment variables whose values are Pulumi secrets. A Docker provider gets them as
+    # secret inputs; cloud-init never writes them: the unit reads them from SSM at start.
+    secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     volumes: tuple[Volume, ...] = ()
     # Files written into the container before it starts (rendered configuration).
     files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)

@@ -32,13 +32,12 @@ def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Inpu
         # acceptedResourceRoles: ["slave_public"].
         env["MARATHON_MESOS_ROLE"] = PUBLIC_ROLE
         env["MARATHON_DEFAULT_ACCEPTED_RESOURCE_ROLES"] = "*"
-    if credentials is not None:
-        # `user:password`, an Output marked secret: the provider keeps it encrypted in state.
-        env["MARATHON_HTTP_CREDENTIALS"] = credentials
     return ContainerSpec(
         name=container_name(platform_name, node.name),
         image=spec.image,
         env=env,
+        # `user:password` from the secret marathonPassword.
+        secret_env={"MARATHON_HTTP_CREDENTIALS": credentials} if credentials is not None else {},
         host_ports=(port,),
         # /ping needs no credentials and answers once the HTTP service is up.
         health=HealthCheck(("CMD-SHELL", f"curl -fsS http://$MARATHON_HTTP_ADDRESS:{port}/ping"),

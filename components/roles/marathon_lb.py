@@ -20,13 +20,20 @@ def marathon_lb(node: Instance, marathon_urls: Sequence[pulumi.Input[str]], spec
     args: list[pulumi.Input[str]] = ["sse", "--group", spec.group, "--health-check"]
     for url in marathon_urls:
         args += ["--marathon", url]
+    entrypoint = None
     if credentials is not None:
-        args += ["--auth-credentials", credentials]
+        # The credentials come from the environment, never the command line (which `ps`, `docker
+        # inspect` and cloud-init user data would show): a shell appends them to the image's
+        # own entrypoint, /marathon-lb/run.
+        entrypoint = ("/bin/sh", "-c", 'exec /marathon-lb/run "$@" --auth-credentials "$MARATHON_LB_CREDENTIALS"',
+                      "marathon-lb")
     services = next(u for u in node.ports if u.purpose == "services")
     return ContainerSpec(
         name=container_name(platform_name, node.name),
         image=spec.image,
         args=tuple(args),
+        entrypoint=entrypoint,
+        secret_env={"MARATHON_LB_CREDENTIALS": credentials} if credentials is not None else {},
         # HAProxy binds the stats port first; service ports follow as apps appear.
         # An empty HAPROXY_SYSCTL_PARAMS skips the kernel tuning the image applies at start:
         # writing the host's net sysctls needs a privileged container, and this one is not.

@@ -8,7 +8,7 @@ from typing import Callable
 
 from .errors import Problem
 from .model import Platform, quorum
-from .placement import groups
+from .placement import groups, place, zone_of
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 MAX_ENSEMBLE = 7
@@ -23,6 +23,7 @@ def check(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
         *_masters(p),
         *_secrets(p, secret_is_set),
         *_spark(p),
+        *_aws(p),
     ]
 
 
@@ -150,4 +151,58 @@ def _spark(p: Platform) -> list[Problem]:
     if s.event_log_dir.startswith("s3a://") and p.target != "aws":
         problems.append(Problem("platform.spark.event_log_dir", (
             "an s3a:// event log needs the aws target; use file:/spark-events (a shared volume)")))
+    return problems
+
+
+def _aws(p: Platform) -> list[Problem]:
+    if p.target != "aws":
+        return []
+    a, problems = p.aws, []
+    zones = len(a.network.private_subnet_ids) if a.network else a.zones
+    if a.network and len(a.network.public_subnet_ids) != len(a.network.private_subnet_ids):
+        problems.append(Problem("platform.aws.network", (
+            "list one public and one private subnet per zone, in the same zone order")))
+    for i, h in enumerate(p.hosts):
+        if h.zone is not None and h.zone >= zones:
+            problems.append(Problem(f"platform.hosts[{i}].zone", f"zone {h.zone} does not exist: there are {zones} (0-{zones - 1})"))
+    for i, cidr in enumerate(a.admin_cidrs):
+        try:
+            net = ipaddress.ip_network(cidr)
+        except ValueError as e:
+            problems.append(Problem(f"platform.aws.admin_cidrs[{i}]", f"{cidr!r} is not a network: {e}"))
+            continue
+        if net.prefixlen == 0:
+            problems.append(Problem(f"platform.aws.admin_cidrs[{i}]", (
+                "0.0.0.0/0 would open the UIs (and SSH) to the whole internet; list your office or VPN "
+                "ranges, or none and use SSM Session Manager port forwarding")))
+    for i, pool in enumerate(p.mesos.agent_pools):
+        key = f"platform.mesos.agent_pools[{i}]"
+        low = pool.min_count if pool.min_count is not None else pool.count
+        high = pool.max_count if pool.max_count is not None else pool.count
+        if not low <= pool.count <= high:
+            problems.append(Problem(f"{key}.count", (
+                f"the desired count {pool.count} must lie between min_count {low} and max_count {high}")))
+        if pool.load_balancer and not pool.public:
+            problems.append(Problem(f"{key}.load_balancer", "only a public pool sits behind the load balancer; set public: true"))
+    if problems:
+        return problems
+    return _quorum_across_zones(p)
+
+
+def _quorum_across_zones(p: Platform) -> list[Problem]:
+    """Losing one zone must not lose a quorum: no zone may hold a majority of a quorum role."""
+    if p.aws.zones < 2 and not p.aws.network:
+        return []
+    problems = []
+    instances = place(p)
+    for role, key in (("zookeeper", "platform.zookeeper"), ("mesos-master", "platform.mesos.masters")):
+        nodes = [n for n in instances if n.role == role]
+        if len(nodes) < 3:
+            continue
+        per_zone = Counter(zone_of(p, n.host) for n in nodes)
+        zone, most = per_zone.most_common(1)[0]
+        if most > len(nodes) // 2:
+            problems.append(Problem(f"{key}.hosts", (
+                f"zone {zone} holds {most} of the {len(nodes)} {role} nodes: losing that zone loses the quorum; "
+                "place them on hosts in different zones (platform.hosts[].zone)")))
     return problems

@@ -31,6 +31,8 @@ class Host(Model):
     ssh_user: str = "root"  # physical: the user the bootstrap and the Docker provider log in as
     ssh_port: Port = 22
     labels: dict[str, str] = {}
+    zone: Optional[Annotated[int, Field(ge=0)]] = None  # aws: index into the zones; default round-robin
+    instance_type: Optional[str] = None  # aws: default platform.aws.instance_type
 
 
 class ZooKeeper(Model):
@@ -63,6 +65,11 @@ class AgentPool(Model):
     public: bool = False  # public agents offer their resources to the `slave_public` role
     resources: dict[str, int | float | str] = {}
     attributes: dict[str, str] = {}
+    # aws: the pool is an auto scaling group; `count` is its desired capacity.
+    min_count: Optional[Count] = None  # default: count
+    max_count: Optional[Count] = None  # default: count
+    instance_type: Optional[str] = None  # default: platform.aws.agent_instance_type
+    load_balancer: bool = False  # aws, public pools: a network load balancer on the public ports
 
 
 class Mesos(Model):
@@ -168,6 +175,42 @@ class Spark(Model):
     yarn: Optional[SparkYarn] = None
 
 
+class AwsAmi(Model):
+    """A pinned AMI id, or the newest image matching a name filter from the given owners."""
+
+    id: Optional[Annotated[str, Field(pattern=r"^ami-[0-9a-f]{8,17}$")]] = None
+    owners: list[str] = ["136693071363"]  # Debian's AWS account
+    name: str = "debian-12-amd64-*"
+
+
+class AwsNetwork(Model):
+    """An existing VPC instead of a new one: subnets in the same zone order."""
+
+    vpc_id: Annotated[str, Field(pattern=r"^vpc-[0-9a-f]+$")]
+    public_subnet_ids: Annotated[list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]+$")]], Field(min_length=1)]
+    private_subnet_ids: Annotated[list[Annotated[str, Field(pattern=r"^subnet-[0-9a-f]+$")]], Field(min_length=1)]
+
+
+Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]
+
+
+class Aws(Model):
+    region: str = "us-east-1"
+    zones: Annotated[int, Field(ge=1, le=6)] = 3  # how many of the region's zones to span
+    vpc_cidr: Cidr = "10.40.0.0/16"
+    network: Optional[AwsNetwork] = None  # default: a new VPC
+    nat_gateways: Literal["one", "per_zone"] = "one"  # per_zone: no zone depends on another's NAT
+    admin_cidrs: list[Cidr] = []  # who may open the UIs (and SSH, when a key is set)
+    ssh_key_name: Optional[str] = None  # none: no SSH at all, SSM Session Manager only
+    ami: AwsAmi = AwsAmi()
+    instance_type: str = "t3.medium"  # ZooKeeper and master hosts
+    agent_instance_type: str = "m5.large"
+    root_volume_gb: Annotated[int, Field(ge=8)] = 30
+    data_volume_gb: Annotated[int, Field(ge=8)] = 50  # /var/lib/docker: container volumes
+    kms_key_id: Optional[str] = None  # default: the account's EBS key
+    termination_protection: bool = False  # on master hosts
+
+
 Scheduler = Literal["marathon", "swarm", "local"]
 
 
@@ -203,6 +246,7 @@ class Platform(Model):
     spark: Spark = Spark()
     swarm: Swarm = Swarm()
     stacks: list[ServiceStack] = []
+    aws: Aws = Aws()
 
 
 def quorum(masters: MesosMasters) -> int:

@@ -73,7 +73,8 @@ def groups(p: Platform) -> list[Group]:
         Group("mesos-master", "master", "platform.mesos.masters", masters.count, masters_hosts,
               {"http": (masters.port, "platform.mesos.masters.port")}),
     ]
-    for i, pool in enumerate(p.mesos.agent_pools):
+    # On AWS agents are auto scaling groups, not placed on hosts (see components/aws/agents.py).
+    for i, pool in enumerate(p.mesos.agent_pools if p.target != "aws" else []):
         key = f"platform.mesos.agent_pools[{i}]"
         out.append(Group("mesos-agent", f"agent-{pool.name}", key, pool.count,
                          pool.hosts or every_host, {"http": (pool.port, f"{key}.port")}))
@@ -114,6 +115,12 @@ def _spark_groups(p: Platform, every_host: list[str]) -> list[Group]:
         out.append(Group("spark-history", "spark-history", "platform.spark.history", 1, h.hosts or every_host,
                          {"ui": (h.port, "platform.spark.history.port")}))
     return out
+
+
+def zone_of(p: Platform, host_name: str) -> int:
+    """aws: the zone index a host runs in (its `zone`, else round-robin in host order)."""
+    i, host = next((i, h) for i, h in enumerate(p.hosts) if h.name == host_name)
+    return host.zone if host.zone is not None else i % p.aws.zones
 
 
 def machine_of(p: Platform, host_name: str) -> str:
