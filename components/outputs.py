@@ -21,3 +21,32 @@ def depending_on(value: pulumi.Input, resources: Iterable[pulumi.Resource]) -> p
         return set(await out.resources()) | extra
 
     return pulumi.Output(asyncio.ensure_future(all_resources()), out.future(), out.is_known(), out.is_secret())
+
+
+class Deferred:
+    """An Output whose value is supplied later, with `supply(output)`.
+
+    Lets a resource be created now with an input that is complete only once the program has
+    placed everything (an EC2 host's user data lists every container it runs). The value
+    carries no resource dependencies of its own: that is the point of deferring it.
+    """
+
+    def __init__(self) -> None:
+        loop = asyncio.get_event_loop()
+        self._value, self._known, self._secret = loop.create_future(), loop.create_future(), loop.create_future()
+        self.output: pulumi.Output = pulumi.Output(set(), self._value, self._known, self._secret)
+
+    def supply(self, source: pulumi.Input) -> None:
+        out = pulumi.Output.from_input(source)
+
+        async def copy() -> None:
+            try:
+                self._known.set_result(await out.is_known())
+                self._secret.set_result(await out.is_secret())
+                self._value.set_result(await out.future())
+            except Exception as e:  # surface the failure on the deferred output's consumers
+                for f in (self._known, self._secret, self._value):
+                    if not f.done():
+                        f.set_exception(e)
+
+        asyncio.ensure_future(copy())

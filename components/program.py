@@ -13,6 +13,7 @@ import pulumi
 import pulumi.runtime.config as runtime_config
 
 from . import spec
+from .aws.target import AwsTarget
 from .hosts.local import LocalHost
 from .hosts.physical import PhysicalHost, SshKeyFile
 from .platform.marathon import Marathon
@@ -36,15 +37,15 @@ def load_environment(config: pulumi.Config) -> spec.Environment:
         raise pulumi.RunError(str(e)) from None
 
 
-def build_hosts(env: spec.Environment, config: pulumi.Config) -> dict:
+def build_hosts(env: spec.Environment, config: pulumi.Config, aws_target: Optional[AwsTarget]) -> dict:
     p = env.platform
+    if aws_target is not None:
+        return dict(aws_target.hosts)
     if p.target == "local":
         return {h.name: LocalHost(h.name, h.address or "127.0.0.1") for h in p.hosts}
-    if p.target == "physical":
-        key = config.require_secret("sshPrivateKey")
-        key_file = SshKeyFile("ssh-key", str(Path.home() / ".ssh" / f"container-platform-{pulumi.get_stack()}.key"), key)
-        return {h.name: PhysicalHost(h.name, h.address, h.ssh_user, h.ssh_port, key, key_file) for h in p.hosts}
-    raise pulumi.RunError(f"platform.target: target '{p.target}' is not available in this version; use 'local' or 'physical'")
+    key = config.require_secret("sshPrivateKey")
+    key_file = SshKeyFile("ssh-key", str(Path.home() / ".ssh" / f"container-platform-{pulumi.get_stack()}.key"), key)
+    return {h.name: PhysicalHost(h.name, h.address, h.ssh_user, h.ssh_port, key, key_file) for h in p.hosts}
 
 
 def marathon_credentials(env: spec.Environment, config: pulumi.Config) -> Optional[pulumi.Output[str]]:
@@ -82,7 +83,8 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
 def main() -> None:
     config = pulumi.Config()
     env = load_environment(config)
-    hosts = build_hosts(env, config)
+    aws_target = AwsTarget(env) if env.platform.target == "aws" else None
+    hosts = build_hosts(env, config, aws_target)
     zookeeper = ZooKeeperEnsemble("zookeeper", env, hosts)
     mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string)
     load_balancers: list = []
@@ -114,6 +116,14 @@ def main() -> None:
         exports["spark_history_ui"] = spark.history_urls[0] if spark.history_urls else None
         if spark.dispatcher_app is not None:
             exports["spark_dispatcher_marathon_app"] = spark.dispatcher_app
+    if aws_target is not None:
+        groups = aws_target.agent_groups(zookeeper.connect_string)
+        exports["vpc_id"] = aws_target.network.vpc_id
+        exports["hosts"] = {name: {"address": h.address, "instance_id": h.instance.id} for name, h in aws_target.hosts.items()}
+        exports["agent_groups"] = {g.pool: g.group.name for g in groups}
+        balancers = {g.pool: g.load_balancer_dns for g in groups if g.load_balancer_dns is not None}
+        if balancers:
+            exports["public_load_balancers"] = balancers
     if env.stacks:
         exports["stacks"] = build_stacks(env, config, hosts, marathon)
     for host in hosts.values():

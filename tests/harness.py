@@ -6,8 +6,11 @@ which of them are secret. Stack outputs are resolved after the program finishes.
 """
 from __future__ import annotations
 
+import base64
+import gzip
 import json
 import runpy
+import shlex
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -126,10 +129,27 @@ class PlatformMocks(Mocks):
         state = dict(args.inputs)
         if args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = f"sha256:{abs(hash(args.inputs['name'])):064x}"[:71]
+        if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
+            state["latestVersion"] = 1
+        if args.typ == "aws:lb/loadBalancer:LoadBalancer":
+            state["dnsName"] = f"{args.name}.elb.example"
+        if args.typ.startswith("aws:"):
+            state.setdefault("arn", f"arn:aws:mock:::{args.name}")
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
-        return {}
+        return AWS_INVOKES.get(args.token, {})
+
+
+# What the AWS API answers the program's lookups with, as a real account would.
+AWS_INVOKES = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": {
+        "names": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"],
+        "zoneIds": ["use1-az1", "use1-az2", "use1-az4", "use1-az6"], "id": "us-east-1"},
+    "aws:ec2/getAmi:getAmi": {"id": "ami-0abcdef1234567890", "name": "debian-12-amd64-20261101-1000"},
+    "aws:ec2/getSubnet:getSubnet": {"cidrBlock": "10.9.32.0/20", "id": "subnet-0"},
+    "aws:ec2/getVpc:getVpc": {"cidrBlock": "10.9.0.0/16", "id": "vpc-0"},
+}
 
 
 def evaluate(stack: str, config: Optional[dict[str, Any]] = None, secrets: Optional[dict[str, str]] = None) -> Deployment:
@@ -183,3 +203,63 @@ def role_of(container: Registered) -> str:
 def uploads(container: Registered) -> dict[str, str]:
     """The files written into a container before it starts, by path."""
     return {u["file"]: u["content"] for u in container.inputs.get("uploads", [])}
+
+
+@dataclass
+class Workload:
+    """One container as deployed: a `docker.Container`, or a cloud-init unit on an EC2 host."""
+
+    name: str
+    host: str  # the resource that runs it (the container itself, or the instance/launch template)
+    env: dict[str, str]
+    labels: dict[str, str]
+    restart: str
+    health: list[str]
+    files: dict[str, str]
+    argv: list[str]  # cloud-init: the `docker run` command line; docker: []
+    resource: Registered
+
+    @property
+    def role(self) -> str:
+        return self.labels.get("container-platform/role", "")
+
+
+def cloud_config(r: Registered) -> dict:
+    """The cloud-config an EC2 instance or launch template boots with."""
+    packed = r.inputs.get("userDataBase64") or r.inputs.get("userData")
+    return yaml.safe_load(gzip.decompress(base64.b64decode(packed)).decode())
+
+
+def _docker_run(script: str) -> list[str]:
+    line = next(l for l in script.splitlines() if l.startswith("exec docker run "))
+    return shlex.split(line)[1:]
+
+
+def _flag_values(argv: list[str], flag: str) -> list[str]:
+    return [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
+
+
+def units(d: Deployment) -> list[Workload]:
+    out = []
+    for r in d.of_type("aws:ec2/instance:Instance") + d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        files = {f["path"]: f["content"] for f in cloud_config(r).get("write_files", [])}
+        for path, script in files.items():
+            if not path.endswith("/run.sh"):
+                continue
+            argv = _docker_run(script)
+            name = argv[argv.index("--name") + 1]
+            mounted = {v.split(":")[1]: files[v.split(":")[0]] for v in _flag_values(argv, "--volume")
+                       if v.split(":")[0] in files}
+            health = _flag_values(argv, "--health-cmd")
+            out.append(Workload(
+                name, r.name, dict(e.split("=", 1) for e in _flag_values(argv, "--env")),
+                dict(l.split("=", 1) for l in _flag_values(argv, "--label")),
+                argv[argv.index("--restart") + 1].split(":")[0], ["CMD-SHELL", *health] if health else [],
+                mounted, argv, r))
+    return out
+
+
+def workloads(d: Deployment) -> list[Workload]:
+    docker = [Workload(c.name, c.name, env_of(c), labels_of(c), c.inputs["restart"],
+                       c.inputs.get("healthcheck", {}).get("tests", []), uploads(c), [], c) for c in d.containers()]
+    return docker + units(d)

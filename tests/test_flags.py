@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import env_of, role_of
+from .harness import role_of, workloads
 
 FLAGS = Path(__file__).resolve().parent.parent / "components" / "roles" / "flags"
 
@@ -28,11 +28,11 @@ ALLOWED = {
 
 def rendered_flags(deployment, role):
     prefix, _ = ALLOWED[role]
-    for c in deployment.containers():
-        if role_of(c) == role:
-            for key in env_of(c):
+    for w in workloads(deployment):  # docker containers and EC2 cloud-init units
+        if w.role == role:
+            for key in w.env:
                 if key.startswith(prefix):
-                    yield c.name, key[len(prefix):].lower()
+                    yield w.name, key[len(prefix):].lower()
 
 
 def undocumented(deployment, role):

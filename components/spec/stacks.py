@@ -45,6 +45,9 @@ def _fits_platform(p: Platform, stack: Stack, key: str) -> list[Problem]:
     if stack.scheduler == "local" and p.target != "local":
         return [Problem(where, (f"scheduler 'local' runs on this machine's engine, but the target is "
                                 f"'{p.target}'; use marathon or swarm"))]
+    if stack.scheduler == "swarm" and p.target == "aws":
+        return [Problem(where, ("on target 'aws' hosts run containers from cloud-init and agents come and go "
+                                "with their auto scaling groups; use scheduler 'marathon'"))]
     if stack.scheduler == "marathon":
         if not p.marathon.enabled:
             return [Problem(where, "scheduler 'marathon' needs platform.marathon.enabled: true; or use swarm")]

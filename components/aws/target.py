@@ -1,0 +1,66 @@
+"""Everything the aws target adds around the platform: provider, network, security groups,
+IAM, the EC2 hosts (ZooKeeper, masters, ...) and, once ZooKeeper is known, the agent groups."""
+from __future__ import annotations
+
+from collections import Counter
+
+import pulumi
+import pulumi_aws as aws
+
+from ..hosts.aws import AwsHost
+from ..roles.container import lift
+from ..spec import Environment
+from ..spec.placement import zone_of
+from .agents import AgentGroup
+from .iam import InstanceRoles
+from .network import AwsNetwork, host_address
+from .security import SecurityGroups, public_ports
+
+# Roles that make a host a "master" host for IAM; other hosts carry ZooKeeper only.
+MASTER_SIDE = {"mesos-master", "marathon", "marathon-lb", "spark-master", "spark-worker", "spark-history"}
+STATEFUL = {"zookeeper", "mesos-master"}
+
+
+def host_role(roles: set[str]) -> str:
+    return "master" if roles & MASTER_SIDE else "zookeeper"
+
+
+class AwsTarget:
+    def __init__(self, env: Environment):
+        p, a = env.platform, env.platform.aws
+        self.env, self.stack = env, pulumi.get_stack()
+        self.provider = aws.Provider("aws", region=a.region, default_tags=aws.ProviderDefaultTagsArgs(tags={
+            "container-platform:stack": self.stack, "container-platform:platform": p.name}))
+        self.network = AwsNetwork("network", a, self.provider)
+        self.security = SecurityGroups("security", env, self.network.vpc_id, self.network.cidr, self.provider)
+        roles_on = {h.name: {i.role for i in env.instances if i.host == h.name} for h in p.hosts}
+        kinds = sorted({host_role(r) for r in roles_on.values()}) + [f"agent-{pool.name}" for pool in p.mesos.agent_pools]
+        self.iam = InstanceRoles("iam", kinds, self.stack, self.provider)
+        invoke = pulumi.InvokeOutputOptions(provider=self.provider)
+        self.ami_id = a.ami.id or aws.ec2.get_ami_output(
+            most_recent=True, owners=a.ami.owners,
+            filters=[aws.ec2.GetAmiFilterArgs(name="name", values=[a.ami.name]),
+                     aws.ec2.GetAmiFilterArgs(name="architecture", values=["x86_64"])], opts=invoke).id
+        in_zone: Counter = Counter()
+        self.hosts: dict[str, AwsHost] = {}
+        for h in p.hosts:
+            zone, roles = zone_of(p, h.name), roles_on[h.name]
+            address = lift(lambda cidr, k=in_zone[zone]: host_address(cidr, k), self.network.private_cidrs[zone])
+            in_zone[zone] += 1
+            stateful = (("zookeeper" in roles and p.zookeeper.protect) or ("mesos-master" in roles and p.mesos.masters.protect))
+            self.hosts[h.name] = AwsHost(
+                h.name, p.name, self.stack, address, self.network.private_subnet_ids[zone],
+                [self.security.ids[r] for r in sorted(roles)], self.iam.profiles[host_role(roles)], self.ami_id,
+                h.instance_type or a.instance_type, a.region, a.root_volume_gb, a.data_volume_gb, a.kms_key_id,
+                a.ssh_key_name, protect=bool(stateful), roles=sorted(roles), provider=self.provider,
+                termination_protection=a.termination_protection and "mesos-master" in roles)
+
+    def agent_groups(self, zk_connect: pulumi.Input[str]) -> list[AgentGroup]:
+        p = self.env.platform
+        ports = public_ports(self.env)
+        return [
+            AgentGroup(f"agent-{pool.name}", self.env, i, zk_connect, self.network.private_subnet_ids,
+                       self.network.public_subnet_ids, self.network.vpc_id, self.security.ids[f"agent-{pool.name}"],
+                       self.iam.profiles[f"agent-{pool.name}"], self.ami_id, ports if pool.public else [], self.provider)
+            for i, pool in enumerate(p.mesos.agent_pools)
+        ]

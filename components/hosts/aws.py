@@ -1,0 +1,98 @@
+"""AwsHost: an EC2 instance with a fixed private address that runs its ContainerSpecs from
+cloud-init.
+
+The instance is created up front (so the roles placed on it can depend on it), with user data
+that is completed once every container is placed (`finish`). Secret environment variables go
+to SSM Parameter Store as SecureStrings, never into the user data.
+"""
+from __future__ import annotations
+
+import base64
+import dataclasses
+import gzip
+from typing import Optional, Sequence
+
+import pulumi
+import pulumi_aws as aws
+
+from ..aws.iam import secrets_path
+from ..outputs import Deferred
+from ..roles.container import ContainerSpec
+from . import cloud_init
+
+IMDS_V2 = aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required",
+                                              # containers on the host are one hop further
+                                              http_put_response_hop_limit=2)
+
+
+def resolved(spec: ContainerSpec) -> pulumi.Output[ContainerSpec]:
+    """The spec with every input a plain string. Secret values are left out (their keys stay,
+    so the unit knows to fetch them)."""
+    env_keys, file_keys = list(spec.env), list(spec.files)
+    return pulumi.Output.all(list(spec.args), [spec.env[k] for k in env_keys], [spec.files[k] for k in file_keys]).apply(
+        lambda v: dataclasses.replace(spec, args=tuple(v[0]), env=dict(zip(env_keys, v[1])),
+                                      files=dict(zip(file_keys, v[2])), secret_env={k: "" for k in spec.secret_env}))
+
+
+def packed(text: str) -> str:
+    """gzip + base64: cloud-init unpacks it, and EC2's 16 KB user-data limit goes further."""
+    return base64.b64encode(gzip.compress(text.encode(), mtime=0)).decode()
+
+
+class AwsHost(pulumi.ComponentResource):
+    def __init__(self, name: str, platform_name: str, stack: str, address: pulumi.Input[str],
+                 subnet_id: pulumi.Input[str], security_group_ids: Sequence[pulumi.Input[str]],
+                 instance_profile: pulumi.Input[str], ami_id: pulumi.Input[str], instance_type: str,
+                 region: str, root_gb: int, data_gb: int, kms_key_id: Optional[str], key_name: Optional[str],
+                 protect: bool, termination_protection: bool, roles: Sequence[str], provider: aws.Provider,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        super().__init__("container-platform:hosts:AwsHost", name, None, opts)
+        self.name, self.stack, self.region = name, stack, region
+        self.address = pulumi.Output.from_input(address)
+        self._provider = provider
+        self._specs: list[ContainerSpec] = []
+        self._parameters: dict[str, dict[str, str]] = {}
+        self._user_data = Deferred()
+        self.user_data: Optional[pulumi.Output[str]] = None  # the rendered text, after finish()
+        volume = dict(encrypted=True, kms_key_id=kms_key_id, volume_type="gp3", delete_on_termination=True)
+        self.instance = aws.ec2.Instance(
+            name,
+            ami=ami_id,
+            instance_type=instance_type,
+            subnet_id=subnet_id,
+            private_ip=address,  # fixed: connect strings and server lists never churn
+            vpc_security_group_ids=list(security_group_ids),
+            iam_instance_profile=instance_profile,
+            key_name=key_name,
+            metadata_options=IMDS_V2,
+            root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_size=root_gb, **volume),
+            ebs_block_devices=[aws.ec2.InstanceEbsBlockDeviceArgs(device_name="/dev/sdf", volume_size=data_gb, **volume)],
+            user_data_base64=self._user_data.output,
+            # Containers are defined by the user data: a change replaces the host (the old one
+            # goes first, as the new one takes the same address).
+            user_data_replace_on_change=True,
+            disable_api_termination=termination_protection or None,
+            tags={"Name": f"{platform_name}-{name}", "container-platform:roles": ",".join(roles)},
+            volume_tags={"Name": f"{platform_name}-{name}"},
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=protect, delete_before_replace=True),
+        )
+
+    def run(self, spec: ContainerSpec, parent: pulumi.Resource, protect: bool = False,
+            depends_on: Sequence[pulumi.Resource] = ()) -> aws.ec2.Instance:
+        self._specs.append(spec)
+        names = {}
+        for key, value in spec.secret_env.items():
+            names[key] = f"{secrets_path(self.stack)}/{spec.name}/{key}"
+            aws.ssm.Parameter(f"{spec.name}-{key.lower().replace('_', '-')}", name=names[key], type="SecureString",
+                              value=value, opts=pulumi.ResourceOptions(parent=parent, provider=self._provider))
+        self._parameters[spec.name] = names
+        return self.instance
+
+    def shell(self, *_args, **_kwargs):
+        raise NotImplementedError("EC2 hosts run containers from cloud-init; nothing else runs on them")
+
+    def finish(self) -> None:
+        self.user_data = pulumi.Output.all(*[resolved(s) for s in self._specs]).apply(
+            lambda specs: cloud_init.user_data(specs, self._parameters, self.region))
+        self._user_data.supply(self.user_data.apply(packed))
+        self.register_outputs({"address": self.address, "instance_id": self.instance.id})

@@ -1,0 +1,172 @@
+"""cloud-init user data from ContainerSpecs: Docker, then one systemd unit per container.
+
+The second materialization of a ContainerSpec (the first is `docker_engine.container_args`):
+each unit runs `docker run` with the same image, environment, ports, volumes, files, restart
+policy and health check. Secrets are never written here: a unit fetches its `secret_env` from
+SSM Parameter Store into a 0600 file under /run when it starts.
+"""
+from __future__ import annotations
+
+import shlex
+from typing import Mapping, Sequence
+
+import yaml
+
+from ..roles.container import ContainerSpec
+
+ROOT = "/etc/container-platform"
+SECRETS_DIR = "/run/container-platform"
+# The instance's own private address, for hosts whose address is not known in advance (agents
+# in an auto scaling group): written to instance.env at boot, expanded by the unit's shell.
+INSTANCE_IP = "${INSTANCE_IP}"
+
+DATA_VOLUME = """\
+# The first disk that is neither the root disk nor in use becomes /var/lib/docker (container
+# volumes live there), formatted once and mounted by label on every boot.
+set -eu
+mkdir -p /var/lib/docker
+if ! grep -q 'LABEL=cp-data' /etc/fstab; then
+  root=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")
+  for d in $(lsblk -dno NAME,TYPE | awk '$2 == "disk" {print $1}'); do
+    [ "$d" = "$root" ] && continue
+    blkid "/dev/$d" >/dev/null 2>&1 || mkfs.ext4 -q -L cp-data "/dev/$d"
+    echo 'LABEL=cp-data /var/lib/docker ext4 defaults,nofail 0 2' >> /etc/fstab
+    break
+  done
+fi
+mountpoint -q /var/lib/docker || mount /var/lib/docker || true
+"""
+
+INSTANCE_FACTS = """\
+#!/bin/sh
+# IMDSv2 only (the instance requires session tokens).
+set -eu
+token=$(curl -fsS -X PUT http://169.254.169.254/latest/api/token -H 'X-aws-ec2-metadata-token-ttl-seconds: 300')
+ip=$(curl -fsS -H "X-aws-ec2-metadata-token: $token" http://169.254.169.254/latest/meta-data/local-ipv4)
+printf 'INSTANCE_IP=%s\\n' "$ip" > /etc/container-platform/instance.env
+"""
+
+DAEMON_JSON = '{"live-restore": true, "log-driver": "json-file", "log-opts": {"max-size": "50m", "max-file": "5"}}\n'
+
+
+def _sh(word: str) -> str:
+    """Shell-quote `word`, leaving the INSTANCE_IP placeholder to the shell."""
+    return '"$INSTANCE_IP"'.join(shlex.quote(part) if part else "" for part in word.split(INSTANCE_IP)) or "''"
+
+
+def _health_line(test: Sequence[str]) -> str:
+    # `docker run --health-cmd` always means CMD-SHELL; an exec-form check becomes the same
+    # command line (every image with a health check here has /bin/sh).
+    return test[1] if test[0] == "CMD-SHELL" else shlex.join(test[1:])
+
+
+def file_path(spec: ContainerSpec, path: str) -> str:
+    """Where a rendered file lives on the host; bind-mounted read-only at `path`."""
+    return f"{ROOT}/{spec.name}/files{path}"
+
+
+def secrets_file(spec: ContainerSpec) -> str:
+    return f"{SECRETS_DIR}/{spec.name}.env"
+
+
+def docker_run_argv(spec: ContainerSpec) -> list[str]:
+    """The `docker run` for a spec whose values are plain strings."""
+    restart = spec.restart + (f":{spec.max_restarts}" if spec.restart == "on-failure" and spec.max_restarts else "")
+    argv = ["docker", "run", "--detach", "--name", spec.name, "--restart", restart, "--network", spec.network_mode]
+    argv += [a for alias in spec.aliases for a in ("--network-alias", alias)]
+    argv += [a for p in spec.ports for a in ("--publish", f"{p.host_ip}:{p.host_port}:{p.container_port}/{p.protocol}")]
+    argv += [a for k, v in spec.env.items() for a in ("--env", f"{k}={v}")]
+    if spec.secret_env:
+        argv += ["--env-file", secrets_file(spec)]
+    for v in spec.volumes:
+        source = v.name or v.host_path
+        argv += ["--volume", f"{source}:{v.container_path}" + (":ro" if v.read_only else "")]
+    argv += [a for path in spec.files for a in ("--volume", f"{file_path(spec, path)}:{path}:ro")]
+    if spec.health:
+        h = spec.health
+        argv += ["--health-cmd", _health_line(h.test), "--health-interval", f"{h.interval_s}s",
+                 "--health-timeout", f"{h.timeout_s}s", "--health-retries", str(h.retries),
+                 "--health-start-period", f"{h.start_period_s}s"]
+    if spec.privileged:
+        argv.append("--privileged")
+    if spec.pid_mode:
+        argv += ["--pid", spec.pid_mode]
+    argv += [a for k, v in spec.labels.items() for a in ("--label", f"{k}={v}")]
+    if spec.entrypoint is not None:
+        argv += ["--entrypoint", spec.entrypoint[0] if spec.entrypoint else ""]
+    argv.append(spec.image)
+    argv += [*(spec.entrypoint or ())[1:], *spec.args]
+    return argv
+
+
+def run_script(spec: ContainerSpec) -> str:
+    return ("#!/bin/sh\n"
+            f"# {spec.name}: rendered by container-platform from its ContainerSpec.\n"
+            "set -eu\n"
+            f". {ROOT}/instance.env\n"
+            f"docker rm -f {shlex.quote(spec.name)} >/dev/null 2>&1 || true\n"
+            "exec " + " ".join(_sh(w) for w in docker_run_argv(spec)) + "\n")
+
+
+def secrets_script(spec: ContainerSpec, parameters: Mapping[str, str], region: str) -> str:
+    """Fetch each secret env var from SSM (SecureString) into the unit's env file."""
+    out = secrets_file(spec)
+    lines = ["#!/bin/sh", "set -eu", "umask 077", f"mkdir -p {SECRETS_DIR}", f": > {out}.tmp"]
+    for key, name in parameters.items():
+        lines.append(f"v=$(aws ssm get-parameter --region {shlex.quote(region)} --with-decryption "
+                     f"--name {shlex.quote(name)} --query Parameter.Value --output text)")
+        lines.append(f"printf '%s=%s\\n' {shlex.quote(key)} \"$v\" >> {out}.tmp")
+    lines.append(f"mv {out}.tmp {out}")
+    return "\n".join(lines) + "\n"
+
+
+def unit(spec: ContainerSpec) -> str:
+    pre = f"ExecStartPre=/bin/sh {ROOT}/{spec.name}/secrets.sh\n" if spec.secret_env else ""
+    return ("[Unit]\n"
+            f"Description=container-platform {spec.name}\n"
+            "After=docker.service network-online.target\n"
+            "Requires=docker.service\n"
+            "Wants=network-online.target\n\n"
+            "[Service]\n"
+            # Docker's restart policy keeps the container running; the unit creates it at boot.
+            "Type=oneshot\n"
+            "RemainAfterExit=yes\n"
+            f"{pre}"
+            f"ExecStart=/bin/sh {ROOT}/{spec.name}/run.sh\n"
+            f"ExecStop=/usr/bin/docker stop {spec.name}\n\n"
+            "[Install]\n"
+            "WantedBy=multi-user.target\n")
+
+
+def unit_name(spec: ContainerSpec) -> str:
+    return f"cp-{spec.name}.service"
+
+
+def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Mapping[str, str]], region: str) -> str:
+    """`#cloud-config` for a host running `specs` (plain values); `secret_parameters` maps a
+    container name to {env var: SSM parameter name}."""
+    files = [
+        {"path": "/etc/docker/daemon.json", "content": DAEMON_JSON, "permissions": "0644"},
+        {"path": f"{ROOT}/instance.sh", "content": INSTANCE_FACTS, "permissions": "0755"},
+    ]
+    for spec in specs:
+        files += [{"path": file_path(spec, path), "content": content, "permissions": "0644"}
+                  for path, content in spec.files.items()]
+        files.append({"path": f"{ROOT}/{spec.name}/run.sh", "content": run_script(spec), "permissions": "0755"})
+        if spec.secret_env:
+            files.append({"path": f"{ROOT}/{spec.name}/secrets.sh", "permissions": "0700",
+                          "content": secrets_script(spec, secret_parameters[spec.name], region)})
+        files.append({"path": f"/etc/systemd/system/{unit_name(spec)}", "content": unit(spec), "permissions": "0644"})
+    config = {
+        "bootcmd": [DATA_VOLUME],
+        "package_update": True,
+        "packages": ["docker.io", "curl"] + (["awscli"] if any(s.secret_env for s in specs) else []),
+        "write_files": files,
+        "runcmd": [
+            ["systemctl", "enable", "--now", "docker"],
+            ["sh", f"{ROOT}/instance.sh"],
+            ["systemctl", "daemon-reload"],
+            *([["systemctl", "enable", "--now", *[unit_name(s) for s in specs]]] if specs else []),
+        ],
+    }
+    return "#cloud-config\n" + yaml.safe_dump(config, sort_keys=False, width=1000)
