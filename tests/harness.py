@@ -135,6 +135,8 @@ class PlatformMocks(Mocks):
             state["dnsName"] = f"{args.name}.elb.example"
         if args.typ.startswith("aws:"):
             state.setdefault("arn", f"arn:aws:mock:::{args.name}")
+            if state.get("name") is None:  # auto-naming (the real one adds a random suffix)
+                state["name"] = args.name
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):

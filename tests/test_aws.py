@@ -1,0 +1,209 @@
+"""The aws target under the mock runtime: `dev` and `prod` resource graphs, rule by rule."""
+import json
+
+import pulumi
+import pytest
+
+from .conftest import PLACEHOLDER_SECRETS
+from .harness import cloud_config, evaluate, stack_config, units
+
+_cache: dict = {}
+
+
+def deployed(stack):
+    if stack not in _cache:
+        _cache[stack] = evaluate(stack, secrets=PLACEHOLDER_SECRETS)
+        assert _cache[stack].error is None, _cache[stack].error
+    return _cache[stack]
+
+
+def by_name(d, type_):
+    return {r.name: r for r in d.of_type(type_)}
+
+
+def group_names(d):
+    """security group id (as the mocks return it) -> role name."""
+    return {f"{name}-id": name[len("security-"):] for name in by_name(d, "aws:ec2/securityGroup:SecurityGroup")}
+
+
+def ingress(d):
+    names = group_names(d)
+    return {(names[r.inputs["securityGroupId"]], int(r.inputs["fromPort"]), int(r.inputs["toPort"]),
+             r.inputs.get("cidrIpv4") or names[r.inputs["referencedSecurityGroupId"]])
+            for r in d.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")}
+
+
+ADMIN = "198.51.100.0/24"
+DEV_RULES = {
+    ("zookeeper", 2181, 2181, "zookeeper"), ("zookeeper", 2181, 2181, "mesos-master"),
+    ("zookeeper", 2181, 2181, "marathon"), ("zookeeper", 2181, 2181, "agent-private"),
+    ("zookeeper", 2888, 2888, "zookeeper"), ("zookeeper", 3888, 3888, "zookeeper"),
+    ("mesos-master", 5050, 5050, "mesos-master"), ("mesos-master", 5050, 5050, "marathon"),
+    ("mesos-master", 5050, 5050, "agent-private"), ("mesos-master", 5050, 5050, ADMIN),
+    ("marathon", 8080, 8080, "marathon"), ("marathon", 8080, 8080, "marathon-lb"), ("marathon", 8080, 8080, ADMIN),
+    ("marathon-lb", 9090, 9090, ADMIN),
+    ("marathon-lb", 10000, 10100, "agent-private"), ("marathon-lb", 10000, 10100, "marathon-lb"),
+    ("marathon-lb", 10000, 10100, ADMIN),
+    ("agent-private", 5051, 5051, "mesos-master"),
+    ("agent-private", 31000, 32000, "marathon-lb"), ("agent-private", 31000, 32000, "marathon"),
+}
+
+
+def test_dev_ingress_is_exactly_the_least_privilege_table():
+    assert ingress(deployed("dev")) == DEV_RULES
+
+
+def test_prod_public_agents_open_only_the_declared_public_ports_to_the_internet():
+    rules = ingress(deployed("prod"))
+    open_to_all = {r for r in rules if r[3] == "0.0.0.0/0"}
+    assert open_to_all == {("agent-public", 8000, 8000, "0.0.0.0/0")}  # the app's web tier
+    assert ("agent-public", 5051, 5051, "mesos-master") in rules
+    assert {r[3] for r in rules if r[0] == "agent-public" and r[1] == 5051} == {"mesos-master"}
+    admin = {"198.51.100.0/24", "203.0.113.0/24"}
+    assert {r[3] for r in rules if r[0] == "marathon" and r[1] == 8080} == {"marathon", "marathon-lb", *admin}
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_no_ssh_anywhere_without_a_key_and_explicit_egress(stack):
+    d = deployed(stack)
+    assert not [r for r in ingress(d) if r[1] <= 22 <= r[2]]
+    names = group_names(d)
+    egress: dict = {}
+    for r in d.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"):
+        egress.setdefault(names[r.inputs["securityGroupId"]], set()).add(
+            (r.inputs["ipProtocol"], r.inputs.get("fromPort"), r.inputs["cidrIpv4"]))
+    cidr = stack_config(stack)["container-platform:platform"]["aws"]["vpc_cidr"]
+    assert set(egress) == set(names.values())
+    for rules in egress.values():
+        assert rules == {("tcp", 443, "0.0.0.0/0"), ("tcp", 80, "0.0.0.0/0"), ("-1", None, cidr)}
+
+
+def test_ssh_is_opened_to_the_admin_cidrs_only_when_a_key_is_set():
+    cfg = stack_config("dev")
+    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
+    platform["aws"]["ssh_key_name"] = "ops"
+    d = evaluate("dev", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    ssh = {r for r in ingress(d) if r[1] == 22}
+    assert {r[3] for r in ssh} == {ADMIN} and len(ssh) == len(group_names(d))
+    assert all(i.inputs["keyName"] == "ops" for i in d.of_type("aws:ec2/instance:Instance"))
+
+
+def test_prod_spreads_quorum_hosts_over_three_zones_with_fixed_addresses():
+    d = deployed("prod")
+    subnets = {f"{name}-id": r for name, r in by_name(d, "aws:ec2/subnet:Subnet").items()}
+    assert sorted(r.name for r in subnets.values()) == [f"network-{t}-{z}" for t in ("private", "public") for z in range(3)]
+    instances = by_name(d, "aws:ec2/instance:Instance")
+    for group in (("zk-a", "zk-b", "zk-c"), ("master-a", "master-b", "master-c")):
+        zones = [subnets[instances[h].inputs["subnetId"]].name for h in group]
+        assert zones == ["network-private-0", "network-private-1", "network-private-2"]
+    hosts = d.outputs["hosts"]
+    for name, inst in instances.items():
+        assert inst.inputs["privateIp"] == hosts[name]["address"]
+        subnet = subnets[inst.inputs["subnetId"]].inputs["cidrBlock"]
+        assert inst.inputs["privateIp"].startswith(subnet.rsplit(".", 2)[0])
+    assert d.outputs["zookeeper_connect"] == ",".join(f"{hosts[h]['address']}:2181" for h in ("zk-a", "zk-b", "zk-c"))
+    zk_units = [u for u in units(d) if u.role == "zookeeper"]
+    for u in zk_units:
+        assert [l for l in u.files["/conf/zoo.cfg"].splitlines() if l.startswith("server.")] == [
+            f"server.{i}={hosts[h]['address']}:2888:3888;{hosts[h]['address']}:2181"
+            for i, h in enumerate(("zk-a", "zk-b", "zk-c"), 1)]
+
+
+def test_prod_masters_have_quorum_two_and_marathon_on_each():
+    d = deployed("prod")
+    masters = [u for u in units(d) if u.role == "mesos-master"]
+    assert len(masters) == 3 and {u.env["MESOS_QUORUM"] for u in masters} == {"2"}
+    assert sorted(u.host for u in units(d) if u.role == "marathon") == ["master-a", "master-b", "master-c"]
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_imdsv2_and_encrypted_volumes_everywhere(stack):
+    d = deployed(stack)
+    for i in d.of_type("aws:ec2/instance:Instance"):
+        assert i.inputs["metadataOptions"]["httpTokens"] == "required"
+        assert i.inputs["rootBlockDevice"]["encrypted"] is True
+        assert [v["encrypted"] for v in i.inputs["ebsBlockDevices"]] == [True]
+    for lt in d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        assert lt.inputs["metadataOptions"]["httpTokens"] == "required"
+        assert [b["ebs"]["encrypted"] for b in lt.inputs["blockDeviceMappings"]] == [True, True]
+
+
+def test_prod_protects_stateful_hosts_and_masters_resist_termination():
+    d = deployed("prod")
+    instances = by_name(d, "aws:ec2/instance:Instance")
+    assert all(i.protect for i in instances.values())
+    assert {n for n, i in instances.items() if i.inputs.get("disableApiTermination")} == {"master-a", "master-b", "master-c"}
+    assert not any(i.protect for i in deployed("dev").of_type("aws:ec2/instance:Instance"))
+
+
+def test_agent_pools_are_auto_scaling_groups_over_the_private_subnets():
+    d = deployed("prod")
+    groups = by_name(d, "aws:autoscaling/group:Group")
+    private_subnets = [f"network-private-{z}-id" for z in range(3)]
+    assert (groups["agent-private"].inputs["minSize"], groups["agent-private"].inputs["maxSize"],
+            groups["agent-private"].inputs["desiredCapacity"]) == (3, 12, 3)
+    assert (groups["agent-public"].inputs["minSize"], groups["agent-public"].inputs["maxSize"]) == (3, 6)
+    for g in groups.values():
+        assert g.inputs["vpcZoneIdentifiers"] == private_subnets
+        assert g.inputs["launchTemplate"] == {"id": f"{g.name}-id", "version": "1"}
+        tags = {t["key"]: t["value"] for t in g.inputs["tags"] if t["propagateAtLaunch"]}
+        assert tags["container-platform:stack"] == "prod"
+    assert groups["agent-public"].inputs["healthCheckType"] == "ELB"
+    assert groups["agent-public"].inputs["targetGroupArns"] == ["arn:aws:mock:::agent-public-8000"]
+    assert groups["agent-private"].inputs["healthCheckType"] == "EC2"
+    (listener,) = d.of_type("aws:lb/listener:Listener")
+    assert listener.inputs["port"] == 8000 and listener.inputs["protocol"] == "TCP"
+    assert d.outputs["public_load_balancers"] == {"public": "agent-public-nlb.elb.example"}
+
+
+def test_agents_learn_their_address_at_boot():
+    d = deployed("dev")
+    (agent,) = [u for u in units(d) if u.role == "mesos-agent"]
+    assert agent.env["MESOS_IP"] == "$INSTANCE_IP" and agent.env["MESOS_HOSTNAME"] == "$INSTANCE_IP"
+    assert agent.env["MESOS_MASTER"] == f"zk://{d.outputs['zookeeper_connect']}/mesos"
+    (template,) = d.of_type("aws:ec2/launchTemplate:LaunchTemplate")
+    assert "/etc/container-platform/instance.sh" in {f["path"] for f in cloud_config(template)["write_files"]}
+
+
+def test_iam_roles_per_host_role_with_ssm_access():
+    d = deployed("prod")
+    roles = by_name(d, "aws:iam/role:Role")
+    assert sorted(roles) == ["iam-agent-private", "iam-agent-public", "iam-master", "iam-zookeeper"]
+    attachments = {r.inputs["role"]: r.inputs["policyArn"] for r in d.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
+    assert attachments == {role: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" for role in roles}
+    instances = by_name(d, "aws:ec2/instance:Instance")
+    assert {n: i.inputs["iamInstanceProfile"] for n, i in instances.items()} == {
+        **{h: "iam-zookeeper" for h in ("zk-a", "zk-b", "zk-c")}, **{h: "iam-master" for h in ("master-a", "master-b", "master-c")}}
+    templates = by_name(d, "aws:ec2/launchTemplate:LaunchTemplate")
+    assert templates["agent-public"].inputs["iamInstanceProfile"] == {"name": "iam-agent-public"}
+    policies = [json.loads(p.inputs["policy"]) for p in d.of_type("aws:iam/rolePolicy:RolePolicy")]
+    assert {p["Statement"][0]["Resource"] for p in policies} == {"arn:aws:ssm:*:*:parameter/container-platform/prod/*"}
+
+
+def test_marathon_credentials_go_to_ssm_not_into_user_data():
+    d = deployed("prod")
+    params = d.of_type("aws:ssm/parameter:Parameter")
+    assert len(params) == 6 and all(p.inputs["type"] == "SecureString" and "value" in p.secret_inputs for p in params)
+    password = PLACEHOLDER_SECRETS["marathonPassword"]
+    for r in d.of_type("aws:ec2/instance:Instance"):
+        assert password not in json.dumps(cloud_config(r))
+    marathon = [u for u in units(d) if u.role == "marathon"]
+    assert all("--env-file" in u.argv and "MARATHON_HTTP_CREDENTIALS" not in u.env for u in marathon)
+
+
+@pytest.mark.parametrize("change, path", [
+    (lambda p: p["aws"].update(admin_cidrs=["0.0.0.0/0"]), "platform.aws.admin_cidrs[0]"),
+    (lambda p: p["hosts"][3].update(zone=0) or p["hosts"][4].update(zone=0), "platform.mesos.masters.hosts"),
+    (lambda p: p["mesos"]["agent_pools"][0].update(min_count=5), "platform.mesos.agent_pools[0].count"),
+    (lambda p: p["hosts"][0].update(zone=3), "platform.hosts[0].zone"),
+    (lambda p: p["hosts"][0].update(address="10.0.0.1"), "platform.hosts[0].address"),
+    (lambda p: p["stacks"][0].update(scheduler="swarm"), "platform.stacks[0].scheduler"),
+    (lambda p: p["aws"].update(ami={"id": "ami-nope"}), "platform.aws.ami.id"),
+])
+def test_bad_aws_config_is_refused_before_any_resource(change, path):
+    cfg = stack_config("prod")
+    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
+    change(platform)
+    d = evaluate("prod", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert isinstance(d.error, pulumi.RunError) and path in str(d.error), d.error
+    assert d.resources == []
