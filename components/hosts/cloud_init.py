@@ -142,6 +142,13 @@ def unit_name(spec: ContainerSpec) -> str:
     return f"cp-{spec.name}.service"
 
 
+class _Dumper(yaml.SafeDumper):
+    """Multi-line strings (scripts, units, config files) as literal blocks: readable as written."""
+
+
+_Dumper.add_representer(str, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
+
+
 def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Mapping[str, str]], region: str) -> str:
     """`#cloud-config` for a host running `specs` (plain values); `secret_parameters` maps a
     container name to {env var: SSM parameter name}."""
@@ -169,4 +176,4 @@ def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Ma
             *([["systemctl", "enable", "--now", *[unit_name(s) for s in specs]]] if specs else []),
         ],
     }
-    return "#cloud-config\n" + yaml.safe_dump(config, sort_keys=False, width=1000)
+    return "#cloud-config\n" + yaml.dump(config, Dumper=_Dumper, sort_keys=False, width=1000)

@@ -2,6 +2,7 @@
 
     standin.py --listen PORT [--needs HOST:PORT ...]   wait until each need answers, then serve
     standin.py --check PORT                            health check: exit 0 if PORT answers
+    standin.py [anything else]                         stand in for another image: just stay up
 
 While serving, GET / answers JSON: this container's environment and when each need answered.
 Everything it learns is also appended to /tmp/standin.log.
@@ -33,10 +34,13 @@ def main() -> int:
     parser.add_argument("--listen", type=int)
     parser.add_argument("--needs", nargs="*", default=[])
     parser.add_argument("--check", type=int)
-    args = parser.parse_args()
+    args, _ = parser.parse_known_args()  # another image's arguments are not ours to judge
     if args.check:
         return 0 if answers("127.0.0.1", args.check) else 1
     log("started")
+    if args.listen is None:
+        while True:
+            time.sleep(3600)
     reached = {}
     for need in args.needs:
         host, port = need.rsplit(":", 1)

@@ -1,0 +1,219 @@
+"""cloud-init, the second materialization of a ContainerSpec: schema-valid user data, the same
+container as the `docker.Container` path for every role, and `docker run` lines that really run."""
+import base64
+import gzip
+import json
+import shlex
+import subprocess
+
+import pytest
+import yaml
+from pulumi.runtime.mocks import _sync_await
+
+from components.hosts import cloud_init
+from components.hosts.aws import resolved
+from components.hosts.docker_engine import DockerEngineHost, container_args
+
+from .conftest import PLACEHOLDER_SECRETS
+from .harness import evaluate, stack_config
+from .realhelpers import STANDIN_IMAGE, docker, wait_for
+
+AWS_STACKS = ["dev", "prod"]
+
+
+def user_data_texts(stack):
+    d = evaluate(stack, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    for r in d.of_type("aws:ec2/instance:Instance") + d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        packed = r.inputs.get("userDataBase64") or r.inputs.get("userData")
+        yield r.name, gzip.decompress(base64.b64decode(packed)).decode(), len(packed)
+
+
+def schema_check(path):
+    return subprocess.run(["cloud-init", "schema", "--config-file", str(path)], capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_every_user_data_is_valid_cloud_config_and_fits_ec2s_limit(stack, tmp_path):
+    texts = list(user_data_texts(stack))
+    assert texts
+    for name, text, packed_size in texts:
+        path = tmp_path / f"{name}.yaml"
+        path.write_text(text)
+        check = schema_check(path)
+        assert check.returncode == 0 and "Valid" in check.stdout, (name, check.stdout, check.stderr)
+        assert packed_size < 16384, name  # EC2 refuses larger user data
+
+
+def test_the_schema_check_rejects_a_broken_config(tmp_path):
+    (name, text, _), *_ = user_data_texts("dev")
+    config = yaml.safe_load(text)
+    config["runcmd"] = {"not": "a list"}
+    path = tmp_path / "broken.yaml"
+    path.write_text("#cloud-config\n" + yaml.safe_dump(config))
+    assert schema_check(path).returncode != 0
+
+
+# -- one spec, two materializations ------------------------------------------------------
+
+def captured_specs(stack, config=None, secrets=PLACEHOLDER_SECRETS):
+    """Every ContainerSpec a Docker-engine stack runs, with its values resolved."""
+    specs = []
+    original = DockerEngineHost.run
+
+    def recording(self, spec, *args, **kwargs):
+        specs.append(spec)
+        return original(self, spec, *args, **kwargs)
+
+    DockerEngineHost.run = recording
+    try:
+        d = evaluate(stack, config=config, secrets=secrets)
+    finally:
+        DockerEngineHost.run = original
+    assert d.error is None, d.error
+    return [(_sync_await(resolved(s).future()), dict(s.secret_env)) for s in specs]
+
+
+def from_docker_args(a, secret_keys):
+    h = a["healthcheck"]
+    env = dict(e.split("=", 1) for e in a["envs"] or [])
+    return {
+        "name": a["name"], "command": list(a["command"] or []), "entrypoint": a["entrypoints"],
+        "env": {k: v for k, v in env.items() if k not in secret_keys}, "secret_env": sorted(secret_keys & set(env)),
+        "network": a["network_mode"] or "user", "ports": sorted((p.ip, p.external, p.internal, p.protocol) for p in a["ports"] or []),
+        "restart": a["restart"] + (f":{a['max_retry_count']}" if a["max_retry_count"] else ""),
+        "privileged": bool(a["privileged"]), "pid": a["pid_mode"],
+        "health": [h.tests[1] if h.tests[0] == "CMD-SHELL" else shlex.join(h.tests[1:]), h.interval, h.timeout,
+                   h.retries, h.start_period] if h else None,
+        "volumes": sorted((v.volume_name or v.host_path, v.container_path, bool(v.read_only)) for v in a["volumes"] or []),
+        "files": sorted(u.file for u in a["uploads"] or []),
+        "labels": {l.label: l.value for l in a["labels"] or []},
+    }
+
+
+def from_docker_run(argv, spec):
+    def values(flag):
+        return [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
+
+    image_at = argv.index(spec.image, argv.index("--name"))
+    entry = values("--entrypoint")
+    rest = argv[image_at + 1:]
+    if entry:  # the entrypoint's own arguments come first after the image
+        entry, rest = [entry[0], *rest[:len(spec.entrypoint) - 1]], rest[len(spec.entrypoint) - 1:]
+    mounts = [v.split(":") for v in values("--volume")]
+    files = [m for m in mounts if m[0].startswith(cloud_init.ROOT)]
+    return {
+        "name": values("--name")[0], "command": rest, "entrypoint": entry or None,
+        "env": dict(e.split("=", 1) for e in values("--env")),
+        "secret_env": sorted(spec.secret_env) if values("--env-file") == [cloud_init.secrets_file(spec)] else [],
+        "network": "host" if values("--network") == ["host"] else "user",
+        "ports": sorted((ip, int(host), int(inner.split("/")[0]), inner.split("/")[1])
+                        for ip, host, inner in (p.split(":") for p in values("--publish"))),
+        "restart": values("--restart")[0], "privileged": "--privileged" in argv, "pid": (values("--pid") or [None])[0],
+        "health": [values("--health-cmd")[0], *values("--health-interval"), *values("--health-timeout"),
+                   int(values("--health-retries")[0]), *values("--health-start-period")] if values("--health-cmd") else None,
+        "volumes": sorted((m[0], m[1], m[2:] == ["ro"]) for m in mounts if m not in files),
+        "files": sorted(m[1] for m in files),
+        "labels": dict(l.split("=", 1) for l in values("--label")),
+    }
+
+
+SPEC_SOURCES = {
+    "local-ha": None,  # zookeeper x3, masters, both pools, marathon, marathon-lb, spark
+    "local": None,  # compose services on the local engine (user network, aliases, published ports)
+}
+
+
+def every_role():
+    auth = json.loads(json.dumps(stack_config("local")))
+    auth["container-platform:platform"]["marathon"]["auth"] = {"username": "ops"}
+    specs = captured_specs("local-ha") + captured_specs("local") + captured_specs("local", config=auth)
+    return specs
+
+
+def test_docker_container_and_cloud_init_unit_agree_for_every_role():
+    specs = every_role()
+    roles = set()
+    for plain, secret_env in specs:
+        roles.add(plain.labels.get("container-platform/role"))
+        docker_side = from_docker_args(container_args(plain, plain.image, "net" if plain.network_mode != "host" else None),
+                                       set(secret_env))
+        unit_side = from_docker_run(cloud_init.docker_run_argv(plain), plain)
+        assert unit_side == docker_side, plain.name
+    assert roles >= {"zookeeper", "mesos-master", "mesos-agent", "marathon", "marathon-lb", "spark-master",
+                     "spark-worker", "spark-history", "service"}
+
+
+def test_the_comparison_notices_a_difference():
+    (plain, secret_env), *_ = every_role()
+    argv = cloud_init.docker_run_argv(plain)
+    argv[argv.index("--restart") + 1] = "no"
+    assert from_docker_run(argv, plain) != from_docker_args(container_args(plain, plain.image), set(secret_env))
+
+
+# -- the units' docker run lines, for real -------------------------------------------------
+
+def image_of(argv):
+    """The first word after `docker run`'s options (only --detach and --privileged take no value)."""
+    i = 2
+    while argv[i].startswith("--"):
+        i += 1 if argv[i] in ("--detach", "--privileged") else 2
+    return argv[i]
+
+
+def privileged_containers_run_here() -> bool:
+    probe = subprocess.run(["/usr/bin/docker", "run", "--rm", "--privileged", "--entrypoint", "true", STANDIN_IMAGE],
+                           capture_output=True, text=True)
+    return probe.returncode == 0
+
+
+@pytest.mark.real
+def test_rendered_docker_run_lines_start_the_containers_they_describe(tmp_path):
+    """dev's user data, written under a scratch root, run with the local stand-in image.
+
+    Only the image is swapped. Where this sandbox forbids privileged containers ("unable to
+    apply caps"), the agent's `--privileged` is dropped and everything else still checked.
+    """
+    privileged_ok = privileged_containers_run_here()
+    started = []
+    try:
+        for resource, text, _ in user_data_texts("dev"):
+            files = {f["path"]: f["content"] for f in yaml.safe_load(text)["write_files"]}
+            (tmp_path / "instance.env").write_text("INSTANCE_IP=127.0.0.1\n")
+            for path, content in files.items():
+                target = tmp_path / path.lstrip("/")
+                target.parent.mkdir(parents=True, exist_ok=True)
+                target.write_text(content.replace(cloud_init.ROOT, str(tmp_path / cloud_init.ROOT.lstrip("/"))))
+            (tmp_path / cloud_init.ROOT.lstrip("/")).mkdir(parents=True, exist_ok=True)
+            (tmp_path / cloud_init.ROOT.lstrip("/") / "instance.env").write_text("INSTANCE_IP=127.0.0.1\n")
+            for path, content in files.items():
+                if not path.endswith("/run.sh"):
+                    continue
+                argv = shlex.split(next(l for l in content.splitlines() if l.startswith("exec docker run")))[1:]
+                name = argv[argv.index("--name") + 1]
+                image = image_of(argv)
+                script = (tmp_path / path.lstrip("/")).read_text().replace(f" {image}", f" {STANDIN_IMAGE}", 1)
+                if not privileged_ok:
+                    script = script.replace(" --privileged ", " ")
+                run = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+                assert run.returncode == 0, (name, run.stderr)
+                started.append(name)
+                info = json.loads(docker("inspect", name).stdout)[0]
+                wanted = {e.split("=", 1)[0]: e.split("=", 1)[1] for e in
+                          [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--env"]}
+                env = dict(e.split("=", 1) for e in info["Config"]["Env"])
+                for key, value in wanted.items():
+                    assert env[key] == value.replace("$INSTANCE_IP", "127.0.0.1"), (name, key)
+                assert info["HostConfig"]["RestartPolicy"]["Name"] == argv[argv.index("--restart") + 1]
+                assert info["HostConfig"]["NetworkMode"] == argv[argv.index("--network") + 1]
+                assert info["Config"]["Healthcheck"]["Test"][0] == "CMD-SHELL"
+                wait_for(f"{name} running", lambda: docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true")
+                for path_in, content_in in ((p.split("/files", 1)[1], c) for p, c in files.items()
+                                            if "/files/" in p and f"/{name}/" in p):
+                    assert docker("exec", name, "cat", path_in).stdout == content_in
+        assert {"dev-zookeeper-1", "dev-master-1", "dev-marathon-1", "dev-marathon-lb-1", "dev-agent-private-1"} <= set(started)
+    finally:
+        for name in started:
+            docker("rm", "-f", "-v", name, check=False)
+        for volume in docker("volume", "ls", "-q", "--filter", "name=dev-").stdout.split():
+            docker("volume", "rm", volume, check=False)
