@@ -1,0 +1,1 @@
+"""Operator commands that talk to cloud APIs directly, outside the Pulumi program."""
