@@ -26,13 +26,13 @@ from .contracts import marathon_app_validator
 
 
 class MarathonContractServer:
-    def __init__(self, credentials: Optional[str] = None, seconds: float = 0.1):
+    def __init__(self, credentials: Optional[str] = None, seconds: float = 0.1, port: int = 0):
         self.credentials, self.seconds = credentials, seconds
         self.apps: dict[str, dict] = {}
         self.deployments: dict[str, dict] = {}  # id -> {"app": app id, "until": monotonic time}
         self.log: list[tuple[str, str, int]] = []  # (method, path with query, status)
         self.lock = threading.Lock()
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), self._handler())
+        self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 

@@ -6,6 +6,7 @@ import math
 import os
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 
@@ -15,6 +16,7 @@ from pulumi.dynamic.dynamic import serialize_provider
 from components.platform.marathon_app import MarathonAppProvider
 
 from .marathon_contract import MarathonContractServer
+from .realhelpers import free_port
 from .test_stacks import deployed
 
 
@@ -141,6 +143,26 @@ def test_the_next_marathon_answers_when_the_first_is_down():
         dead = "http://127.0.0.1:9"  # discard port: nothing listens
         provider().create(props(server, marathon_urls=[dead, server.url]))
         assert "/ha/app/api" in server.apps
+
+
+def test_a_marathon_that_is_still_starting_is_waited_for():
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    result = {}
+    worker = threading.Thread(target=lambda: result.update(r=provider().create(
+        {"app": rendered_app(), "marathon_urls": [url], "credentials": None, "timeout_seconds": 10})))
+    worker.start()
+    time.sleep(0.5)  # refused connections meanwhile
+    with MarathonContractServer(port=port) as server:
+        worker.join(timeout=10)
+        assert result["r"].id == "/ha/app/api" and "/ha/app/api" in server.apps
+
+
+def test_no_marathon_at_all_fails_after_the_timeout_naming_the_urls():
+    dead = f"http://127.0.0.1:{free_port()}"
+    with pytest.raises(ConnectionError) as e:
+        provider().create({"app": rendered_app(), "marathon_urls": [dead], "credentials": None, "timeout_seconds": 0.3})
+    assert "no Marathon answered PUT /v2/apps/ha/app/api" in str(e.value) and dead in str(e.value)
 
 
 def test_the_pickled_provider_runs_in_a_fresh_process_without_the_project():

@@ -73,7 +73,7 @@ class MarathonAppProvider(dynamic.ResourceProvider):
     def delete(self, id_: str, props: dict) -> None:
         deadline = self._deadline(props)
         while True:
-            status, body = self._call(props, "DELETE", f"/v2/apps{id_}", ok=(200, 202, 404, 409))
+            status, body = self._reachable_call(props, deadline, "DELETE", f"/v2/apps{id_}", ok=(200, 202, 404, 409))
             if status == 404:
                 return
             if status != 409:
@@ -86,12 +86,24 @@ class MarathonAppProvider(dynamic.ResourceProvider):
     def _deploy(self, props: dict) -> Optional[str]:
         app, deadline = props["app"], self._deadline(props)
         while True:
-            status, body = self._call(props, "PUT", f"/v2/apps{app['id']}?partialUpdate=false", app,
-                                      ok=(200, 201, 409))
+            status, body = self._reachable_call(props, deadline, "PUT", f"/v2/apps{app['id']}?partialUpdate=false", app,
+                                                ok=(200, 201, 409))
             if status != 409:
                 self._wait(props, body.get("deploymentId"), app["id"], deadline)
                 return body.get("version")
             self._locked(props, app["id"], body, deadline)
+
+    def _reachable_call(self, props: dict, deadline: float, *args, **kwargs) -> tuple[int, Any]:
+        """`_call`, retried while no Marathon answers yet (it may still be starting, e.g. on
+        hosts that were just created), until the deadline."""
+        import time
+        while True:
+            try:
+                return self._call(props, *args, **kwargs)
+            except ConnectionError:
+                if time.monotonic() >= deadline:
+                    raise
+                time.sleep(self.poll_s)
 
     def wire_form(self, value: Any) -> Any:
         """The app as Marathon expects it. Pulumi hands numbers to providers as floats
