@@ -1,6 +1,5 @@
 """Contract test: the MarathonApp provider against a local server enforcing Marathon's REST
 contract (tests/marathon_contract.py). Real Marathon cannot run here."""
-import base64
 import json
 import math
 import os

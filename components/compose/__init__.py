@@ -6,8 +6,8 @@ whose environment and command values are templates with references to other serv
 addresses (``${db.host}:${db.port}``). Every problem is reported with its key path before any
 resource exists.
 """
-from .model import Health, Mount, Port, Ref, RestartPolicy, Secret, Service, Stack, Template, UpdatePolicy
+from .model import Mount, Port, Ref, RestartPolicy, Secret, Service, Stack, Template, UpdatePolicy
 from .load import SCHEDULERS, load_stack
 
-__all__ = ["Health", "Mount", "Port", "Ref", "RestartPolicy", "SCHEDULERS", "Secret", "Service", "Stack",
+__all__ = ["Mount", "Port", "Ref", "RestartPolicy", "SCHEDULERS", "Secret", "Service", "Stack",
            "Template", "UpdatePolicy", "load_stack"]

@@ -10,7 +10,8 @@ import re
 import shlex
 from typing import Any, Optional
 
-from .model import Health, Mount, Port, RestartPolicy, UpdatePolicy
+from ..roles.container import HealthCheck
+from .model import Mount, Port, RestartPolicy, UpdatePolicy
 
 
 class FieldError(ValueError):
@@ -98,7 +99,11 @@ def mount(value: Any) -> Mount:
     return Mount(target, source, kind, read_only)
 
 
-def health(value: dict) -> Optional[Health]:
+# Compose's defaults, which differ from the platform roles' own.
+HEALTH_DEFAULTS = {"interval": 30, "timeout": 30, "retries": 3, "start_period": 0}
+
+
+def health(value: dict) -> Optional[HealthCheck]:
     """None when the check is disabled (`disable: true` or test `["NONE"]`)."""
     if value.get("disable") in (True, "true"):
         return None
@@ -111,13 +116,13 @@ def health(value: dict) -> Optional[Health]:
         return None
     if test[0] not in ("CMD", "CMD-SHELL") or len(test) < 2:
         raise FieldError(f"test {test!r} must start with CMD or CMD-SHELL and name a command")
-    defaults = Health(tuple(test))
-    return Health(
+    d = HEALTH_DEFAULTS
+    return HealthCheck(
         tuple(str(t) for t in test),
-        seconds(value["interval"]) if "interval" in value else defaults.interval_s,
-        seconds(value["timeout"]) if "timeout" in value else defaults.timeout_s,
-        int(value.get("retries", defaults.retries)),
-        seconds(value["start_period"]) if "start_period" in value else defaults.start_period_s,
+        seconds(value["interval"]) if "interval" in value else d["interval"],
+        seconds(value["timeout"]) if "timeout" in value else d["timeout"],
+        int(value.get("retries", d["retries"])),
+        seconds(value["start_period"]) if "start_period" in value else d["start_period"],
     )
 
 

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from ..roles.container import HealthCheck
+
 
 @dataclass(frozen=True)
 class Ref:
@@ -48,15 +50,6 @@ class Mount:
 
 
 @dataclass(frozen=True)
-class Health:
-    test: tuple[str, ...]  # Docker's form: ("CMD", prog, args...) or ("CMD-SHELL", "line")
-    interval_s: int = 30
-    timeout_s: int = 30
-    retries: int = 3
-    start_period_s: int = 0
-
-
-@dataclass(frozen=True)
 class RestartPolicy:
     condition: str = "any"  # "any", "on-failure" or "none"
     delay_s: int = 5
@@ -84,7 +77,7 @@ class Service:
     environment: dict[str, Template] = field(default_factory=dict)
     ports: tuple[Port, ...] = ()
     depends_on: tuple[str, ...] = ()  # declared with `depends_on`
-    health: Optional[Health] = None
+    health: Optional[HealthCheck] = None  # the platform's own value type: Docker's form
     replicas: int = 1
     restart: RestartPolicy = RestartPolicy()
     update: UpdatePolicy = UpdatePolicy()

@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 import pulumi
 
 from ..compose import Service
-from ..roles.container import ContainerSpec, HealthCheck, PublishedPort, Volume
+from ..roles.container import ContainerSpec, PublishedPort, Volume
 
 RESTART = {"any": "unless-stopped", "on-failure": "on-failure", "none": "no"}
 
@@ -22,8 +22,6 @@ def network_name(platform_name: str, stack: str) -> str:
 def container_specs(platform_name: str, stack: str, service: Service, env: Mapping[str, pulumi.Input[str]],
                     args: Sequence[pulumi.Input[str]], wait_healthy: bool) -> list[ContainerSpec]:
     s = service
-    health = HealthCheck(s.health.test, s.health.interval_s, s.health.timeout_s, s.health.retries,
-                         s.health.start_period_s) if s.health else None
     volumes = tuple(
         Volume(m.target, name=f"{platform_name}-{stack}-{m.source}", read_only=m.read_only, persistent=True)
         if m.kind == "volume" else Volume(m.target, host_path=m.source, read_only=m.read_only)
@@ -35,7 +33,7 @@ def container_specs(platform_name: str, stack: str, service: Service, env: Mappi
         ContainerSpec(
             name=f"{platform_name}-{stack}-{s.name}-{i + 1}",
             image=s.image,
-            health=health,
+            health=s.health,
             args=tuple(args),
             entrypoint=s.entrypoint,
             env=dict(env),
@@ -45,7 +43,7 @@ def container_specs(platform_name: str, stack: str, service: Service, env: Mappi
             ports=ports,
             restart=RESTART[s.restart.condition],
             max_restarts=s.restart.max_attempts if s.restart.condition == "on-failure" else 0,
-            wait_healthy=wait_healthy and health is not None,
+            wait_healthy=wait_healthy and s.health is not None,
             labels={**s.labels, "container-platform/stack": stack, "container-platform/service": s.name,
                     "container-platform/role": "service"},
         )

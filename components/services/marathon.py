@@ -11,7 +11,8 @@ from typing import Any, Mapping, Sequence
 
 import pulumi
 
-from ..compose import Health, Service, UpdatePolicy, constraints
+from ..compose import Service, UpdatePolicy, constraints
+from ..roles.container import HealthCheck
 
 DEFAULT_CPUS = 0.5
 DEFAULT_MEM_MB = 512
@@ -22,7 +23,7 @@ def app_id(platform_name: str, stack: str, service: str) -> str:
     return f"/{platform_name}/{stack}/{service}"
 
 
-def health_checks(health: Health | None, has_ports: bool) -> list[dict]:
+def health_checks(health: HealthCheck | None, has_ports: bool) -> list[dict]:
     """The Compose check as a COMMAND check (run inside the container); without one, a TCP
     check on the first port, so Marathon still replaces tasks that stop answering."""
     if health is None:
