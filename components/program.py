@@ -24,6 +24,7 @@ from .platform.spark import SparkCluster
 from .platform.swarm import SwarmCluster
 from .platform.zookeeper import ZooKeeperEnsemble
 
+
 def load_environment(config: pulumi.Config) -> spec.Environment:
     def secret_is_set(key: str) -> bool:
         # Set with `pulumi config set --secret`: a plain value would land in the state unencrypted.
@@ -80,6 +81,20 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
     return out
 
 
+def build_agent_groups(target: AwsTarget, zk_connect: pulumi.Input[str]) -> dict[str, pulumi.Input]:
+    """AWS agents (auto scaling groups), once ZooKeeper's address is known; what to export."""
+    groups = target.agent_groups(zk_connect)
+    exports: dict[str, pulumi.Input] = {
+        "vpc_id": target.network.vpc_id,
+        "hosts": {name: {"address": h.address, "instance_id": h.instance.id} for name, h in target.hosts.items()},
+        "agent_groups": {g.pool: g.group.name for g in groups},
+    }
+    balancers = {g.pool: g.load_balancer_dns for g in groups if g.load_balancer_dns is not None}
+    if balancers:
+        exports["public_load_balancers"] = balancers
+    return exports
+
+
 def main() -> None:
     config = pulumi.Config()
     env = load_environment(config)
@@ -117,13 +132,7 @@ def main() -> None:
         if spark.dispatcher_app is not None:
             exports["spark_dispatcher_marathon_app"] = spark.dispatcher_app
     if aws_target is not None:
-        groups = aws_target.agent_groups(zookeeper.connect_string)
-        exports["vpc_id"] = aws_target.network.vpc_id
-        exports["hosts"] = {name: {"address": h.address, "instance_id": h.instance.id} for name, h in aws_target.hosts.items()}
-        exports["agent_groups"] = {g.pool: g.group.name for g in groups}
-        balancers = {g.pool: g.load_balancer_dns for g in groups if g.load_balancer_dns is not None}
-        if balancers:
-            exports["public_load_balancers"] = balancers
+        exports.update(build_agent_groups(aws_target, zookeeper.connect_string))
     if env.stacks:
         exports["stacks"] = build_stacks(env, config, hosts, marathon)
     for host in hosts.values():

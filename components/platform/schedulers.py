@@ -46,7 +46,7 @@ class SwarmScheduler:
     """`docker.Service`s on the stack's overlay network; reached by service name."""
 
     def __init__(self, platform_name: str, stack: str, cluster: SwarmCluster, parent: pulumi.Resource):
-        self.platform_name, self.stack = platform_name, stack
+        self.platform_name, self.stack, self.parent = platform_name, stack, parent
         self.provider = cluster.manager.provider
         self.network = docker.Network(
             f"{stack}-overlay", name=local.network_name(platform_name, stack), driver="overlay", attachable=True,
@@ -68,7 +68,8 @@ class SwarmScheduler:
         if name not in self.volumes:
             full = swarm.volume_name(self.platform_name, self.stack, name)
             self.volumes[name] = docker.Volume(
-                full, name=full, opts=pulumi.ResourceOptions(parent=self.network, provider=self.provider, retain_on_delete=True))
+                full, name=full,
+                opts=pulumi.ResourceOptions(parent=self.parent, provider=self.provider, retain_on_delete=True))
         return self.volumes[name]
 
 
