@@ -3,18 +3,19 @@ from __future__ import annotations
 
 import difflib
 import functools
-import graphlib
 import json
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional
+from typing import Any, Mapping, Optional
 
 import jsonschema
 import yaml
 
 from ..problem import Problem
-from . import constraints, fields, references
-from .fields import FieldError
-from .model import Port, Ref, Service, Stack
+from . import fields, references
+from .limits import scheduler_limits
+from .model import Port, Service, Stack
+from .problems import Problems
+from .topology import check_references, order
 
 SCHEDULERS = ("marathon", "swarm", "local")
 # The Compose Specification schema (compose-spec/compose-spec, schema/compose-spec.json at
@@ -44,24 +45,7 @@ def _validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
 
 
-class _Problems:
-    """Collects problems for one file; `at(path)` names a key inside it."""
-
-    def __init__(self, file: str):
-        self.file, self.items = file, []
-
-    def add(self, path: str, message: str) -> None:
-        self.items.append(Problem(f"{self.file}:{path}" if path else self.file, message))
-
-    def parsed(self, path: str, parse: Callable[[], Any]) -> Any:
-        try:
-            return parse()
-        except FieldError as e:
-            self.add(path, str(e))
-            return None
-
-
-def _schema_problems(doc: Any, out: _Problems) -> None:
+def _schema_problems(doc: Any, out: Problems) -> None:
     for err in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
         path = ".".join(str(p) for p in err.absolute_path)
         message = err.message
@@ -77,7 +61,7 @@ def _schema_problems(doc: Any, out: _Problems) -> None:
 def load_stack(root: Path, file: str, name: str, scheduler: Optional[str],
                instances: Mapping[str, int], config_key: str) -> tuple[Optional[Stack], list[Problem]]:
     """The stack in `root/file`, or every problem found in it (and in its config overrides)."""
-    out = _Problems(file)
+    out = Problems(file)
     path = root / file
     try:
         doc = yaml.safe_load(path.read_text())
@@ -114,14 +98,14 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str],
                 f"{file} has no service '{svc_name}'; its services are: {', '.join(declared)}")))
     known = {s.name: s for s in services if s}
     for s in known.values():
-        _check_references(s, known, out)
+        check_references(s, known, out)
     if out.items:
         return None, out.items
-    ordered = _order(known, out)
+    ordered = order(known, out)
     if ordered is None:
         return None, out.items
     stack = Stack(name, file, scheduler, tuple(_with_replicas(known[n], instances.get(n)) for n in ordered), volumes)
-    _scheduler_rules(stack, out)
+    scheduler_limits(stack, out)
     return (None, out.items) if out.items else (stack, [])
 
 
@@ -131,7 +115,7 @@ def _with_replicas(s: Service, override: Optional[int]) -> Service:
     return Service(**{**s.__dict__, "replicas": override})
 
 
-def _service(name: str, raw: dict, volumes: tuple[str, ...], out: _Problems) -> Optional[Service]:
+def _service(name: str, raw: dict, volumes: tuple[str, ...], out: Problems) -> Optional[Service]:
     key = f"services.{name}"
     before = len(out.items)
     for k in raw:
@@ -201,60 +185,3 @@ def _service(name: str, raw: dict, volumes: tuple[str, ...], out: _Problems) -> 
         mounts=tuple(mounts), labels={k: v or "" for k, v in fields.key_values(raw.get("labels")).items()},
         endpoint_mode=deploy.get("endpoint_mode", "vip"), public=bool(x.get("public", False)),
     )
-
-
-def _check_references(s: Service, known: Mapping[str, Service], out: _Problems) -> None:
-    for dep in s.depends_on:
-        if dep not in known:
-            out.add(f"{s.key}.depends_on", f"no service named '{dep}' in this file; services are: {', '.join(known)}")
-    values = [(f"environment.{k}", v) for k, v in s.environment.items()]
-    values += [(f"command[{i}]", v) for i, v in enumerate(s.command or ())]
-    for where, template in values:
-        for ref in (p for p in template if isinstance(p, Ref)):
-            target = known.get(ref.service)
-            if target is None:
-                out.add(f"{s.key}.{where}", f"{ref} refers to an unknown service '{ref.service}'; services are: {', '.join(known)}")
-            elif ref.service == s.name:
-                out.add(f"{s.key}.{where}", f"{ref} refers to the service itself; a service knows its own address")
-            elif ref.field == "port" and not target.ports:
-                out.add(f"{s.key}.{where}", f"{ref}: '{ref.service}' declares no ports; add `ports` or `expose` to it")
-            elif ref.port is not None and ref.port not in [p.target for p in target.ports]:
-                out.add(f"{s.key}.{where}", f"{ref}: '{ref.service}' has no container port {ref.port}; "
-                                             f"its ports are {', '.join(str(p.target) for p in target.ports)}")
-
-
-def _order(known: Mapping[str, Service], out: _Problems) -> Optional[list[str]]:
-    """Dependencies first; a cycle is named in full (`a -> b -> a`)."""
-    graph = {name: sorted(s.needs()) for name, s in known.items()}
-    try:
-        return list(graphlib.TopologicalSorter(graph).static_order())
-    except graphlib.CycleError as e:
-        cycle = list(reversed(e.args[1]))
-        out.add("services", (f"dependency cycle {' -> '.join(cycle)} (through depends_on and ${{...}} "
-                             "references); a service cannot start before itself: remove one edge"))
-        return None
-
-
-def _scheduler_rules(stack: Stack, out: _Problems) -> None:
-    """What the stack's scheduler cannot do, said before anything is deployed."""
-    for s in stack.services:
-        if stack.scheduler == "marathon":
-            if s.restart.condition != "any":
-                out.add(f"{s.key}.restart", (
-                    f"Marathon relaunches every task that ends (condition {s.restart.condition!r} cannot be "
-                    "honoured); run one-shot jobs with scheduler swarm or local, or use condition any"))
-            for i, c in enumerate(s.constraints):
-                _, error = constraints.to_marathon(c)
-                if error:
-                    out.add(f"{s.key}.deploy.placement.constraints[{i}]", error)
-        if stack.scheduler == "swarm" and s.endpoint_mode == "dnsrr":
-            for i, p in enumerate(s.ports):
-                if p.published and p.mode != "host":
-                    out.add(f"{s.key}.ports[{i}]", (
-                        "endpoint_mode dnsrr has no routing mesh, so a published port needs `mode: host` "
-                        "(long port syntax), or use endpoint_mode vip"))
-        if stack.scheduler == "local" and s.replicas > 1 and any(p.published for p in s.ports):
-            out.add(f"{s.key}.ports", (
-                f"{s.replicas} replicas on one machine cannot all bind published port "
-                f"{next(p.published for p in s.ports if p.published)}; drop `published` (other services reach "
-                "it by ${service.host}) or run one replica"))

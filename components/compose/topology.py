@@ -1,0 +1,40 @@
+"""The dependency graph of a stack: every edge checked, then services in dependency order."""
+from __future__ import annotations
+
+import graphlib
+from typing import Mapping, Optional
+
+from .model import Ref, Service
+from .problems import Problems
+
+
+def check_references(s: Service, known: Mapping[str, Service], out: Problems) -> None:
+    for dep in s.depends_on:
+        if dep not in known:
+            out.add(f"{s.key}.depends_on", f"no service named '{dep}' in this file; services are: {', '.join(known)}")
+    values = [(f"environment.{k}", v) for k, v in s.environment.items()]
+    values += [(f"command[{i}]", v) for i, v in enumerate(s.command or ())]
+    for where, template in values:
+        for ref in (p for p in template if isinstance(p, Ref)):
+            target = known.get(ref.service)
+            if target is None:
+                out.add(f"{s.key}.{where}", f"{ref} refers to an unknown service '{ref.service}'; services are: {', '.join(known)}")
+            elif ref.service == s.name:
+                out.add(f"{s.key}.{where}", f"{ref} refers to the service itself; a service knows its own address")
+            elif ref.field == "port" and not target.ports:
+                out.add(f"{s.key}.{where}", f"{ref}: '{ref.service}' declares no ports; add `ports` or `expose` to it")
+            elif ref.port is not None and ref.port not in [p.target for p in target.ports]:
+                out.add(f"{s.key}.{where}", f"{ref}: '{ref.service}' has no container port {ref.port}; "
+                                             f"its ports are {', '.join(str(p.target) for p in target.ports)}")
+
+
+def order(known: Mapping[str, Service], out: Problems) -> Optional[list[str]]:
+    """Dependencies first; a cycle is named in full (`a -> b -> a`)."""
+    graph = {name: sorted(s.needs()) for name, s in known.items()}
+    try:
+        return list(graphlib.TopologicalSorter(graph).static_order())
+    except graphlib.CycleError as e:
+        cycle = list(reversed(e.args[1]))
+        out.add("services", (f"dependency cycle {' -> '.join(cycle)} (through depends_on and ${{...}} "
+                             "references); a service cannot start before itself: remove one edge"))
+        return None
