@@ -1,7 +1,7 @@
 """Run `__main__.py` under Pulumi's mock runtime and record every resource it registers.
 
 Each registration is kept with what the engine would see: type, name, parent, provider,
-dependencies (overall and per property), options (protect, retain_on_delete), the inputs and
+dependencies (overall and per property), options (protect, retain_on_delete, delete_before_replace), the inputs and
 which of them are secret. Stack outputs are resolved after the program finishes.
 """
 from __future__ import annotations
@@ -52,6 +52,7 @@ class Registered:
     secret_inputs: set[str]
     protect: bool
     retain_on_delete: bool
+    delete_before_replace: bool
     custom: bool
 
     @property
@@ -117,6 +118,7 @@ class RecordingMonitor(MockMonitor):
                 secret_inputs={k for k, v in raw.items() if _contains_secret(v)},
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
+                delete_before_replace=bool(request.deleteBeforeReplace),
                 custom=request.custom,
             ))
         return response
@@ -140,6 +142,8 @@ class PlatformMocks(Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token == "aws:ec2/getSubnet:getSubnet":  # an existing subnet: a /20 per id
+            return {"id": args.args["id"], "cidrBlock": f"10.9.{16 * (int(args.args['id'][-1], 16) % 16)}.0/20"}
         return AWS_INVOKES.get(args.token, {})
 
 
@@ -149,7 +153,6 @@ AWS_INVOKES = {
         "names": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"],
         "zoneIds": ["use1-az1", "use1-az2", "use1-az4", "use1-az6"], "id": "us-east-1"},
     "aws:ec2/getAmi:getAmi": {"id": "ami-0abcdef1234567890", "name": "debian-12-amd64-20261101-1000"},
-    "aws:ec2/getSubnet:getSubnet": {"cidrBlock": "10.9.32.0/20", "id": "subnet-0"},
     "aws:ec2/getVpc:getVpc": {"cidrBlock": "10.9.0.0/16", "id": "vpc-0"},
 }
 

@@ -132,6 +132,8 @@ def test_prod_protects_stateful_hosts_and_masters_resist_termination():
     d = deployed("prod")
     instances = by_name(d, "aws:ec2/instance:Instance")
     assert all(i.protect for i in instances.values())
+    # A host is replaced when its containers change; the old one goes first (same address).
+    assert all(i.inputs["userDataReplaceOnChange"] and i.delete_before_replace for i in instances.values())
     assert {n for n, i in instances.items() if i.inputs.get("disableApiTermination")} == {"master-a", "master-b", "master-c"}
     assert not any(i.protect for i in deployed("dev").of_type("aws:ec2/instance:Instance"))
 
@@ -207,3 +209,21 @@ def test_bad_aws_config_is_refused_before_any_resource(change, path):
     d = evaluate("prod", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
     assert isinstance(d.error, pulumi.RunError) and path in str(d.error), d.error
     assert d.resources == []
+
+
+def test_an_existing_vpc_and_a_pinned_ami_are_used_as_given():
+    cfg = stack_config("prod")
+    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
+    platform["aws"]["network"] = {"vpc_id": "vpc-0a1b", "public_subnet_ids": ["subnet-a1", "subnet-a2", "subnet-a3"],
+                                  "private_subnet_ids": ["subnet-b1", "subnet-b2", "subnet-b3"]}
+    platform["aws"]["ami"] = {"id": "ami-0123456789abcdef0"}
+    d = evaluate("prod", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    assert not d.of_type("aws:ec2/vpc:Vpc") and not d.of_type("aws:ec2/subnet:Subnet") and not d.of_type("aws:ec2/natGateway:NatGateway")
+    instances = by_name(d, "aws:ec2/instance:Instance")
+    assert [instances[h].inputs["subnetId"] for h in ("zk-a", "zk-b", "zk-c")] == ["subnet-b1", "subnet-b2", "subnet-b3"]
+    # Fixed addresses come from each existing subnet's CIDR, looked up (the mocks: 10.9.16.0/20 for subnet-b1, ...)
+    assert [instances[h].inputs["privateIp"] for h in ("zk-a", "zk-b", "zk-c")] == ["10.9.16.10", "10.9.32.10", "10.9.48.10"]
+    assert {i.inputs["ami"] for i in instances.values()} == {"ami-0123456789abcdef0"}
+    assert {g.inputs["vpcId"] for g in d.of_type("aws:ec2/securityGroup:SecurityGroup")} == {"vpc-0a1b"}
+    assert d.outputs["zookeeper_connect"] == "10.9.16.10:2181,10.9.32.10:2181,10.9.48.10:2181"
