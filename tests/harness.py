@@ -53,6 +53,7 @@ class Registered:
     protect: bool
     retain_on_delete: bool
     delete_before_replace: bool
+    additional_secret_outputs: list[str]
     custom: bool
 
     @property
@@ -119,6 +120,7 @@ class RecordingMonitor(MockMonitor):
                 protect=bool(request.protect),
                 retain_on_delete=bool(request.retainOnDelete),
                 delete_before_replace=bool(request.deleteBeforeReplace),
+                additional_secret_outputs=list(request.additionalSecretOutputs),
                 custom=request.custom,
             ))
         return response
@@ -131,6 +133,8 @@ class PlatformMocks(Mocks):
         state = dict(args.inputs)
         if args.typ == "docker:index/remoteImage:RemoteImage":
             state["imageId"] = f"sha256:{abs(hash(args.inputs['name'])):064x}"[:71]
+        if args.typ.startswith("command:"):
+            state.setdefault("stdout", f"{args.name}-stdout")  # what the command printed
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":
             state["latestVersion"] = 1
         if args.typ == "aws:lb/loadBalancer:LoadBalancer":

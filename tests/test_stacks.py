@@ -233,3 +233,43 @@ def test_local_scheduler_is_refused_off_this_machine():
     d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
     assert "platform.stacks[0].scheduler: scheduler 'local' runs on this machine's engine" in str(d.error)
     assert d.resources == []
+
+
+def test_a_multi_node_swarm_joins_with_secret_tokens():
+    cfg = stack_config("onprem")
+    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
+    platform["swarm"] = {"managers": ["core-1", "core-2", "core-3"], "workers": ["agent-1", "agent-2"]}
+    platform["stacks"] = [{"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "swarm"}]
+    d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    commands = {c.name: c for c in d.of_type("command:remote:Command") if c.name.startswith("swarm-")}
+    assert set(commands) == {"swarm-init", "swarm-manager-token", "swarm-worker-token", "swarm-join-core-2",
+                             "swarm-join-core-3", "swarm-join-agent-1", "swarm-join-agent-2"}
+    init = commands["swarm-init"]
+    assert init.inputs["connection"]["host"] == "192.0.2.11"
+    assert "docker swarm init --advertise-addr 192.0.2.11:2377" in init.inputs["create"]
+    for role in ("manager", "worker"):
+        token = commands[f"swarm-{role}-token"]
+        assert token.inputs["create"] == f"docker swarm join-token -q {role}"
+        assert "stdout" in token.additional_secret_outputs and init.urn in token.dependencies
+    for host, role, address in (("core-2", "manager", "192.0.2.12"), ("agent-1", "worker", "192.0.2.21")):
+        join = commands[f"swarm-join-{host}"]
+        assert join.inputs["connection"]["host"] == address
+        assert f"--advertise-addr {address} 192.0.2.11:2377" in join.inputs["create"]
+        # The token travels over stdin, from the token command's output (which the engine keeps
+        # secret: additional_secret_outputs above; the mock runtime does not apply that option).
+        assert join.inputs["stdin"] == f"swarm-{role}-token-stdout"
+        assert commands[f"swarm-{role}-token"].urn in join.property_dependencies["stdin"]
+    (network,) = [n for n in d.of_type("docker:index/network:Network") if n.name == "app-overlay"]
+    core1 = [p for p in d.of_type("pulumi:providers:docker") if p.name == "core-1-docker"][0]
+    assert network.provider_urn == core1.urn  # services are created through the first manager
+
+
+def test_an_even_number_of_swarm_managers_is_refused():
+    cfg = stack_config("onprem")
+    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
+    platform["swarm"] = {"managers": ["core-1", "core-2"]}
+    platform["stacks"] = [{"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "swarm"}]
+    d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert "platform.swarm.managers: 2 managers tolerate no more failures than 1" in str(d.error)
+    assert d.resources == []
