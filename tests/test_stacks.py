@@ -138,6 +138,7 @@ def test_marathon_apps_wait_for_marathon_and_use_its_credentials():
     for r in d.of_type("pulumi-python:dynamic:Resource"):
         assert marathons <= set(r.dependencies)
         assert r.inputs["credentials"] == "ops:placeholder-password" and "credentials" in r.secret_inputs
+        assert set(r.additional_secret_outputs) == {"app", "credentials"}
         assert r.inputs["marathon_urls"] == ["http://192.0.2.11:8080", "http://192.0.2.12:8080", "http://192.0.2.13:8080"]
 
 

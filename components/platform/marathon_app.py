@@ -187,7 +187,8 @@ class MarathonApp(dynamic.Resource):
     def __init__(self, name: str, app: pulumi.Input[dict], marathon_urls: Sequence[pulumi.Input[str]],
                  credentials: Optional[pulumi.Input[str]] = None, timeout_seconds: int = DEFAULT_TIMEOUT_S,
                  opts: Optional[pulumi.ResourceOptions] = None):
-        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["credentials"]))
+        # The app's env may hold secrets (${secret.*}), the credentials always do.
+        opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["app", "credentials"]))
         super().__init__(MarathonAppProvider(), name, {
             "app": app, "marathon_urls": list(marathon_urls), "credentials": credentials,
             "timeout_seconds": timeout_seconds, "version": None,
