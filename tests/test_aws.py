@@ -227,3 +227,15 @@ def test_an_existing_vpc_and_a_pinned_ami_are_used_as_given():
     assert {i.inputs["ami"] for i in instances.values()} == {"ami-0123456789abcdef0"}
     assert {g.inputs["vpcId"] for g in d.of_type("aws:ec2/securityGroup:SecurityGroup")} == {"vpc-0a1b"}
     assert d.outputs["zookeeper_connect"] == "10.9.16.10:2181,10.9.32.10:2181,10.9.48.10:2181"
+
+
+@pytest.mark.parametrize("stack", ["dev", "prod"])
+def test_every_aws_resource_and_lookup_uses_the_stacks_explicit_provider(stack):
+    d = deployed(stack)
+    (provider,) = d.of_type("pulumi:providers:aws")
+    assert provider.inputs["region"] == "eu-west-1"
+    # Providers take their object inputs JSON-encoded.
+    assert json.loads(provider.inputs["defaultTags"])["tags"]["container-platform:stack"] == stack
+    for r in d.resources:
+        if r.type.startswith("aws:"):
+            assert r.provider_urn == provider.urn, f"{r.name} uses the default provider"
