@@ -230,7 +230,7 @@ def test_an_existing_vpc_and_a_pinned_ami_are_used_as_given():
 
 
 @pytest.mark.parametrize("stack", ["dev", "prod"])
-def test_every_aws_resource_and_lookup_uses_the_stacks_explicit_provider(stack):
+def test_every_aws_resource_uses_the_stacks_explicit_provider(stack):
     d = deployed(stack)
     (provider,) = d.of_type("pulumi:providers:aws")
     assert provider.inputs["region"] == "eu-west-1"
