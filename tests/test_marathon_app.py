@@ -127,6 +127,16 @@ def test_read_reports_deletion_and_scaling_done_outside_pulumi():
         assert p.read(app["id"], props(server, app)).id is None
 
 
+def test_check_refuses_a_relative_app_id_and_a_missing_marathon():
+    p, app = provider(), rendered_app()
+    ok = p.check({}, {"app": app, "marathon_urls": ["u"]})
+    assert ok.failures == []
+    bad = p.check({}, {"app": {**app, "id": "ha/app/api"}, "marathon_urls": []})
+    assert sorted(f.property for f in bad.failures) == ["app", "marathon_urls"]
+    # During a preview the app may not be known yet: nothing to check.
+    assert p.check({}, {"app": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "marathon_urls": ["u"]}).failures == []
+
+
 def test_diff_replaces_only_when_the_id_changes():
     p, app = provider(), rendered_app()
     olds = {"app": app, "marathon_urls": ["u"], "credentials": None, "timeout_seconds": 5}

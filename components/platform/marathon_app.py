@@ -38,8 +38,9 @@ class MarathonAppProvider(dynamic.ResourceProvider):
 
     def check(self, olds: dict, news: dict) -> dynamic.CheckResult:
         failures = []
-        app_id = (news.get("app") or {}).get("id", "")
-        if not str(app_id).startswith("/"):
+        app = news.get("app")
+        app_id = app.get("id", "") if isinstance(app, dict) else None  # None: not known yet (preview)
+        if app_id is not None and not str(app_id).startswith("/"):
             failures.append(dynamic.CheckFailure("app", f"app id {app_id!r} must be absolute, e.g. /platform/stack/service"))
         if not news.get("marathon_urls"):
             failures.append(dynamic.CheckFailure("marathon_urls", "at least one Marathon URL is needed"))
