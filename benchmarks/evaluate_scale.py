@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 
 from components.spec import load
-from tests.harness import evaluate
+from ops.mock_runtime import evaluate
 
 
 def platform(hosts: int, agents: int) -> dict:

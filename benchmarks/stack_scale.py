@@ -15,7 +15,7 @@ from pathlib import Path
 import yaml
 
 from components.compose import load_stack
-from tests.harness import evaluate, stack_config
+from ops.mock_runtime import evaluate, stack_config
 
 
 def compose(n: int) -> dict:
