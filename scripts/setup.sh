@@ -9,6 +9,7 @@ APT_PACKAGES=(docker.io debootstrap openjdk-17-jre-headless zookeeper netcat-ope
 BASE_IMAGE=local/debian:bookworm
 STANDIN_IMAGE=local/standin:1
 VENV=.venv
+TOOLS=.tools
 
 log() { printf '[setup] %s\n' "$*"; }
 
@@ -61,6 +62,18 @@ build_base_image() {
   rm -rf "$rootfs"
 }
 
+install_node_tools() {
+  # action-validator checks the GitHub workflows against their schema (tests/test_workflows.py).
+  command -v npm >/dev/null 2>&1 || {
+    log "apt-get install nodejs npm"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends nodejs npm >/dev/null
+  }
+  [ -x "$TOOLS/node_modules/.bin/action-validator" ] && return 0
+  log "npm install @action-validator/cli"
+  npm install --silent --no-audit --no-fund --prefix "$TOOLS" @action-validator/cli@0.6.0 @action-validator/core@0.6.0 >/dev/null
+}
+
 build_standin_image() {
   # Stand-in service for the real Swarm and cloud-init tests; layer cache makes reruns ~1 s.
   DOCKER_BUILDKIT=0 /usr/bin/docker build -q -t "$STANDIN_IMAGE" tests/images/standin >/dev/null
@@ -68,6 +81,7 @@ build_standin_image() {
 
 install_system_packages
 install_python_packages
+install_node_tools
 start_docker_engine
 build_base_image
 build_standin_image

@@ -1,0 +1,206 @@
+"""Offline review of a change: what every stack would register before and after it, with no
+cloud credentials and no Pulumi CLI (the program runs under the mock runtime).
+
+    python -m ops.review --base origin/main > review.md
+    python -m ops.review --base origin/main --changed-aws-stacks stacks.json
+
+Each stack is evaluated at the base revision (a temporary git worktree) and in the working tree,
+each in a process of its own. The report lists, per stack, the resources added, removed and
+changed (the inputs that changed, as a diff; EC2 user data decoded), and the stack outputs that
+changed. Secret inputs are masked and no real secret is ever decrypted: the stack's secrets are
+placeholders.
+"""
+from __future__ import annotations
+
+import argparse
+import base64
+import difflib
+import gzip
+import json
+import os
+import re
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
+
+import yaml
+
+HERE = Path(__file__).resolve().parent.parent
+SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z][A-Za-z0-9_-]*)\}")
+BUILT_IN_SECRETS = ("sshPrivateKey", "marathonPassword")
+MASK = "[secret]"
+MAX_DIFF_LINES = 80
+
+
+# -- one stack at one revision (run in a fresh process: the program's package is imported
+#    from `root`, which may be another revision) ----------------------------------------------
+
+def placeholder_secrets(root: Path, config: dict) -> dict[str, str]:
+    platform = config.get("container-platform:platform") or {}
+    names = set(BUILT_IN_SECRETS)
+    for stack in platform.get("stacks") or []:
+        path = root / str(stack.get("file", ""))
+        if path.is_file():
+            names |= set(SECRET_REF.findall(path.read_text()))
+    return {n: f"placeholder-{n}" for n in sorted(names)}
+
+
+def _readable(key: str, value: Any) -> Any:
+    """EC2 user data is gzip + base64: decode it so a diff shows the cloud-config."""
+    if key in ("userDataBase64", "userData") and isinstance(value, str):
+        try:
+            return gzip.decompress(base64.b64decode(value)).decode()
+        except (ValueError, OSError):
+            return value
+    return value
+
+
+def snapshot(root: Path, stack: str) -> dict:
+    # The evaluator is this checkout's (`ops` is already imported from here); the program, its
+    # `components` package, comes from `root`, which may be another revision.
+    sys.path.insert(0, str(root))
+    from ops.mock_runtime import evaluate, stack_config
+    config = stack_config(stack, root)
+    d = evaluate(stack, secrets=placeholder_secrets(root, config), root=root)
+    if d.error is not None:
+        return {"error": str(d.error)}
+    return {
+        "target": (config.get("container-platform:platform") or {}).get("target", "local"),
+        "resources": {r.urn: {"type": r.type, "name": r.name, "inputs": {
+            k: MASK if k in r.secret_inputs else _readable(k, v) for k, v in r.inputs.items() if k != "__provider"}}
+            for r in d.resources},
+        "outputs": {k: MASK if k in d.secret_outputs else v for k, v in d.outputs.items()},
+    }
+
+
+def snapshot_in_subprocess(root: Path, stack: str) -> dict:
+    run = subprocess.run([sys.executable, "-m", "ops.review", "snapshot", "--root", str(root), "--stack", stack],
+                         cwd=HERE, capture_output=True, text=True, env={**os.environ, "PYTHONPATH": ""})
+    if run.returncode != 0:
+        return {"error": (run.stderr.strip().splitlines() or ["evaluation failed"])[-1]}
+    return json.loads(run.stdout)
+
+
+# -- comparing -------------------------------------------------------------------------------
+
+class _Literal(yaml.SafeDumper):
+    pass
+
+
+_Literal.add_representer(str, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
+
+
+def _text(value: Any) -> list[str]:
+    return yaml.dump(value, Dumper=_Literal, sort_keys=True, width=1000).splitlines()
+
+
+def value_diff(key: str, before: Any, after: Any) -> list[str]:
+    lines = list(difflib.unified_diff(_text(before), _text(after), f"{key} (base)", f"{key} (change)", lineterm="", n=2))
+    return lines[:MAX_DIFF_LINES] + ([f"... {len(lines) - MAX_DIFF_LINES} more lines"] if len(lines) > MAX_DIFF_LINES else [])
+
+
+def compare(before: dict, after: dict) -> dict:
+    b, a = before.get("resources", {}), after.get("resources", {})
+    changed = {}
+    for urn in sorted(b.keys() & a.keys()):
+        keys = sorted(k for k in b[urn]["inputs"].keys() | a[urn]["inputs"].keys()
+                      if b[urn]["inputs"].get(k) != a[urn]["inputs"].get(k))
+        if keys:
+            changed[urn] = {k: value_diff(k, b[urn]["inputs"].get(k), a[urn]["inputs"].get(k)) for k in keys}
+    outputs = {k for k in before.get("outputs", {}).keys() | after.get("outputs", {}).keys()
+               if before.get("outputs", {}).get(k) != after.get("outputs", {}).get(k)}
+    return {"added": sorted(a.keys() - b.keys()), "removed": sorted(b.keys() - a.keys()), "changed": changed,
+            "outputs": {k: value_diff(k, before.get("outputs", {}).get(k), after.get("outputs", {}).get(k))
+                        for k in sorted(outputs)}}
+
+
+def _label(snap: dict, urn: str) -> str:
+    r = snap["resources"][urn]
+    return f"`{r['type']}` **{r['name']}**"
+
+
+def is_changed(before: dict, after: dict, delta: Optional[dict]) -> bool:
+    return ("error" in before) != ("error" in after) or before.get("error") != after.get("error") or bool(
+        delta and (delta["added"] or delta["removed"] or delta["changed"] or delta["outputs"]))
+
+
+def report(base: str, stacks: dict[str, tuple[dict, dict]]) -> str:
+    lines = [f"## Offline review against `{base}`", "",
+             "Every stack evaluated under Pulumi's mock runtime at the base and with this change "
+             "(no credentials; secrets are placeholders and masked).", "",
+             "| stack | added | removed | changed | outputs changed |", "| --- | --- | --- | --- | --- |"]
+    details = []
+    for stack, (before, after) in sorted(stacks.items()):
+        if "error" in after:
+            lines.append(f"| `{stack}` | the change does not evaluate | | | |")
+            details += [f"### `{stack}`: does not evaluate with this change", "", "```", after["error"], "```", ""]
+            continue
+        if "error" in before:
+            lines.append(f"| `{stack}` | {len(after['resources'])} (new, or the base did not evaluate) | | | |")
+            continue
+        delta = compare(before, after)
+        lines.append(f"| `{stack}` | {len(delta['added'])} | {len(delta['removed'])} | {len(delta['changed'])} | "
+                     f"{len(delta['outputs'])} |")
+        if not is_changed(before, after, delta):
+            continue
+        details += [f"### `{stack}`", ""]
+        details += [f"- added {_label(after, u)}" for u in delta["added"]]
+        details += [f"- removed {_label(before, u)}" for u in delta["removed"]]
+        for urn, diffs in delta["changed"].items():
+            details += [f"- changed {_label(after, urn)}: {', '.join(f'`{k}`' for k in diffs)}", "",
+                        "  <details><summary>diff</summary>", "", "  ```diff",
+                        *[f"  {line}" for d in diffs.values() for line in d], "  ```", "", "  </details>", ""]
+        for key, diff in delta["outputs"].items():
+            details += [f"- output `{key}`", "", "  ```diff", *[f"  {line}" for line in diff], "  ```", ""]
+        details.append("")
+    return "\n".join(lines + [""] + details).rstrip() + "\n"
+
+
+# -- command line ------------------------------------------------------------------------------
+
+def stack_files(root: Path) -> set[str]:
+    return {p.name[len("Pulumi."):-len(".yaml")] for p in (root / "stacks").glob("Pulumi.*.yaml")}
+
+
+def review(base: str, only: list[str], changed_aws: Optional[Path]) -> str:
+    with tempfile.TemporaryDirectory() as tmp:
+        worktree = Path(tmp) / "base"
+        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base], cwd=HERE, check=True,
+                       capture_output=True, text=True)
+        try:
+            names = sorted(set(only) or (stack_files(HERE) | stack_files(worktree)))
+            stacks = {}
+            for name in names:
+                before = snapshot_in_subprocess(worktree, name) if (worktree / "stacks" / f"Pulumi.{name}.yaml").exists() else {"error": "no such stack at the base"}
+                after = snapshot_in_subprocess(HERE, name) if (HERE / "stacks" / f"Pulumi.{name}.yaml").exists() else {"error": "the change removes this stack"}
+                stacks[name] = (before, after)
+        finally:
+            subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=HERE, capture_output=True)
+    if changed_aws is not None:
+        changed = [n for n, (b, a) in stacks.items() if a.get("target") == "aws" and "error" not in a
+                   and is_changed(b, a, compare(b, a) if "error" not in b else None)]
+        changed_aws.write_text(json.dumps(changed))
+    return report(base, stacks)
+
+
+def main(argv: Optional[list[str]] = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m ops.review", description=__doc__.split("\n\n")[0])
+    sub = parser.add_subparsers(dest="command")
+    one = sub.add_parser("snapshot", help="(internal) one stack at one revision, as JSON")
+    one.add_argument("--root", type=Path, required=True)
+    one.add_argument("--stack", required=True)
+    parser.add_argument("--base", default="origin/main", help="the revision to compare with")
+    parser.add_argument("--stack", action="append", default=[], help="only these stacks (repeatable)")
+    parser.add_argument("--changed-aws-stacks", type=Path, help="write the changed aws-target stacks here, as JSON")
+    args = parser.parse_args(argv)
+    if args.command == "snapshot":
+        print(json.dumps(snapshot(args.root.resolve(), args.stack), default=str))
+        return 0
+    sys.stdout.write(review(args.base, args.stack, args.changed_aws_stacks))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,73 @@
+"""The offline review of a change (ops/review.py): each stack before and after, compared."""
+import json
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+from ops.review import compare, report
+
+from .harness import ROOT
+
+
+def snap(resources, outputs=None, target="local"):
+    return {"target": target, "outputs": outputs or {},
+            "resources": {f"urn:{n}": {"type": "t", "name": n, "inputs": i} for n, i in resources.items()}}
+
+
+def test_compare_finds_added_removed_and_changed_inputs_with_a_text_diff():
+    before = snap({"a": {"x": 1}, "b": {"cfg": "line1\nline2\n"}, "gone": {}}, {"url": "http://a"})
+    after = snap({"a": {"x": 1}, "b": {"cfg": "line1\nline2 changed\n"}, "new": {}}, {"url": "http://b"})
+    delta = compare(before, after)
+    assert delta["added"] == ["urn:new"] and delta["removed"] == ["urn:gone"]
+    assert list(delta["changed"]) == ["urn:b"] and list(delta["changed"]["urn:b"]) == ["cfg"]
+    assert "-  line2" in delta["changed"]["urn:b"]["cfg"] and "+  line2 changed" in delta["changed"]["urn:b"]["cfg"]
+    assert list(delta["outputs"]) == ["url"]
+    text = report("main", {"s": (before, after)})
+    assert "| `s` | 1 | 1 | 1 | 1 |" in text and "added `t` **new**" in text and "removed `t` **gone**" in text
+
+
+def test_a_change_that_does_not_evaluate_is_reported_with_its_error():
+    text = report("main", {"s": (snap({}), {"error": "invalid platform config: platform.zookeeper.count: ..."})})
+    assert "| `s` | the change does not evaluate |" in text and "platform.zookeeper.count" in text
+
+
+@pytest.fixture
+def repo(tmp_path):
+    """A git checkout of this project (tracked files), committed: the base of the review."""
+    files = subprocess.run(["git", "ls-files"], cwd=ROOT, capture_output=True, text=True, check=True).stdout.split()
+    for f in files:
+        (tmp_path / f).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(ROOT / f, tmp_path / f)
+    for cmd in (["init", "-q"], ["add", "-A"], ["-c", "user.email=t@t", "-c", "user.name=t", "commit", "-qm", "base"]):
+        subprocess.run(["git", *cmd], cwd=tmp_path, check=True, capture_output=True)
+    return tmp_path
+
+
+def review(repo, *stacks):
+    run = subprocess.run([sys.executable, "-m", "ops.review", "--base", "HEAD", *[a for s in stacks for a in ("--stack", s)],
+                          "--changed-aws-stacks", "changed.json"], cwd=repo, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return run.stdout, json.loads((repo / "changed.json").read_text())
+
+
+def edit(path, old, new):
+    text = path.read_text()
+    assert old in text
+    path.write_text(text.replace(old, new, 1))
+
+
+def test_review_of_a_working_tree_change_against_the_base_revision(repo):
+    edit(repo / "stacks" / "Pulumi.local.yaml", "    workers:\n        count: 1", "    workers:\n        count: 2")
+    edit(repo / "stacks" / "Pulumi.dev.yaml", "          count: 2\n", "          count: 3\n")
+    edit(repo / "examples" / "compose" / "app" / "compose.yaml", "image: redis:7.4", "image: redis:7.4.1")
+    text, changed_aws = review(repo, "local", "dev", "onprem")
+    assert "| `local` | 1 | 0 | 1 | 0 |" in text  # a second Spark worker; the cache's new image
+    assert "added `docker:index/container:Container` **local-spark-worker-2**" in text
+    assert "-  image: redis:7.4\n" in text.replace("  image", "image") or "redis:7.4.1" in text
+    assert "| `dev` | 0 | 0 | 1 | 0 |" in text and "desiredCapacity" in text
+    assert "| `onprem` | 0 | 0 | 1 | 0 |" in text  # the app stack runs there on Marathon
+    assert changed_aws == ["dev"]
+    # Secrets stay placeholders, and masked: onprem's database password never shows.
+    assert "placeholder-dbPassword" not in text and "[secret]" in text
