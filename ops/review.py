@@ -30,7 +30,6 @@ import yaml
 HERE = Path(__file__).resolve().parent.parent
 SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z][A-Za-z0-9_-]*)\}")
 BUILT_IN_SECRETS = ("sshPrivateKey", "marathonPassword")
-MASK = "[secret]"
 MAX_DIFF_LINES = 80
 
 
@@ -62,17 +61,24 @@ def snapshot(root: Path, stack: str) -> dict:
     # `components` package, comes from `root`, which may be another revision.
     sys.path.insert(0, str(root))
     from ops.mock_runtime import evaluate, stack_config
+    from ops.mock_runtime import MOCK_SECRET
     config = stack_config(stack, root)
-    d = evaluate(stack, secrets=placeholder_secrets(root, config), root=root)
+    secrets = placeholder_secrets(root, config)
+    d = evaluate(stack, secrets=secrets, root=root)
     if d.error is not None:
         return {"error": str(d.error)}
-    return {
+    snap = {
         "target": (config.get("container-platform:platform") or {}).get("target", "local"),
         "resources": {r.urn: {"type": r.type, "name": r.name, "inputs": {
-            k: MASK if k in r.secret_inputs else _readable(k, v) for k, v in r.inputs.items() if k != "__provider"}}
-            for r in d.resources},
-        "outputs": {k: MASK if k in d.secret_outputs else v for k, v in d.outputs.items()},
+            k: _readable(k, v) for k, v in r.inputs.items() if k != "__provider"}} for r in d.resources},
+        "outputs": d.outputs,
     }
+    # Every secret is a placeholder; say which one wherever it went, so a diff still shows a
+    # change around it (a new variable next to a password) without showing any value.
+    text = json.dumps(snap, default=str)
+    for name, value in [*secrets.items(), ("secure value", MOCK_SECRET)]:
+        text = text.replace(value, f"[secret {name}]")
+    return json.loads(text)
 
 
 def snapshot_in_subprocess(root: Path, stack: str) -> dict:
@@ -129,7 +135,7 @@ def is_changed(before: dict, after: dict, delta: Optional[dict]) -> bool:
 def report(base: str, stacks: dict[str, tuple[dict, dict]]) -> str:
     lines = [f"## Offline review against `{base}`", "",
              "Every stack evaluated under Pulumi's mock runtime at the base and with this change "
-             "(no credentials; secrets are placeholders and masked).", "",
+             "(no credentials; secrets are placeholders, shown as `[secret <name>]`).", "",
              "| stack | added | removed | changed | outputs changed |", "| --- | --- | --- | --- | --- |"]
     details = []
     for stack, (before, after) in sorted(stacks.items()):
@@ -196,7 +202,7 @@ def main(argv: Optional[list[str]] = None) -> int:
     parser.add_argument("--changed-aws-stacks", type=Path, help="write the changed aws-target stacks here, as JSON")
     args = parser.parse_args(argv)
     if args.command == "snapshot":
-        print(json.dumps(snapshot(args.root.resolve(), args.stack), default=str))
+        print(json.dumps(snapshot(args.root.resolve(), args.stack)))
         return 0
     sys.stdout.write(review(args.base, args.stack, args.changed_aws_stacks))
     return 0

@@ -62,12 +62,18 @@ def test_review_of_a_working_tree_change_against_the_base_revision(repo):
     edit(repo / "stacks" / "Pulumi.local.yaml", "    workers:\n        count: 1", "    workers:\n        count: 2")
     edit(repo / "stacks" / "Pulumi.dev.yaml", "          count: 2\n", "          count: 3\n")
     edit(repo / "examples" / "compose" / "app" / "compose.yaml", "image: redis:7.4", "image: redis:7.4.1")
+    edit(repo / "examples" / "compose" / "app" / "compose.yaml", "      POSTGRES_DB: directus\n",
+         "      POSTGRES_DB: directus\n      POSTGRES_INITDB_ARGS: --data-checksums\n")
     text, changed_aws = review(repo, "local", "dev", "onprem")
-    assert "| `local` | 1 | 0 | 1 | 0 |" in text  # a second Spark worker; the cache's new image
+    # local: a second Spark worker, the cache on a new image (pulled; the old one let go), the
+    # database with a new variable.
+    assert "| `local` | 2 | 1 | 2 | 0 |" in text
     assert "added `docker:index/container:Container` **local-spark-worker-2**" in text
-    assert "-  image: redis:7.4\n" in text.replace("  image", "image") or "redis:7.4.1" in text
+    assert "added `docker:index/remoteImage:RemoteImage` **local-redis-7-4-1**" in text
+    assert "changed `docker:index/container:Container` **local-app-cache-1**: `image`" in text
     assert "| `dev` | 0 | 0 | 1 | 0 |" in text and "desiredCapacity" in text
-    assert "| `onprem` | 0 | 0 | 1 | 0 |" in text  # the app stack runs there on Marathon
+    assert "| `onprem` | 0 | 0 | 2 | 0 |" in text  # the app stack runs there on Marathon
     assert changed_aws == ["dev"]
-    # Secrets stay placeholders, and masked: onprem's database password never shows.
-    assert "placeholder-dbPassword" not in text and "[secret]" in text
+    # The change next to the password shows; the password (a placeholder anyway) does not.
+    assert any(line.strip().startswith("+") and "POSTGRES_INITDB_ARGS" in line for line in text.splitlines())
+    assert "POSTGRES_PASSWORD: '[secret dbPassword]'" in text and "placeholder-dbPassword" not in text
