@@ -31,6 +31,7 @@ HERE = Path(__file__).resolve().parent.parent
 SECRET_REF = re.compile(r"\$\{secret\.([A-Za-z][A-Za-z0-9_-]*)\}")
 BUILT_IN_SECRETS = ("sshPrivateKey", "marathonPassword")
 MAX_DIFF_LINES = 80
+STACK_REMOVED = "the change removes this stack"
 
 
 # -- one stack at one revision (run in a fresh process: the program's package is imported
@@ -60,8 +61,7 @@ def snapshot(root: Path, stack: str) -> dict:
     # The evaluator is this checkout's (`ops` is already imported from here); the program, its
     # `components` package, comes from `root`, which may be another revision.
     sys.path.insert(0, str(root))
-    from ops.mock_runtime import evaluate, stack_config
-    from ops.mock_runtime import MOCK_SECRET
+    from ops.mock_runtime import MOCK_SECRET, evaluate, stack_config
     config = stack_config(stack, root)
     secrets = placeholder_secrets(root, config)
     d = evaluate(stack, secrets=secrets, root=root)
@@ -139,6 +139,9 @@ def report(base: str, stacks: dict[str, tuple[dict, dict]]) -> str:
              "| stack | added | removed | changed | outputs changed |", "| --- | --- | --- | --- | --- |"]
     details = []
     for stack, (before, after) in sorted(stacks.items()):
+        if after.get("error") == STACK_REMOVED:
+            lines.append(f"| `{stack}` | | the whole stack | | |")
+            continue
         if "error" in after:
             lines.append(f"| `{stack}` | the change does not evaluate | | | |")
             details += [f"### `{stack}`: does not evaluate with this change", "", "```", after["error"], "```", ""]
@@ -170,18 +173,23 @@ def stack_files(root: Path) -> set[str]:
     return {p.name[len("Pulumi."):-len(".yaml")] for p in (root / "stacks").glob("Pulumi.*.yaml")}
 
 
+def _snapshot_if_present(root: Path, stack: str, absent: str) -> dict:
+    if not (root / "stacks" / f"Pulumi.{stack}.yaml").exists():
+        return {"error": absent}
+    return snapshot_in_subprocess(root, stack)
+
+
 def review(base: str, only: list[str], changed_aws: Optional[Path]) -> str:
     with tempfile.TemporaryDirectory() as tmp:
         worktree = Path(tmp) / "base"
-        subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base], cwd=HERE, check=True,
-                       capture_output=True, text=True)
+        added = subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base], cwd=HERE,
+                               capture_output=True, text=True)
+        if added.returncode != 0:
+            raise SystemExit(f"cannot check out the base revision {base!r}: {added.stderr.strip()}")
         try:
             names = sorted(set(only) or (stack_files(HERE) | stack_files(worktree)))
-            stacks = {}
-            for name in names:
-                before = snapshot_in_subprocess(worktree, name) if (worktree / "stacks" / f"Pulumi.{name}.yaml").exists() else {"error": "no such stack at the base"}
-                after = snapshot_in_subprocess(HERE, name) if (HERE / "stacks" / f"Pulumi.{name}.yaml").exists() else {"error": "the change removes this stack"}
-                stacks[name] = (before, after)
+            stacks = {name: (_snapshot_if_present(worktree, name, "no such stack at the base"),
+                             _snapshot_if_present(HERE, name, STACK_REMOVED)) for name in names}
         finally:
             subprocess.run(["git", "worktree", "remove", "--force", str(worktree)], cwd=HERE, capture_output=True)
     if changed_aws is not None:
