@@ -118,17 +118,13 @@ def from_docker_run(argv, spec):
     }
 
 
-SPEC_SOURCES = {
-    "local-ha": None,  # zookeeper x3, masters, both pools, marathon, marathon-lb, spark
-    "local": None,  # compose services on the local engine (user network, aliases, published ports)
-}
-
-
 def every_role():
+    """local-ha: ZooKeeper x3, masters, both agent pools, Marathon, marathon-lb, Spark; local:
+    Compose services on the engine (user network, aliases, published ports); and local with
+    Marathon auth (secret env, marathon-lb's entrypoint)."""
     auth = json.loads(json.dumps(stack_config("local")))
     auth["container-platform:platform"]["marathon"]["auth"] = {"username": "ops"}
-    specs = captured_specs("local-ha") + captured_specs("local") + captured_specs("local", config=auth)
-    return specs
+    return captured_specs("local-ha") + captured_specs("local") + captured_specs("local", config=auth)
 
 
 def test_docker_container_and_cloud_init_unit_agree_for_every_role():

@@ -103,8 +103,6 @@ class Service:
         """Everything that must exist before this service starts."""
         return set(self.depends_on) | self.references()
 
-    def port_of(self, ref: Ref) -> Port:
-        return self.ports[0] if ref.port is None else next(p for p in self.ports if p.target == ref.port)
 
 
 @dataclass(frozen=True)
