@@ -90,14 +90,17 @@ class Service:
     endpoint_mode: str = "vip"  # Swarm: "vip" or "dnsrr"
     public: bool = False  # x-platform.public: reachable from outside the cluster
 
+    def _parts(self):
+        """Every piece of every templated value: the environment and the command."""
+        return (part for value in [*self.environment.values(), *(self.command or ())] for part in value)
+
     def references(self) -> set[str]:
         """The services whose addresses this one's environment or command refers to."""
-        values = [*self.environment.values(), *(self.command or ())]
-        return {part.service for value in values for part in value if isinstance(part, Ref)}
+        return {part.service for part in self._parts() if isinstance(part, Ref)}
 
     def secrets(self) -> set[str]:
-        values = [*self.environment.values(), *(self.command or ())]
-        return {part.name for value in values for part in value if isinstance(part, Secret)}
+        """The Pulumi secrets its environment or command uses."""
+        return {part.name for part in self._parts() if isinstance(part, Secret)}
 
     def needs(self) -> set[str]:
         """Everything that must exist before this service starts."""
