@@ -11,10 +11,14 @@ import shlex
 from dataclasses import dataclass
 
 import yaml
+from pulumi.runtime.mocks import _sync_await
 
+from components.hosts.aws import resolved
+from components.hosts.docker_engine import DockerEngineHost
+from components.roles.container import ContainerSpec
 from ops.mock_runtime import ROOT, Deployment, Registered, evaluate, stack_config, stack_names
 
-__all__ = ["ROOT", "Deployment", "Registered", "Workload", "cloud_config", "env_of", "evaluate", "labels_of",
+__all__ = ["ROOT", "Deployment", "Registered", "Workload", "captured_specs", "cloud_config", "env_of", "evaluate", "labels_of",
            "role_of", "stack_config", "stack_names", "units", "uploads", "workloads"]
 
 
@@ -93,3 +97,22 @@ def workloads(d: Deployment) -> list[Workload]:
     docker = [Workload(c.name, c.name, env_of(c), labels_of(c), c.inputs["restart"],
                        c.inputs.get("healthcheck", {}).get("tests", []), uploads(c), [], c) for c in d.containers()]
     return docker + units(d)
+
+
+def captured_specs(stack: str, config=None, secrets=None) -> list[tuple[ContainerSpec, dict]]:
+    """Every ContainerSpec a Docker-engine stack runs, in the order the program places them,
+    with its values resolved; and its secret env as given."""
+    specs = []
+    original = DockerEngineHost.run
+
+    def recording(self, spec, *args, **kwargs):
+        specs.append(spec)
+        return original(self, spec, *args, **kwargs)
+
+    DockerEngineHost.run = recording
+    try:
+        d = evaluate(stack, config=config, secrets=secrets)
+    finally:
+        DockerEngineHost.run = original
+    assert d.error is None, d.error
+    return [(_sync_await(resolved(s).future()), dict(s.secret_env)) for s in specs]

@@ -8,14 +8,12 @@ import subprocess
 
 import pytest
 import yaml
-from pulumi.runtime.mocks import _sync_await
 
 from components.hosts import cloud_init
-from components.hosts.aws import resolved
-from components.hosts.docker_engine import DockerEngineHost, container_args
+from components.hosts.docker_engine import container_args
 
 from .conftest import PLACEHOLDER_SECRETS
-from .harness import evaluate, stack_config
+from .harness import captured_specs, evaluate, stack_config
 from .realhelpers import STANDIN_IMAGE, docker, wait_for
 
 AWS_STACKS = ["dev", "prod"]
@@ -55,24 +53,6 @@ def test_the_schema_check_rejects_a_broken_config(tmp_path):
 
 
 # -- one spec, two materializations ------------------------------------------------------
-
-def captured_specs(stack, config=None, secrets=PLACEHOLDER_SECRETS):
-    """Every ContainerSpec a Docker-engine stack runs, with its values resolved."""
-    specs = []
-    original = DockerEngineHost.run
-
-    def recording(self, spec, *args, **kwargs):
-        specs.append(spec)
-        return original(self, spec, *args, **kwargs)
-
-    DockerEngineHost.run = recording
-    try:
-        d = evaluate(stack, config=config, secrets=secrets)
-    finally:
-        DockerEngineHost.run = original
-    assert d.error is None, d.error
-    return [(_sync_await(resolved(s).future()), dict(s.secret_env)) for s in specs]
-
 
 def from_docker_args(a, secret_keys):
     h = a["healthcheck"]
@@ -124,7 +104,7 @@ def every_role():
     Marathon auth (secret env, marathon-lb's entrypoint)."""
     auth = json.loads(json.dumps(stack_config("local")))
     auth["container-platform:platform"]["marathon"]["auth"] = {"username": "ops"}
-    return captured_specs("local-ha") + captured_specs("local") + captured_specs("local", config=auth)
+    return captured_specs("local-ha", secrets=PLACEHOLDER_SECRETS) + captured_specs("local", secrets=PLACEHOLDER_SECRETS) + captured_specs("local", config=auth, secrets=PLACEHOLDER_SECRETS)
 
 
 def test_docker_container_and_cloud_init_unit_agree_for_every_role():
