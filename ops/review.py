@@ -92,7 +92,9 @@ def snapshot_in_subprocess(root: Path, stack: str) -> dict:
 # -- comparing -------------------------------------------------------------------------------
 
 class _Literal(yaml.SafeDumper):
-    pass
+    """Multi-line strings as literal blocks, so a diff shows the lines of a rendered file.
+    (cloud_init.py has the same dumper; this module must not import `components`, which the
+    snapshot process loads from the revision under review.)"""
 
 
 _Literal.add_representer(str, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))

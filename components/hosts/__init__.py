@@ -16,7 +16,9 @@ from ..roles.container import ContainerSpec
 class Host(Protocol):
     name: str
     address: pulumi.Output[str]  # how the other roles reach it; flows into their config
-    provider: docker.Provider  # its Docker engine (Swarm services are created through a manager's)
+    # Hosts with a Docker engine Pulumi drives (local, physical): Swarm services are created
+    # through a manager's. EC2 hosts have none; the spec keeps Swarm off the aws target.
+    provider: docker.Provider
 
     def run(self, spec: ContainerSpec, parent: pulumi.Resource, protect: bool = False,
             depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.Resource:
