@@ -18,7 +18,6 @@ from .security import SecurityGroups, public_ports
 
 # Roles that make a host a "master" host for IAM; other hosts carry ZooKeeper only.
 MASTER_SIDE = {"mesos-master", "marathon", "marathon-lb", "spark-master", "spark-worker", "spark-history"}
-STATEFUL = {"zookeeper", "mesos-master"}
 
 
 def host_role(roles: set[str]) -> str:

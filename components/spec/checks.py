@@ -186,7 +186,11 @@ def _aws(p: Platform) -> list[Problem]:
             problems.append(Problem(f"{key}.load_balancer", "only a public pool sits behind the load balancer; set public: true"))
     if problems:
         return problems
-    return _quorum_across_zones(p)
+    placed = {i.host for i in place(p)}
+    problems += [Problem(f"platform.hosts[{i}]", (
+        f"host '{h.name}' would be an EC2 instance running nothing; name it in a role's `hosts` or remove it "
+        "(agents are auto scaling groups, not hosts)")) for i, h in enumerate(p.hosts) if h.name not in placed]
+    return problems + _quorum_across_zones(p)
 
 
 def _quorum_across_zones(p: Platform) -> list[Problem]:
