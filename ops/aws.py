@@ -87,7 +87,7 @@ def preflight(env: spec.Environment, api: Api) -> list[Finding]:
 
     zones = [z["ZoneName"] for z in ec2.describe_availability_zones(
         Filters=[{"Name": "state", "Values": ["available"]}])["AvailabilityZones"]]
-    wanted = len(a.network.private_subnet_ids) if a.network else a.zones
+    wanted = a.zone_count
     found.append(Finding(len(zones) >= wanted, "zones",
                          f"{wanted} needed, {len(zones)} available ({', '.join(zones)})"))
     zones = zones[:wanted]

@@ -202,6 +202,7 @@ def test_marathon_credentials_go_to_ssm_not_into_user_data():
     (lambda p: p["stacks"][0].update(scheduler="swarm"), "platform.stacks[0].scheduler"),
     (lambda p: p["aws"].update(ami={"id": "ami-nope"}), "platform.aws.ami.id"),
     (lambda p: p["hosts"].append({"name": "spare", "zone": 1}), "platform.hosts[6]"),
+    (lambda p: p["zookeeper"].update(hosts=["zk-a", "zk-b", "zk-x"]), "platform.zookeeper.hosts[2]"),
 ])
 def test_bad_aws_config_is_refused_before_any_resource(change, path):
     cfg = stack_config("prod")

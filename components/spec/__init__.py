@@ -12,7 +12,7 @@ from typing import Any, Callable, Iterable, Union
 from pydantic import ValidationError
 
 from ..compose import Stack
-from .checks import check
+from .checks import aws_placement, check
 from .errors import Problem, SpecError, from_validation_error
 from .model import Platform, quorum
 from .placement import Instance, place, port_clashes
@@ -59,6 +59,7 @@ def load(raw: Any, secrets: Union[Iterable[str], Callable[[str], bool]] = (), so
     instances = place(platform)
     ports, problems = service_ports(platform, stacks)
     problems += port_clashes(platform, instances) + published_port_clashes(platform, stacks, instances)
+    problems += aws_placement(platform, instances)
     if problems:
         raise SpecError(problems, source)
     return Environment(platform, tuple(instances), tuple(stacks), ports)

@@ -4,11 +4,11 @@ from __future__ import annotations
 import ipaddress
 import re
 from collections import Counter
-from typing import Callable
+from typing import Callable, Sequence
 
 from .errors import Problem
 from .model import Platform, quorum
-from .placement import groups, place, zone_of
+from .placement import Instance, groups, zone_of
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
 MAX_ENSEMBLE = 7
@@ -158,7 +158,7 @@ def _aws(p: Platform) -> list[Problem]:
     if p.target != "aws":
         return []
     a, problems = p.aws, []
-    zones = len(a.network.private_subnet_ids) if a.network else a.zones
+    zones = a.zone_count
     if a.network and len(a.network.public_subnet_ids) != len(a.network.private_subnet_ids):
         problems.append(Problem("platform.aws.network", (
             "list one public and one private subnet per zone, in the same zone order")))
@@ -184,21 +184,20 @@ def _aws(p: Platform) -> list[Problem]:
                 f"the desired count {pool.count} must lie between min_count {low} and max_count {high}")))
         if pool.load_balancer and not pool.public:
             problems.append(Problem(f"{key}.load_balancer", "only a public pool sits behind the load balancer; set public: true"))
-    if problems:
-        return problems
-    placed = {i.host for i in place(p)}
-    problems += [Problem(f"platform.hosts[{i}]", (
+    return problems
+
+
+def aws_placement(p: Platform, instances: Sequence[Instance]) -> list[Problem]:
+    """aws rules about where instances landed (run once placement is valid): every host runs
+    something, and no zone holds a majority of a quorum role."""
+    if p.target != "aws":
+        return []
+    placed = {i.host for i in instances}
+    problems = [Problem(f"platform.hosts[{i}]", (
         f"host '{h.name}' would be an EC2 instance running nothing; name it in a role's `hosts` or remove it "
         "(agents are auto scaling groups, not hosts)")) for i, h in enumerate(p.hosts) if h.name not in placed]
-    return problems + _quorum_across_zones(p)
-
-
-def _quorum_across_zones(p: Platform) -> list[Problem]:
-    """Losing one zone must not lose a quorum: no zone may hold a majority of a quorum role."""
-    if p.aws.zones < 2 and not p.aws.network:
-        return []
-    problems = []
-    instances = place(p)
+    if p.aws.zone_count < 2:
+        return problems
     for role, key in (("zookeeper", "platform.zookeeper"), ("mesos-master", "platform.mesos.masters")):
         nodes = [n for n in instances if n.role == role]
         if len(nodes) < 3:

@@ -210,6 +210,11 @@ class Aws(Model):
     kms_key_id: Optional[str] = None  # default: the account's EBS key
     termination_protection: bool = False  # on master hosts
 
+    @property
+    def zone_count(self) -> int:
+        """How many zones the environment spans: an existing network's, else `zones`."""
+        return len(self.network.private_subnet_ids) if self.network else self.zones
+
 
 Scheduler = Literal["marathon", "swarm", "local"]
 
