@@ -201,7 +201,7 @@ def test_scaling_one_service_changes_only_that_service(scheduler):
 
 @pytest.mark.parametrize("change, says", [
     (lambda p: p["stacks"].append({"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "local"}),
-     "platform.stacks[2].name: 'app' is used by platform.stacks[0]"),
+     "platform.stacks[2].name: 'app' is used 2 times; names must be unique"),
     (lambda p: p["stacks"][0].update(file="examples/compose/nope.yaml"), "platform.stacks[0].file: 'examples/compose/nope.yaml' does not exist"),
     (lambda p: p["stacks"][0]["services"].update(apii={"instances": 2}), "platform.stacks[0].services.apii"),
     (lambda p: p["swarm"].update(managers=["nope"]) or p["stacks"][0].update(scheduler="swarm"), "platform.swarm.managers[0]: no host named 'nope'"),

@@ -13,6 +13,7 @@ import pulumi
 
 from ..hosts import Host
 from ..spec import Environment
+from ..spec.model import swarm_managers
 
 STATE = "docker info --format '{{.Swarm.LocalNodeState}}'"
 LEAVE = "docker swarm leave --force >/dev/null 2>&1 || true"
@@ -47,7 +48,7 @@ class SwarmCluster(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:swarm:SwarmCluster", name, None, opts)
         p = env.platform
-        manager_names = p.swarm.managers or [p.hosts[0].name]
+        manager_names = swarm_managers(p)
         self.manager = hosts[manager_names[0]]
         port = p.swarm.port
         init = self.manager.shell(f"{name}-init", self.manager.address.apply(lambda a: init_script(a, port)),

@@ -40,6 +40,7 @@ def _unique_names(p: Platform) -> list[Problem]:
     return [
         *_duplicates([h.name for h in p.hosts], "platform.hosts"),
         *_duplicates([a.name for a in p.mesos.agent_pools], "platform.mesos.agent_pools"),
+        *_duplicates([s.name for s in p.stacks], "platform.stacks"),
     ]
 
 
@@ -66,16 +67,17 @@ def _host_addresses(p: Platform) -> list[Problem]:
     return problems
 
 
-def _placement(p: Platform) -> list[Problem]:
+def unknown_hosts(p: Platform, names: Sequence[str], key: str) -> list[Problem]:
+    """`key[i]` for each name that is not in platform.hosts."""
     known = [h.name for h in p.hosts]
+    return [Problem(f"{key}[{i}]", f"no host named '{name}'; defined hosts are: {', '.join(known)} (see platform.hosts)")
+            for i, name in enumerate(names) if name not in known]
+
+
+def _placement(p: Platform) -> list[Problem]:
     problems = []
     for g in groups(p):
-        for i, name in enumerate(g.hosts):
-            if name not in known:
-                problems.append(Problem(
-                    f"{g.key}.hosts[{i}]",
-                    f"no host named '{name}'; defined hosts are: {', '.join(known)} (see platform.hosts)",
-                ))
+        problems += unknown_hosts(p, g.hosts, f"{g.key}.hosts")
         if not g.hosts:
             problems.append(Problem(f"{g.key}.hosts", "is empty; list at least one host name or remove the key"))
     return problems

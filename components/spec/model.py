@@ -254,6 +254,11 @@ class Platform(Model):
     aws: Aws = Aws()
 
 
+def swarm_managers(p: Platform) -> list[str]:
+    """The Swarm managers: those listed, else the first host."""
+    return p.swarm.managers or [p.hosts[0].name]
+
+
 def quorum(masters: MesosMasters) -> int:
     """A strict majority: the replicated log needs it to write, so two halves never both lead."""
     return masters.quorum if masters.quorum is not None else masters.count // 2 + 1

@@ -10,7 +10,8 @@ from typing import Callable, Optional
 
 from ..compose import Stack, load_stack
 from ..problem import Problem
-from .model import Platform
+from .checks import unknown_hosts
+from .model import Platform, swarm_managers
 from .placement import THIS_MACHINE, Instance, machine_of
 
 ServicePorts = dict[tuple[str, str, int], int]  # (stack, service, container port) -> service port
@@ -18,11 +19,8 @@ ServicePorts = dict[tuple[str, str, int], int]  # (stack, service, container por
 
 def load_stacks(p: Platform, root: Path, secret_is_set: Callable[[str], bool]) -> tuple[list[Stack], list[Problem]]:
     stacks, problems = [], []
-    names = [s.name for s in p.stacks]
     for i, cfg in enumerate(p.stacks):
         key = f"platform.stacks[{i}]"
-        if names.index(cfg.name) != i:
-            problems.append(Problem(f"{key}.name", f"'{cfg.name}' is used by platform.stacks[{names.index(cfg.name)}]; names must be unique"))
         instances = {n: s.instances for n, s in cfg.services.items() if s.instances is not None}
         stack, found = load_stack(root, cfg.file, cfg.name, cfg.scheduler, instances, key)
         problems += found
@@ -62,13 +60,9 @@ def _fits_platform(p: Platform, stack: Stack, key: str) -> list[Problem]:
 
 
 def _swarm_nodes(p: Platform) -> list[Problem]:
-    known = [h.name for h in p.hosts]
-    managers = p.swarm.managers or known[:1]
-    problems = []
-    for key, names in (("platform.swarm.managers", managers), ("platform.swarm.workers", p.swarm.workers)):
-        for i, n in enumerate(names):
-            if n not in known:
-                problems.append(Problem(f"{key}[{i}]", f"no host named '{n}'; defined hosts are: {', '.join(known)}"))
+    managers = swarm_managers(p)
+    problems = [*unknown_hosts(p, managers, "platform.swarm.managers"),
+                *unknown_hosts(p, p.swarm.workers, "platform.swarm.workers")]
     for n in set(managers) & set(p.swarm.workers):
         problems.append(Problem("platform.swarm.workers", f"'{n}' is already a manager (managers also run tasks); remove it here"))
     if len(managers) % 2 == 0:
