@@ -12,6 +12,7 @@ from ..hosts import Host
 from ..outputs import depending_on
 from ..services import local, marathon, swarm
 from ..services.addresses import Address
+from ..services.names import stack_object
 from .marathon_app import MarathonApp
 from .swarm import SwarmCluster
 
@@ -49,7 +50,7 @@ class SwarmScheduler:
         self.platform_name, self.stack, self.parent = platform_name, stack, parent
         self.provider = cluster.manager.provider
         self.network = docker.Network(
-            f"{stack}-overlay", name=local.network_name(platform_name, stack), driver="overlay", attachable=True,
+            f"{stack}-overlay", name=stack_object(platform_name, stack), driver="overlay", attachable=True,
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider, depends_on=cluster.members))
         self.volumes: dict[str, docker.Volume] = {}
 
@@ -66,7 +67,7 @@ class SwarmScheduler:
         # On a single-node swarm the manager holds the data; with more nodes, pin the service
         # with a placement constraint (a local volume lives on one node).
         if name not in self.volumes:
-            full = swarm.volume_name(self.platform_name, self.stack, name)
+            full = stack_object(self.platform_name, self.stack, name)
             self.volumes[name] = docker.Volume(
                 full, name=full,
                 opts=pulumi.ResourceOptions(parent=self.parent, provider=self.provider, retain_on_delete=True))

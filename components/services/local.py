@@ -11,19 +11,16 @@ import pulumi
 
 from ..compose import Service
 from ..roles.container import ContainerSpec, PublishedPort, Volume
+from .names import stack_object
 
 RESTART = {"any": "unless-stopped", "on-failure": "on-failure", "none": "no"}
-
-
-def network_name(platform_name: str, stack: str) -> str:
-    return f"{platform_name}-{stack}"
 
 
 def container_specs(platform_name: str, stack: str, service: Service, env: Mapping[str, pulumi.Input[str]],
                     args: Sequence[pulumi.Input[str]], wait_healthy: bool) -> list[ContainerSpec]:
     s = service
     volumes = tuple(
-        Volume(m.target, name=f"{platform_name}-{stack}-{m.source}", read_only=m.read_only, persistent=True)
+        Volume(m.target, name=stack_object(platform_name, stack, m.source), read_only=m.read_only, persistent=True)
         if m.kind == "volume" else Volume(m.target, host_path=m.source, read_only=m.read_only)
         for m in s.mounts)
     # Published ports stay on the loopback interface unless the service is public.
@@ -31,14 +28,14 @@ def container_specs(platform_name: str, stack: str, service: Service, env: Mappi
                   for p in s.ports if p.published)
     return [
         ContainerSpec(
-            name=f"{platform_name}-{stack}-{s.name}-{i + 1}",
+            name=stack_object(platform_name, stack, s.name, str(i + 1)),
             image=s.image,
             health=s.health,
             args=tuple(args),
             entrypoint=s.entrypoint,
             env=dict(env),
             volumes=volumes,
-            network_mode=network_name(platform_name, stack),
+            network_mode=stack_object(platform_name, stack),
             aliases=(s.name,),
             ports=ports,
             restart=RESTART[s.restart.condition],

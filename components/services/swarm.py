@@ -12,14 +12,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ..compose import Service
-
-
-def service_name(platform_name: str, stack: str, service: str) -> str:
-    return f"{platform_name}-{stack}-{service}"
-
-
-def volume_name(platform_name: str, stack: str, volume: str) -> str:
-    return f"{platform_name}-{stack}-{volume}"
+from .names import stack_object
 
 
 def _s(seconds: int) -> str:
@@ -36,7 +29,7 @@ def service_args(platform_name: str, stack: str, service: Service, env: Mapping[
             retries=s.health.retries, start_period=_s(s.health.start_period_s))
     mounts = [docker.ServiceTaskSpecContainerSpecMountArgs(
         target=m.target, type=m.kind, read_only=m.read_only or None,
-        source=m.source if m.kind == "bind" else volume_name(platform_name, stack, m.source),
+        source=m.source if m.kind == "bind" else stack_object(platform_name, stack, m.source),
     ) for m in s.mounts]
     limits = None
     if s.cpus or s.memory_mb:
@@ -45,7 +38,7 @@ def service_args(platform_name: str, stack: str, service: Service, env: Mapping[
             memory_bytes=s.memory_mb * 2**20 if s.memory_mb else None))
     u = s.update
     return dict(
-        name=service_name(platform_name, stack, s.name),
+        name=stack_object(platform_name, stack, s.name),
         labels=[docker.ServiceLabelArgs(label=k, value=v) for k, v in
                 {**s.labels, "container-platform/stack": stack, "container-platform/service": s.name}.items()],
         task_spec=docker.ServiceTaskSpecArgs(
