@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ..hosts.aws import IMDS_V2, packed, resolved
+from ..hosts.aws import DATA_DEVICE, IMDS_V2, encrypted_volume, packed, resolved
 from ..hosts.cloud_init import INSTANCE_IP, user_data
 from ..roles import mesos as role
 from ..spec import Environment
@@ -43,7 +43,7 @@ class AgentGroup(pulumi.ComponentResource):
         # group propagates these, so every agent is found by its stack (ops/aws.py verify).
         stack_tags = {"Name": f"{p.name}-{name}", "container-platform:pool": pool.name,
                       "container-platform:stack": pulumi.get_stack(), "container-platform:platform": p.name}
-        ebs = dict(encrypted=True, kms_key_id=a.kms_key_id, volume_type="gp3", delete_on_termination=True)
+        ebs = encrypted_volume(a.kms_key_id)
         template = aws.ec2.LaunchTemplate(
             name,
             image_id=ami_id,
@@ -58,7 +58,7 @@ class AgentGroup(pulumi.ComponentResource):
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
                     device_name="/dev/xvda", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(volume_size=a.root_volume_gb, **ebs)),
                 aws.ec2.LaunchTemplateBlockDeviceMappingArgs(
-                    device_name="/dev/sdf", ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(volume_size=a.data_volume_gb, **ebs)),
+                    device_name=DATA_DEVICE, ebs=aws.ec2.LaunchTemplateBlockDeviceMappingEbsArgs(volume_size=a.data_volume_gb, **ebs)),
             ],
             user_data=self.user_data.apply(packed),
             update_default_version=True,

@@ -25,6 +25,15 @@ IMDS_V2 = aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_toke
                                               http_put_response_hop_limit=2)
 
 
+DATA_DEVICE = "/dev/sdf"  # becomes /var/lib/docker (cloud_init.DATA_VOLUME)
+
+
+def encrypted_volume(kms_key_id: Optional[str]) -> dict:
+    """EBS settings shared by hosts and agent launch templates: encrypted, gp3, gone with the
+    instance (state that must outlive it lives in the replicated services, not on one disk)."""
+    return dict(encrypted=True, kms_key_id=kms_key_id, volume_type="gp3", delete_on_termination=True)
+
+
 def resolved(spec: ContainerSpec) -> pulumi.Output[ContainerSpec]:
     """The spec with every input a plain string. Secret values are left out (their keys stay,
     so the unit knows to fetch them)."""
@@ -54,7 +63,7 @@ class AwsHost(pulumi.ComponentResource):
         self._parameters: dict[str, dict[str, str]] = {}
         self._user_data = Deferred()
         self.user_data: Optional[pulumi.Output[str]] = None  # the rendered text, after finish()
-        volume = dict(encrypted=True, kms_key_id=kms_key_id, volume_type="gp3", delete_on_termination=True)
+        volume = encrypted_volume(kms_key_id)
         self.instance = aws.ec2.Instance(
             name,
             ami=ami_id,
@@ -66,7 +75,7 @@ class AwsHost(pulumi.ComponentResource):
             key_name=key_name,
             metadata_options=IMDS_V2,
             root_block_device=aws.ec2.InstanceRootBlockDeviceArgs(volume_size=root_gb, **volume),
-            ebs_block_devices=[aws.ec2.InstanceEbsBlockDeviceArgs(device_name="/dev/sdf", volume_size=data_gb, **volume)],
+            ebs_block_devices=[aws.ec2.InstanceEbsBlockDeviceArgs(device_name=DATA_DEVICE, volume_size=data_gb, **volume)],
             user_data_base64=self._user_data.output,
             # Containers are defined by the user data: a change replaces the host (the old one
             # goes first, as the new one takes the same address).

@@ -61,7 +61,7 @@ class SwarmScheduler:
             **swarm.service_args(self.platform_name, self.stack, service, env, args, self.network.id),
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
                                         depends_on=[self.network, *volumes, *depends_on]))
-        return [resource], Address(resource.name, {p.target: p.target for p in service.ports})
+        return [resource], Address.same_ports(resource.name, service)
 
     def _volume(self, name: str) -> docker.Volume:
         # On a single-node swarm the manager holds the data; with more nodes, pin the service
@@ -83,4 +83,4 @@ class LocalScheduler:
     def deploy(self, service, env, args, parent, depends_on):
         specs = local.container_specs(self.platform_name, self.stack, service, env, args, wait_healthy=True)
         containers = [self.host.run(spec, parent=parent, depends_on=depends_on) for spec in specs]
-        return containers, Address(depending_on(service.name, containers), {p.target: p.target for p in service.ports})
+        return containers, Address.same_ports(depending_on(service.name, containers), service)

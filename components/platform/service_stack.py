@@ -24,14 +24,12 @@ class ServiceStack(pulumi.ComponentResource):
         on = scheduler(self)
         self.resources: dict[str, list[pulumi.Resource]] = {}
         found: dict[str, Address] = {}
-        first_ports = {s.name: s.ports[0].target for s in stack.services if s.ports}
         self.addresses = {}
         for s in stack.services:  # dependencies first
-            env = {k: render(v, found, first_ports, secret) for k, v in s.environment.items()}
-            args = [render(v, found, first_ports, secret) for v in (s.command or ())]
+            env = {k: render(v, found, secret) for k, v in s.environment.items()}
+            args = [render(v, found, secret) for v in (s.command or ())]
             needs = [r for n in sorted(s.needs()) for r in self.resources[n]]
             self.resources[s.name], found[s.name] = on.deploy(s, env, args, parent=self, depends_on=needs)
             if s.ports:
-                a = found[s.name]
-                self.addresses[s.name] = pulumi.Output.concat(a.host, ":", str(a.ports[s.ports[0].target]))
+                self.addresses[s.name] = pulumi.Output.concat(found[s.name].host, ":", str(found[s.name].port()))
         self.register_outputs({"addresses": self.addresses})
