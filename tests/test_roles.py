@@ -81,7 +81,7 @@ def test_marathon_shares_zk_for_leader_election_and_takes_credentials():
     assert spec.env["MARATHON_ZK"] == "zk://zk:2181/marathon"
     assert spec.env["MARATHON_MESOS_ROLE"] == "slave_public"
     assert spec.secret_env == {"MARATHON_HTTP_CREDENTIALS": "ops:pw"} and "MARATHON_HTTP_CREDENTIALS" not in spec.env
-    assert spec.host_ports == (8080,)
+    assert spec.env["MARATHON_HTTP_PORT"] == "8080" and spec.network_mode == "host"
 
 
 def test_marathon_lb_follows_every_marathon():
@@ -89,4 +89,6 @@ def test_marathon_lb_follows_every_marathon():
     node = env.of("marathon-lb")[0]
     spec = marathon_lb(node, ["http://a:8080", "http://b:8080"], env.platform.discovery, "p")
     assert list(spec.args).count("--marathon") == 2
-    assert spec.host_ports[0] == 9090 and 10000 in spec.host_ports and 10100 in spec.host_ports
+    assert spec.env["PORTS"] == "9090"  # HAProxy's stats port; service ports open as apps appear
+    services = next(u for u in node.ports if u.purpose == "services")
+    assert (services.port, services.port + services.span - 1) == (10000, 10100)

@@ -54,7 +54,6 @@ class ContainerSpec:
     volumes: tuple[Volume, ...] = ()
     # Files written into the container before it starts (rendered configuration).
     files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    host_ports: tuple[int, ...] = ()  # what it binds on the host (host networking)
     network_mode: str = "host"  # or a user network, where `aliases` name it and `ports` publish
     aliases: tuple[str, ...] = ()
     ports: tuple[PublishedPort, ...] = ()

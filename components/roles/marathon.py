@@ -38,7 +38,6 @@ def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Inpu
         env=env,
         # `user:password` from the secret marathonPassword.
         secret_env={"MARATHON_HTTP_CREDENTIALS": credentials} if credentials is not None else {},
-        host_ports=(port,),
         # /ping needs no credentials and answers once the HTTP service is up.
         health=HealthCheck(("CMD-SHELL", f"curl -fsS http://$MARATHON_HTTP_ADDRESS:{port}/ping"),
                            start_period_s=120),

@@ -27,7 +27,6 @@ def marathon_lb(node: Instance, marathon_urls: Sequence[pulumi.Input[str]], spec
         # own entrypoint, /marathon-lb/run.
         entrypoint = ("/bin/sh", "-c", 'exec /marathon-lb/run "$@" --auth-credentials "$MARATHON_LB_CREDENTIALS"',
                       "marathon-lb")
-    services = next(u for u in node.ports if u.purpose == "services")
     return ContainerSpec(
         name=container_name(platform_name, node.name),
         image=spec.image,
@@ -38,7 +37,6 @@ def marathon_lb(node: Instance, marathon_urls: Sequence[pulumi.Input[str]], spec
         # An empty HAPROXY_SYSCTL_PARAMS skips the kernel tuning the image applies at start:
         # writing the host's net sysctls needs a privileged container, and this one is not.
         env={"PORTS": str(stats), "HAPROXY_SYSCTL_PARAMS": ""},
-        host_ports=(stats, *range(services.port, services.port + services.span)),
         # The image has python3 but no curl.
         health=HealthCheck(("CMD", "python3", "-c",
                             f"import urllib.request; urllib.request.urlopen('http://127.0.0.1:{stats}/_haproxy_health_check', timeout=3)")),

@@ -46,7 +46,6 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
             Volume(MASTER_WORK_DIR, name=f"{platform_name}-{node.name}-work", persistent=True),
             Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
         ),
-        host_ports=(port,),
         health=_health(port),
         labels={"container-platform/role": "mesos-master"},
     )
@@ -102,7 +101,6 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
             Volume("/sys/fs/cgroup", host_path="/sys/fs/cgroup"),
             Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
         ),
-        host_ports=(port,),
         # Cgroups isolation and the Docker socket need the host's view of processes.
         privileged=True,
         pid_mode="host",

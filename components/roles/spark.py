@@ -184,7 +184,6 @@ def _daemon(node: Instance, role: str, klass: str, env: pulumi.Input[str], defau
         env={"SPARK_CONF_DIR": CONF_DIR, "SPARK_NO_DAEMONIZE": "true"},
         files={f"{CONF_DIR}/spark-env.sh": env, f"{CONF_DIR}/spark-defaults.conf": render_defaults(defaults)},
         volumes=_events_volume(spark, platform_name),
-        host_ports=tuple(u.port for u in node.ports),
         # The image has bash but no curl: the UI port accepting a connection means the daemon is up.
         health=HealthCheck(("CMD", "bash", "-c",
                             f". {CONF_DIR}/spark-env.sh && exec 3<>/dev/tcp/$SPARK_LOCAL_IP/{node.port('ui')}")),

@@ -94,7 +94,6 @@ def zookeeper_node(node: Instance, nodes: Sequence[Instance], addresses: Sequenc
             Volume(DATA_DIR, name=f"{platform_name}-{node.name}-data", persistent=True),
             Volume(DATA_LOG_DIR, name=f"{platform_name}-{node.name}-datalog", persistent=True),
         ),
-        host_ports=tuple(u.port for u in node.ports),
         health=HealthCheck(("CMD", "zkServer.sh", "status")),
         labels={"container-platform/role": "zookeeper"},
     )
