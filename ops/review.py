@@ -48,7 +48,8 @@ def placeholder_secrets(root: Path, config: dict) -> dict[str, str]:
 
 
 def _readable(key: str, value: Any) -> Any:
-    """EC2 user data is gzip + base64: decode it so a diff shows the cloud-config."""
+    """EC2 user data is gzip + base64 (`hosts.aws.packed`, not imported: see _Literal): decode
+    it so a diff shows the cloud-config."""
     if key in ("userDataBase64", "userData") and isinstance(value, str):
         try:
             return gzip.decompress(base64.b64decode(value)).decode()

@@ -5,21 +5,19 @@
 """
 from __future__ import annotations
 
-import base64
-import gzip
 import shlex
 from dataclasses import dataclass
 
 import yaml
 from pulumi.runtime.mocks import _sync_await
 
-from components.hosts.aws import resolved
+from components.hosts.aws import resolved, unpacked
 from components.hosts.docker_engine import DockerEngineHost
 from components.roles.container import ContainerSpec
 from ops.mock_runtime import ROOT, Deployment, Registered, evaluate, stack_config, stack_names
 
-__all__ = ["ROOT", "Deployment", "Registered", "Workload", "captured_specs", "cloud_config", "env_of", "evaluate", "labels_of",
-           "role_of", "stack_config", "stack_names", "units", "uploads", "workloads"]
+__all__ = ["ROOT", "Deployment", "Registered", "Workload", "captured_specs", "cloud_config", "env_of", "evaluate",
+           "labels_of", "packed_user_data", "role_of", "stack_config", "stack_names", "units", "uploads", "workloads"]
 
 
 def env_of(container: Registered) -> dict[str, str]:
@@ -58,10 +56,14 @@ class Workload:
         return self.labels.get("container-platform/role", "")
 
 
+def packed_user_data(r: Registered) -> str:
+    """What an EC2 instance or launch template is given as user data (gzip + base64)."""
+    return r.inputs.get("userDataBase64") or r.inputs.get("userData")
+
+
 def cloud_config(r: Registered) -> dict:
     """The cloud-config an EC2 instance or launch template boots with."""
-    packed = r.inputs.get("userDataBase64") or r.inputs.get("userData")
-    return yaml.safe_load(gzip.decompress(base64.b64decode(packed)).decode())
+    return yaml.safe_load(unpacked(packed_user_data(r)))
 
 
 def _docker_run(script: str) -> list[str]:

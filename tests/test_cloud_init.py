@@ -1,7 +1,5 @@
 """cloud-init, the second materialization of a ContainerSpec: schema-valid user data, the same
 container as the `docker.Container` path for every role, and `docker run` lines that really run."""
-import base64
-import gzip
 import json
 import shlex
 import subprocess
@@ -10,10 +8,11 @@ import pytest
 import yaml
 
 from components.hosts import cloud_init
+from components.hosts.aws import unpacked
 from components.hosts.docker_engine import container_args
 
 from .conftest import PLACEHOLDER_SECRETS
-from .harness import captured_specs, evaluate, stack_config
+from .harness import captured_specs, evaluate, packed_user_data, stack_config
 from .realhelpers import STANDIN_IMAGE, docker, wait_for
 
 AWS_STACKS = ["dev", "prod"]
@@ -23,8 +22,8 @@ def user_data_texts(stack):
     d = evaluate(stack, secrets=PLACEHOLDER_SECRETS)
     assert d.error is None, d.error
     for r in d.of_type("aws:ec2/instance:Instance") + d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
-        packed = r.inputs.get("userDataBase64") or r.inputs.get("userData")
-        yield r.name, gzip.decompress(base64.b64decode(packed)).decode(), len(packed)
+        packed = packed_user_data(r)
+        yield r.name, unpacked(packed), len(packed)
 
 
 def schema_check(path):

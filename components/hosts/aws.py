@@ -48,6 +48,11 @@ def packed(text: str) -> str:
     return base64.b64encode(gzip.compress(text.encode(), mtime=0)).decode()
 
 
+def unpacked(value: str) -> str:
+    """The user data `packed` made, as cloud-init reads it."""
+    return gzip.decompress(base64.b64decode(value)).decode()
+
+
 class AwsHost(pulumi.ComponentResource):
     def __init__(self, name: str, platform_name: str, stack: str, address: pulumi.Input[str],
                  subnet_id: pulumi.Input[str], security_group_ids: Sequence[pulumi.Input[str]],
