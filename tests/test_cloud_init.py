@@ -12,7 +12,7 @@ from components.hosts.aws import unpacked
 from components.hosts.docker_engine import container_args
 
 from .conftest import PLACEHOLDER_SECRETS
-from .harness import captured_specs, evaluate, packed_user_data, stack_config
+from .harness import captured_specs, cloud_config, evaluate, packed_user_data, stack_config, units
 from .realhelpers import STANDIN_IMAGE, docker, wait_for
 
 AWS_STACKS = ["dev", "prod"]
@@ -150,42 +150,36 @@ def test_rendered_docker_run_lines_start_the_containers_they_describe(tmp_path):
     apply caps"), the agent's `--privileged` is dropped and everything else still checked.
     """
     privileged_ok = privileged_containers_run_here()
+    d = evaluate("dev", secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    scratch = tmp_path / cloud_init.ROOT.lstrip("/")
+    scratch.mkdir(parents=True)
+    (scratch / "instance.env").write_text("INSTANCE_IP=127.0.0.1\n")
+    for r in d.of_type("aws:ec2/instance:Instance") + d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        for f in cloud_config(r)["write_files"]:
+            target = tmp_path / f["path"].lstrip("/")
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(f["content"].replace(cloud_init.ROOT, str(scratch)))
     started = []
     try:
-        for resource, text, _ in user_data_texts("dev"):
-            files = {f["path"]: f["content"] for f in yaml.safe_load(text)["write_files"]}
-            (tmp_path / "instance.env").write_text("INSTANCE_IP=127.0.0.1\n")
-            for path, content in files.items():
-                target = tmp_path / path.lstrip("/")
-                target.parent.mkdir(parents=True, exist_ok=True)
-                target.write_text(content.replace(cloud_init.ROOT, str(tmp_path / cloud_init.ROOT.lstrip("/"))))
-            (tmp_path / cloud_init.ROOT.lstrip("/")).mkdir(parents=True, exist_ok=True)
-            (tmp_path / cloud_init.ROOT.lstrip("/") / "instance.env").write_text("INSTANCE_IP=127.0.0.1\n")
-            for path, content in files.items():
-                if not path.endswith("/run.sh"):
-                    continue
-                argv = shlex.split(next(l for l in content.splitlines() if l.startswith("exec docker run")))[1:]
-                name = argv[argv.index("--name") + 1]
-                image = image_of(argv)
-                script = (tmp_path / path.lstrip("/")).read_text().replace(f" {image}", f" {STANDIN_IMAGE}", 1)
-                if not privileged_ok:
-                    script = script.replace(" --privileged ", " ")
-                run = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
-                assert run.returncode == 0, (name, run.stderr)
-                started.append(name)
-                info = json.loads(docker("inspect", name).stdout)[0]
-                wanted = {e.split("=", 1)[0]: e.split("=", 1)[1] for e in
-                          [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == "--env"]}
-                env = dict(e.split("=", 1) for e in info["Config"]["Env"])
-                for key, value in wanted.items():
-                    assert env[key] == value.replace("$INSTANCE_IP", "127.0.0.1"), (name, key)
-                assert info["HostConfig"]["RestartPolicy"]["Name"] == argv[argv.index("--restart") + 1]
-                assert info["HostConfig"]["NetworkMode"] == argv[argv.index("--network") + 1]
-                assert info["Config"]["Healthcheck"]["Test"][0] == "CMD-SHELL"
-                wait_for(f"{name} running", lambda: docker("inspect", "-f", "{{.State.Running}}", name).stdout.strip() == "true")
-                for path_in, content_in in ((p.split("/files", 1)[1], c) for p, c in files.items()
-                                            if "/files/" in p and f"/{name}/" in p):
-                    assert docker("exec", name, "cat", path_in).stdout == content_in
+        for unit in units(d):
+            script = (scratch / unit.name / "run.sh").read_text().replace(f" {image_of(unit.argv)}", f" {STANDIN_IMAGE}", 1)
+            if not privileged_ok:
+                script = script.replace(" --privileged ", " ")
+            run = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+            assert run.returncode == 0, (unit.name, run.stderr)
+            started.append(unit.name)
+            info = json.loads(docker("inspect", unit.name).stdout)[0]
+            env = dict(e.split("=", 1) for e in info["Config"]["Env"])
+            for key, value in unit.env.items():
+                assert env[key] == value.replace("$INSTANCE_IP", "127.0.0.1"), (unit.name, key)
+            assert info["HostConfig"]["RestartPolicy"]["Name"] == unit.argv[unit.argv.index("--restart") + 1]
+            assert info["HostConfig"]["NetworkMode"] == unit.argv[unit.argv.index("--network") + 1]
+            assert info["Config"]["Healthcheck"]["Test"] == ["CMD-SHELL", *unit.health[1:]]
+            wait_for(f"{unit.name} running",
+                     lambda: docker("inspect", "-f", "{{.State.Running}}", unit.name).stdout.strip() == "true")
+            for path, content in unit.files.items():
+                assert docker("exec", unit.name, "cat", path).stdout == content
         assert {"dev-zookeeper-1", "dev-master-1", "dev-marathon-1", "dev-marathon-lb-1", "dev-agent-private-1"} <= set(started)
     finally:
         for name in started:
