@@ -21,11 +21,10 @@ import botocore.exceptions
 import yaml
 
 from components import spec
-from components.aws.security import groups_of, ingress_rules
+from components.aws.security import EGRESS_RULES_PER_GROUP, groups_of, ingress_rules
 from components.spec.model import Platform
 
 ROOT = Path(__file__).resolve().parent.parent
-EGRESS_RULES = 3  # per security group: HTTPS, HTTP, the VPC (components/aws/security.py)
 
 
 @dataclass(frozen=True)
@@ -152,7 +151,7 @@ def _quotas(env: spec.Environment, api: Api, ec2, types: list[str]) -> list[Find
         check("internet gateways per region", 1, _quota(api, "vpc", "L-A4707A72"),
               len(ec2.describe_internet_gateways()["InternetGateways"]))
     busiest = max((sum(r.group == g for r in ingress_rules(env)) for g in groups_of(env)), default=0)
-    check("rules per security group (busiest group)", busiest + EGRESS_RULES, _quota(api, "vpc", "L-0EA8095F"))
+    check("rules per security group (busiest group)", busiest + EGRESS_RULES_PER_GROUP, _quota(api, "vpc", "L-0EA8095F"))
     return out
 
 

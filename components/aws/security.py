@@ -18,6 +18,8 @@ from ..spec import Environment
 ADMIN = "admin"  # the admin CIDRs
 AGENTS = "agents"  # every agent pool
 INTERNET = "0.0.0.0/0"
+EGRESS_PORTS = (443, 80)  # images, packages, SSM; everything else stays inside the VPC
+EGRESS_RULES_PER_GROUP = len(EGRESS_PORTS) + 1  # those, and one for the VPC
 DEFAULT_TASK_PORTS = (31000, 32000)  # Mesos' default `ports` resource
 
 # (role, port purpose) -> who may connect. Roles are those of spec/placement.py.
@@ -131,7 +133,7 @@ class SecurityGroups(pulumi.ComponentResource):
                 security_group_id=groups[r.group].id, ip_protocol="tcp", from_port=r.from_port, to_port=r.to_port,
                 description=r.description, **source, opts=child)
         for g, sg in groups.items():
-            for port in (443, 80):
+            for port in EGRESS_PORTS:
                 aws.vpc.SecurityGroupEgressRule(f"{name}-{g}-out-{port}", security_group_id=sg.id, ip_protocol="tcp",
                                                 from_port=port, to_port=port, cidr_ipv4=INTERNET,
                                                 description="images, packages, SSM", opts=child)
