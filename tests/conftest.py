@@ -1,8 +1,9 @@
+import copy
 import functools
 
 import pytest
 
-from .harness import Deployment, evaluate, stack_names
+from .harness import Deployment, evaluate, stack_config, stack_names
 
 
 # The secrets a user sets with `pulumi config set --secret` before `pulumi up`.
@@ -27,3 +28,12 @@ def deployment(request) -> Deployment:
 def stack():
     """A named stack, evaluated once."""
     return _deployment
+
+
+def evaluate_changed(stack, change, config=None) -> Deployment:
+    """`stack` (or `config`) evaluated with a copy of its platform config changed by
+    `change(platform)`, and the placeholder secrets set."""
+    cfg = config or stack_config(stack)
+    platform = copy.deepcopy(cfg["container-platform:platform"])
+    change(platform)
+    return evaluate(stack, config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)

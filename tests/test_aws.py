@@ -4,7 +4,7 @@ import json
 import pulumi
 import pytest
 
-from .conftest import PLACEHOLDER_SECRETS
+from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .harness import cloud_config, evaluate, stack_config, units
 
 _cache: dict = {}
@@ -79,10 +79,7 @@ def test_no_ssh_anywhere_without_a_key_and_explicit_egress(stack):
 
 
 def test_ssh_is_opened_to_the_admin_cidrs_only_when_a_key_is_set():
-    cfg = stack_config("dev")
-    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
-    platform["aws"]["ssh_key_name"] = "ops"
-    d = evaluate("dev", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    d = evaluate_changed("dev", lambda p: p["aws"].update(ssh_key_name="ops"))
     ssh = {r for r in ingress(d) if r[1] == 22}
     assert {r[3] for r in ssh} == {ADMIN} and len(ssh) == len(group_names(d))
     assert all(i.inputs["keyName"] == "ops" for i in d.of_type("aws:ec2/instance:Instance"))
@@ -205,21 +202,15 @@ def test_marathon_credentials_go_to_ssm_not_into_user_data():
     (lambda p: p["zookeeper"].update(hosts=["zk-a", "zk-b", "zk-x"]), "platform.zookeeper.hosts[2]"),
 ])
 def test_bad_aws_config_is_refused_before_any_resource(change, path):
-    cfg = stack_config("prod")
-    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
-    change(platform)
-    d = evaluate("prod", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    d = evaluate_changed("prod", change)
     assert isinstance(d.error, pulumi.RunError) and path in str(d.error), d.error
     assert d.resources == []
 
 
 def test_an_existing_vpc_and_a_pinned_ami_are_used_as_given():
-    cfg = stack_config("prod")
-    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
-    platform["aws"]["network"] = {"vpc_id": "vpc-0a1b", "public_subnet_ids": ["subnet-a1", "subnet-a2", "subnet-a3"],
-                                  "private_subnet_ids": ["subnet-b1", "subnet-b2", "subnet-b3"]}
-    platform["aws"]["ami"] = {"id": "ami-0123456789abcdef0"}
-    d = evaluate("prod", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    network = {"vpc_id": "vpc-0a1b", "public_subnet_ids": ["subnet-a1", "subnet-a2", "subnet-a3"],
+               "private_subnet_ids": ["subnet-b1", "subnet-b2", "subnet-b3"]}
+    d = evaluate_changed("prod", lambda p: p["aws"].update(network=network, ami={"id": "ami-0123456789abcdef0"}))
     assert d.error is None, d.error
     assert not d.of_type("aws:ec2/vpc:Vpc") and not d.of_type("aws:ec2/subnet:Subnet") and not d.of_type("aws:ec2/natGateway:NatGateway")
     instances = by_name(d, "aws:ec2/instance:Instance")

@@ -7,7 +7,7 @@ import pytest
 
 from components.platform.marathon_app import MarathonAppProvider
 
-from .conftest import PLACEHOLDER_SECRETS
+from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .contracts import marathon_app_validator
 from .harness import Deployment, env_of, evaluate, stack_config
 
@@ -18,12 +18,15 @@ PLATFORM = "ha"
 CARRIES_VALUES = {"local": ("envs", "command"), "swarm": ("taskSpec",), "marathon": ("app",)}
 
 
+def app_stack(scheduler):
+    return {"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": scheduler}
+
+
 def with_stacks(scheduler, overrides=None, base=BASE):
     cfg = stack_config(base)
     platform = dict(cfg["container-platform:platform"])
     platform["stacks"] = [
-        {"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": scheduler,
-         "services": overrides or {}},
+        {**app_stack(scheduler), "services": overrides or {}},
         {"name": "alluxio", "file": "examples/compose/alluxio/compose.yaml", "scheduler": scheduler},
     ]
     return {**cfg, "container-platform:platform": platform}
@@ -204,15 +207,11 @@ def test_scaling_one_service_changes_only_that_service(scheduler):
      "platform.stacks[2].name: 'app' is used 2 times; names must be unique"),
     (lambda p: p["stacks"][0].update(file="examples/compose/nope.yaml"), "platform.stacks[0].file: 'examples/compose/nope.yaml' does not exist"),
     (lambda p: p["stacks"][0]["services"].update(apii={"instances": 2}), "platform.stacks[0].services.apii"),
-    (lambda p: p["swarm"].update(managers=["nope"]) or p["stacks"][0].update(scheduler="swarm"), "platform.swarm.managers[0]: no host named 'nope'"),
+    (lambda p: p.update(swarm={"managers": ["nope"]}) or p["stacks"][0].update(scheduler="swarm"), "platform.swarm.managers[0]: no host named 'nope'"),
     (lambda p: p["discovery"].update(enabled=False) or p["stacks"][0].update(scheduler="marathon"), "platform.stacks[0].scheduler: Marathon services are reached through marathon-lb"),
 ])
 def test_stack_config_errors_register_nothing(change, says):
-    cfg = with_stacks("local")
-    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
-    platform.setdefault("swarm", {})
-    change(platform)
-    d = evaluate(BASE, config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    d = evaluate_changed(BASE, change, config=with_stacks("local"))
     assert isinstance(d.error, pulumi.RunError) and says in str(d.error), d.error
     assert d.resources == []
 
@@ -228,20 +227,14 @@ def test_a_missing_secret_is_named_with_the_command_that_sets_it():
 
 
 def test_local_scheduler_is_refused_off_this_machine():
-    cfg = stack_config("onprem")
-    platform = dict(cfg["container-platform:platform"])
-    platform["stacks"] = [{"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "local"}]
-    d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    d = evaluate_changed("onprem", lambda p: p.update(stacks=[app_stack("local")]))
     assert "platform.stacks[0].scheduler: scheduler 'local' runs on this machine's engine" in str(d.error)
     assert d.resources == []
 
 
 def test_a_multi_node_swarm_joins_with_secret_tokens():
-    cfg = stack_config("onprem")
-    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
-    platform["swarm"] = {"managers": ["core-1", "core-2", "core-3"], "workers": ["agent-1", "agent-2"]}
-    platform["stacks"] = [{"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "swarm"}]
-    d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    d = evaluate_changed("onprem", lambda p: p.update(
+        swarm={"managers": ["core-1", "core-2", "core-3"], "workers": ["agent-1", "agent-2"]}, stacks=[app_stack("swarm")]))
     assert d.error is None, d.error
     commands = {c.name: c for c in d.of_type("command:remote:Command") if c.name.startswith("swarm-")}
     assert set(commands) == {"swarm-init", "swarm-manager-token", "swarm-worker-token", "swarm-join-core-2",
@@ -267,10 +260,6 @@ def test_a_multi_node_swarm_joins_with_secret_tokens():
 
 
 def test_an_even_number_of_swarm_managers_is_refused():
-    cfg = stack_config("onprem")
-    platform = json.loads(json.dumps(cfg["container-platform:platform"]))
-    platform["swarm"] = {"managers": ["core-1", "core-2"]}
-    platform["stacks"] = [{"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "swarm"}]
-    d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    d = evaluate_changed("onprem", lambda p: p.update(swarm={"managers": ["core-1", "core-2"]}, stacks=[app_stack("swarm")]))
     assert "platform.swarm.managers: 2 managers tolerate no more failures than 1" in str(d.error)
     assert d.resources == []
