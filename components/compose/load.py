@@ -1,6 +1,7 @@
 """Read a Compose file into a `Stack`: schema first, then the platform's rules, then the order."""
 from __future__ import annotations
 
+import dataclasses
 import difflib
 import functools
 import json
@@ -110,9 +111,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str],
 
 
 def _with_replicas(s: Service, override: Optional[int]) -> Service:
-    if override is None:
-        return s
-    return Service(**{**s.__dict__, "replicas": override})
+    return s if override is None else dataclasses.replace(s, replicas=override)
 
 
 def _service(name: str, raw: dict, volumes: tuple[str, ...], out: Problems) -> Optional[Service]:

@@ -6,7 +6,7 @@ Marathon services get fixed service ports from the discovery range, so a consume
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Optional
+from typing import Callable
 
 from ..compose import Stack, load_stack
 from ..problem import Problem
@@ -92,10 +92,7 @@ def published_port_clashes(p: Platform, stacks: list[Stack], instances: list[Ins
     bound = {use.port + k: inst for inst in instances if machine_of(p, inst.host) == THIS_MACHINE
              for use in inst.ports for k in range(use.span)}
     problems = []
-    for i, cfg in enumerate(p.stacks):
-        stack: Optional[Stack] = next((s for s in stacks if s.name == cfg.name), None)
-        if stack is None or stack.scheduler != "local":
-            continue
+    for stack in (s for s in stacks if s.scheduler == "local"):
         for s in stack.services:
             for port in s.ports:
                 other = bound.get(port.published) if port.published else None
