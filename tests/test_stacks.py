@@ -263,3 +263,20 @@ def test_an_even_number_of_swarm_managers_is_refused():
     d = evaluate_changed("onprem", lambda p: p.update(swarm={"managers": ["core-1", "core-2"]}, stacks=[app_stack("swarm")]))
     assert "platform.swarm.managers: 2 managers tolerate no more failures than 1" in str(d.error)
     assert d.resources == []
+
+
+def test_a_local_service_publishing_a_port_the_platform_binds_is_refused(tmp_path):
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("services: {ui: {image: x, ports: ['8080:80']}}\n")  # Marathon has 8080 here
+    d = evaluate_changed("local", lambda p: p.update(stacks=[{"name": "s", "file": str(compose), "scheduler": "local"}]))
+    assert f"{compose}:services.ui.ports: published port 8080 is already bound on this machine by marathon 'marathon-1'" \
+        in str(d.error)
+    assert d.resources == []
+
+
+def test_marathon_service_ports_must_fit_the_discovery_range():
+    d = evaluate_changed(BASE, lambda p: p["discovery"].update(service_port_max=10005), config=with_stacks("marathon"))
+    # The app stack has 4 ports, Alluxio 5: 9 service ports, 6 in 10000-10005.
+    assert ("platform.discovery.service_port_max: Marathon stacks declare 9 ports but the range 10000-10005 has 6; "
+            "raise it to 10008") in str(d.error)
+    assert d.resources == []
