@@ -9,18 +9,17 @@ from __future__ import annotations
 
 import http.client
 import json
-import re
 import socket
 from typing import Any, Optional
 
+from components.compose.fields import duration
+
 API = "/v1.41"  # Docker 20.10
-UNIT_NS = {"h": 3600 * 10**9, "m": 60 * 10**9, "s": 10**9, "ms": 10**6, "us": 10**3, "ns": 1}
 
 
-def ns(duration: Optional[str]) -> Optional[int]:
-    if duration is None:
-        return None
-    return sum(int(float(n) * UNIT_NS[u]) for n, u in re.findall(r"(\d+(?:\.\d+)?)(h|ms|us|ns|m|s)", duration))
+def ns(text: Optional[str]) -> Optional[int]:
+    """A duration as the Engine API wants it: nanoseconds."""
+    return None if text is None else round(duration(text) * 10**9)
 
 
 def _drop_none(value: Any) -> Any:

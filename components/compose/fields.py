@@ -24,13 +24,17 @@ SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$", re.IGNORECASE)
 SIZE_MB = {"": 1 / 2**20, "b": 1 / 2**20, "k": 1 / 1024, "m": 1, "g": 1024}
 
 
-def seconds(value: Any) -> int:
-    """Compose durations ('1m30s', '500ms', '10s') in whole seconds, rounded up."""
+def duration(value: Any) -> float:
+    """A Compose (Go) duration such as '1m30s', '500ms' or '10s', in seconds."""
     text = str(value).strip()
     if not text or DURATION.sub("", text):
         raise FieldError(f"{value!r} is not a duration; write e.g. '10s', '1m30s' or '500ms'")
-    total = sum(float(n) * UNIT_SECONDS[u] for n, u in DURATION.findall(text))
-    return math.ceil(total)
+    return sum(float(n) * UNIT_SECONDS[u] for n, u in DURATION.findall(text))
+
+
+def seconds(value: Any) -> int:
+    """A duration in whole seconds, rounded up (Marathon and the platform count in seconds)."""
+    return math.ceil(duration(value))
 
 
 def megabytes(value: Any) -> int:
