@@ -5,9 +5,15 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-APT_PACKAGES=(docker.io debootstrap openjdk-17-jre-headless zookeeper netcat-openbsd cloud-init)
+APT_PACKAGES=(docker.io debootstrap openjdk-17-jre-headless zookeeper netcat-openbsd cloud-init openssh-client)
 BASE_IMAGE=local/debian:bookworm
 STANDIN_IMAGE=local/standin:1
+# Stand-ins and twins for the real tests (tests/images/<dir>): image name -> build directory.
+TEST_IMAGES=(
+  "local/zookeeper-standin:1=tests/images/zookeeper"
+  "local/awshost-twin:1=tests/images/awshost"
+  "local/sshhost-twin:1=tests/images/sshhost"
+)
 VENV=.venv
 TOOLS=.tools
 
@@ -74,9 +80,15 @@ install_node_tools() {
   npm install --silent --no-audit --no-fund --prefix "$TOOLS" @action-validator/cli@0.6.0 @action-validator/core@0.6.0 >/dev/null
 }
 
-build_standin_image() {
-  # Stand-in service for the real Swarm and cloud-init tests; layer cache makes reruns ~1 s.
+build_standin_images() {
+  # Stand-in service for the real Swarm and cloud-init tests, the stand-in images and host
+  # twins; the layer cache makes reruns ~1 s each (a first build of ZooKeeper's ~40 s).
   DOCKER_BUILDKIT=0 /usr/bin/docker build -q -t "$STANDIN_IMAGE" tests/images/standin >/dev/null
+  local entry
+  for entry in "${TEST_IMAGES[@]}"; do
+    log "docker build ${entry%%=*}"
+    DOCKER_BUILDKIT=0 /usr/bin/docker build -q -t "${entry%%=*}" "${entry#*=}" >/dev/null
+  done
 }
 
 install_system_packages
@@ -84,5 +96,5 @@ install_python_packages
 install_node_tools
 start_docker_engine
 build_base_image
-build_standin_image
+build_standin_images
 log "ready"

@@ -48,7 +48,7 @@ class Workload:
     restart: str
     health: list[str]
     files: dict[str, str]
-    argv: list[str]  # cloud-init: the `docker run` command line; docker: []
+    argv: list[str]  # cloud-init: the `docker create` command line; docker: []
     resource: Registered
 
     @property
@@ -66,9 +66,21 @@ def cloud_config(r: Registered) -> dict:
     return yaml.safe_load(unpacked(packed_user_data(r)))
 
 
-def _docker_run(script: str) -> list[str]:
-    line = next(l for l in script.splitlines() if l.startswith("exec docker run "))
-    return shlex.split(line)[1:]
+def docker_create(script: str) -> list[str]:
+    """The `docker create` command line of a unit's run script."""
+    line = next(l for l in script.splitlines() if l.startswith("docker create "))
+    return shlex.split(line.removesuffix(" >/dev/null"))
+
+
+def copied_in(script: str) -> dict[str, str]:
+    """{path in the container: path on the host} for every file the run script copies in."""
+    out = {}
+    for line in script.splitlines():
+        if line.startswith("tar -C "):
+            words = shlex.split(line.split(" | ")[0])  # tar -C ROOT -cf - MEMBER...
+            root, members = words[2], words[5:]
+            out.update({f"/{m}": f"{root}/{m}" for m in members})
+    return out
 
 
 def _flag_values(argv: list[str], flag: str) -> list[str]:
@@ -82,10 +94,10 @@ def units(d: Deployment) -> list[Workload]:
         for path, script in files.items():
             if not path.endswith("/run.sh"):
                 continue
-            argv = _docker_run(script)
+            argv = docker_create(script)
             name = argv[argv.index("--name") + 1]
-            mounted = {v.split(":")[1]: files[v.split(":")[0]] for v in _flag_values(argv, "--volume")
-                       if v.split(":")[0] in files}
+            # Secret files are fetched at start, so they are not in the user data.
+            mounted = {inside: files[outside] for inside, outside in copied_in(script).items() if outside in files}
             health = _flag_values(argv, "--health-cmd")
             out.append(Workload(
                 name, r.name, dict(e.split("=", 1) for e in _flag_values(argv, "--env")),

@@ -12,7 +12,7 @@ from components.hosts.aws import unpacked
 from components.hosts.docker_engine import container_args
 
 from .conftest import PLACEHOLDER_SECRETS
-from .harness import captured_specs, cloud_config, evaluate, packed_user_data, stack_config, units
+from .harness import captured_specs, cloud_config, copied_in, docker_create, evaluate, packed_user_data, stack_config, units
 from .realhelpers import STANDIN_IMAGE, docker, wait_for
 
 AWS_STACKS = ["dev", "prod"]
@@ -65,12 +65,14 @@ def from_docker_args(a, secret_keys):
         "health": [h.tests[1] if h.tests[0] == "CMD-SHELL" else shlex.join(h.tests[1:]), h.interval, h.timeout,
                    h.retries, h.start_period] if h else None,
         "volumes": sorted((v.volume_name or v.host_path, v.container_path, bool(v.read_only)) for v in a["volumes"] or []),
-        "files": sorted(u.file for u in a["uploads"] or []),
+        "files": sorted((u.file, u.permissions or "") for u in a["uploads"] or []),
         "labels": {l.label: l.value for l in a["labels"] or []},
     }
 
 
-def from_docker_run(argv, spec):
+def from_run_script(script, spec):
+    argv = docker_create(script)
+
     def values(flag):
         return [argv[i + 1] for i, a in enumerate(argv[:-1]) if a == flag]
 
@@ -80,7 +82,8 @@ def from_docker_run(argv, spec):
     if entry:  # the entrypoint's own arguments come first after the image
         entry, rest = [entry[0], *rest[:len(spec.entrypoint) - 1]], rest[len(spec.entrypoint) - 1:]
     mounts = [v.split(":") for v in values("--volume")]
-    files = [m for m in mounts if m[0].startswith(cloud_init.ROOT)]
+    secret_root = cloud_init.secret_files_root(spec)
+    files = [(inside, "0400" if outside.startswith(secret_root) else "") for inside, outside in copied_in(script).items()]
     return {
         "name": values("--name")[0], "command": rest, "entrypoint": entry or None,
         "env": dict(e.split("=", 1) for e in values("--env")),
@@ -91,8 +94,8 @@ def from_docker_run(argv, spec):
         "restart": values("--restart")[0], "privileged": "--privileged" in argv, "pid": (values("--pid") or [None])[0],
         "health": [values("--health-cmd")[0], *values("--health-interval"), *values("--health-timeout"),
                    int(values("--health-retries")[0]), *values("--health-start-period")] if values("--health-cmd") else None,
-        "volumes": sorted((m[0], m[1], m[2:] == ["ro"]) for m in mounts if m not in files),
-        "files": sorted(m[1] for m in files),
+        "volumes": sorted((m[0], m[1], m[2:] == ["ro"]) for m in mounts),
+        "files": sorted(files),
         "labels": dict(l.split("=", 1) for l in values("--label")),
     }
 
@@ -113,7 +116,7 @@ def test_docker_container_and_cloud_init_unit_agree_for_every_role():
         roles.add(plain.labels.get("container-platform/role"))
         docker_side = from_docker_args(container_args(plain, plain.image, "net" if plain.network_mode != "host" else None),
                                        set(secret_env))
-        unit_side = from_docker_run(cloud_init.docker_run_argv(plain), plain)
+        unit_side = from_run_script(cloud_init.run_script(plain), plain)
         assert unit_side == docker_side, plain.name
     assert roles >= {"zookeeper", "mesos-master", "mesos-agent", "marathon", "marathon-lb", "spark-master",
                      "spark-worker", "spark-history", "service"}
@@ -121,35 +124,24 @@ def test_docker_container_and_cloud_init_unit_agree_for_every_role():
 
 def test_the_comparison_notices_a_difference():
     (plain, secret_env), *_ = every_role()
-    argv = cloud_init.docker_run_argv(plain)
-    argv[argv.index("--restart") + 1] = "no"
-    assert from_docker_run(argv, plain) != from_docker_args(container_args(plain, plain.image), set(secret_env))
+    script = cloud_init.run_script(plain).replace("--restart unless-stopped", "--restart no")
+    assert from_run_script(script, plain) != from_docker_args(container_args(plain, plain.image), set(secret_env))
 
 
-# -- the units' docker run lines, for real -------------------------------------------------
+# -- the units' run scripts, for real -------------------------------------------------
 
 def image_of(argv):
-    """The first word after `docker run`'s options (only --detach and --privileged take no value)."""
+    """The first word after `docker create`'s options (only --privileged takes no value)."""
     i = 2
     while argv[i].startswith("--"):
-        i += 1 if argv[i] in ("--detach", "--privileged") else 2
+        i += 1 if argv[i] == "--privileged" else 2
     return argv[i]
 
 
-def privileged_containers_run_here() -> bool:
-    probe = subprocess.run(["/usr/bin/docker", "run", "--rm", "--privileged", "--entrypoint", "true", STANDIN_IMAGE],
-                           capture_output=True, text=True)
-    return probe.returncode == 0
-
-
 @pytest.mark.real
-def test_rendered_docker_run_lines_start_the_containers_they_describe(tmp_path):
-    """dev's user data, written under a scratch root, run with the local stand-in image.
-
-    Only the image is swapped. Where this sandbox forbids privileged containers ("unable to
-    apply caps"), the agent's `--privileged` is dropped and everything else still checked.
-    """
-    privileged_ok = privileged_containers_run_here()
+def test_rendered_run_scripts_start_the_containers_they_describe(tmp_path):
+    """dev's user data, written under a scratch root, run with the local stand-in image (only
+    the image is swapped; tests/test_twin_aws.py runs prod's unchanged)."""
     d = evaluate("dev", secrets=PLACEHOLDER_SECRETS)
     assert d.error is None, d.error
     scratch = tmp_path / cloud_init.ROOT.lstrip("/")
@@ -164,8 +156,6 @@ def test_rendered_docker_run_lines_start_the_containers_they_describe(tmp_path):
     try:
         for unit in units(d):
             script = (scratch / unit.name / "run.sh").read_text().replace(f" {image_of(unit.argv)}", f" {STANDIN_IMAGE}", 1)
-            if not privileged_ok:
-                script = script.replace(" --privileged ", " ")
             run = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
             assert run.returncode == 0, (unit.name, run.stderr)
             started.append(unit.name)

@@ -116,13 +116,24 @@ def test_marathon_credentials_stay_secret():
     config = {"container-platform:platform": {"marathon": {"auth": {"username": "ops"}}}}
     d = evaluate("secret", config, secrets={"marathonPassword": "hunter2-s3cret"})
     assert d.error is None, d.error
-    expected = {"marathon": "MARATHON_HTTP_CREDENTIALS", "marathon-lb": "MARATHON_LB_CREDENTIALS"}
+    roles = set()
     for c in d.containers():
-        if role_of(c) in expected:
+        roles.add(role_of(c))
+        if role_of(c) == "marathon":
             assert "envs" in c.secret_inputs, c.name
-            assert env_of(c)[expected[role_of(c)]] == "ops:hunter2-s3cret"
-            # Never on a command line (ps, docker inspect, cloud-init would show it).
-            assert not any("hunter2" in str(a) for a in c.inputs.get("command", []) + c.inputs.get("entrypoints", []))
+            assert env_of(c)["MARATHON_HTTP_CREDENTIALS"] == "ops:hunter2-s3cret"
+        if role_of(c) == "marathon-lb":
+            # marathon-lb reads them from a 0400 file (--marathon-auth-credential-file); as an
+            # argument or MARATHON_USER/_PASSWORD its run script would log them.
+            assert "uploads" in c.secret_inputs and "envs" not in c.secret_inputs, c.name
+            (upload,) = [u for u in c.inputs["uploads"] if u["file"] == "/etc/marathon-lb/credentials"]
+            assert (upload["content"], upload["permissions"]) == ("ops:hunter2-s3cret", "0400")
+            command = c.inputs["command"]
+            assert command[command.index("--marathon-auth-credential-file") + 1] == "/etc/marathon-lb/credentials"
+        # Never on a command line (ps, docker inspect, cloud-init would show it).
+        assert not any("hunter2" in str(a) for a in c.inputs.get("command", []) + c.inputs.get("entrypoints", []))
+        assert not any("hunter2" in e for e in c.inputs.get("envs", []) if role_of(c) != "marathon")
+    assert {"marathon", "marathon-lb"} <= roles
     assert "hunter2-s3cret" not in repr(d.outputs)
 
 

@@ -14,7 +14,7 @@ import subprocess
 
 import pytest
 
-from components.hosts.cloud_init import docker_run_argv
+from components.hosts.cloud_init import docker_create_argv
 
 from .conftest import PLACEHOLDER_SECRETS
 from .harness import captured_specs, stack_config
@@ -43,7 +43,9 @@ def test_a_rendered_stack_runs_wired_by_alias_and_restarts_what_crashes():
     docker("network", "create", network)
     try:
         for spec in services:
-            subprocess.run([DOCKER, *docker_run_argv(spec)[1:]], check=True, capture_output=True)
+            assert not spec.files  # nothing to copy in before the start
+            subprocess.run([DOCKER, *docker_create_argv(spec)[1:]], check=True, capture_output=True)
+            docker("start", spec.name)
             started.append(spec.name)
             if spec.wait_healthy:
                 wait_for(f"{spec.name} healthy", lambda: state(spec.name).get("Health", {}).get("Status") == "healthy",

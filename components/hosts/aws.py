@@ -10,6 +10,7 @@ from __future__ import annotations
 import base64
 import dataclasses
 import gzip
+import re
 from typing import Optional, Sequence
 
 import pulumi
@@ -40,7 +41,8 @@ def resolved(spec: ContainerSpec) -> pulumi.Output[ContainerSpec]:
     env_keys, file_keys = list(spec.env), list(spec.files)
     return pulumi.Output.all(list(spec.args), [spec.env[k] for k in env_keys], [spec.files[k] for k in file_keys]).apply(
         lambda v: dataclasses.replace(spec, args=tuple(v[0]), env=dict(zip(env_keys, v[1])),
-                                      files=dict(zip(file_keys, v[2])), secret_env={k: "" for k in spec.secret_env}))
+                                      files=dict(zip(file_keys, v[2])), secret_env={k: "" for k in spec.secret_env},
+                                      secret_files={k: "" for k in spec.secret_files}))
 
 
 def packed(text: str) -> str:
@@ -95,9 +97,11 @@ class AwsHost(pulumi.ComponentResource):
             depends_on: Sequence[pulumi.Resource] = ()) -> aws.ec2.Instance:
         self._specs.append(spec)
         names = {}
-        for key, value in spec.secret_env.items():
-            names[key] = f"{secrets_path(self.stack)}/{spec.name}/{key}"
-            aws.ssm.Parameter(f"{spec.name}-{key.lower().replace('_', '-')}", name=names[key], type="SecureString",
+        # Env vars by name, files by their absolute path (cloud_init.secrets_script tells them apart).
+        for key, value in [*spec.secret_env.items(), *spec.secret_files.items()]:
+            slug = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
+            names[key] = f"{secrets_path(self.stack)}/{spec.name}/{slug if key.startswith('/') else key}"
+            aws.ssm.Parameter(f"{spec.name}-{slug}", name=names[key], type="SecureString",
                               value=value, opts=pulumi.ResourceOptions(parent=parent, provider=self._provider))
         self._parameters[spec.name] = names
         return self.instance

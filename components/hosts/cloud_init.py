@@ -1,9 +1,10 @@
 """cloud-init user data from ContainerSpecs: Docker, then one systemd unit per container.
 
 The second materialization of a ContainerSpec (the first is `docker_engine.container_args`):
-each unit runs `docker run` with the same image, environment, ports, volumes, files, restart
-policy and health check. Secrets are never written here: a unit fetches its `secret_env` from
-SSM Parameter Store into a 0600 file under /run when it starts.
+each unit runs `docker create` with the same image, environment, ports, volumes, restart
+policy and health check, copies the rendered files in (as the provider's uploads do), and
+starts it. Secrets are never written here: a unit fetches its `secret_env` and
+`secret_files` from SSM Parameter Store into /run (mode 0600/0400) when it starts.
 """
 from __future__ import annotations
 
@@ -61,7 +62,7 @@ def _health_line(test: Sequence[str]) -> str:
 
 
 def file_path(spec: ContainerSpec, path: str) -> str:
-    """Where a rendered file lives on the host; bind-mounted read-only at `path`."""
+    """Where a rendered file lives on the host, to be copied into the container at `path`."""
     return f"{ROOT}/{spec.name}/files{path}"
 
 
@@ -69,10 +70,15 @@ def secrets_file(spec: ContainerSpec) -> str:
     return f"{SECRETS_DIR}/{spec.name}.env"
 
 
-def docker_run_argv(spec: ContainerSpec) -> list[str]:
-    """The `docker run` for a spec whose values are plain strings."""
+def secret_files_root(spec: ContainerSpec) -> str:
+    """Where the unit puts a container's secret files (fetched at start, in tmpfs /run)."""
+    return f"{SECRETS_DIR}/{spec.name}/files"
+
+
+def docker_create_argv(spec: ContainerSpec) -> list[str]:
+    """The `docker create` for a spec whose values are plain strings."""
     restart = spec.restart + (f":{spec.max_restarts}" if spec.restart == "on-failure" and spec.max_restarts else "")
-    argv = ["docker", "run", "--detach", "--name", spec.name, "--restart", restart, "--network", spec.network_mode]
+    argv = ["docker", "create", "--name", spec.name, "--restart", restart, "--network", spec.network_mode]
     argv += [a for alias in spec.aliases for a in ("--network-alias", alias)]
     argv += [a for p in spec.ports for a in ("--publish", f"{p.host_ip}:{p.host_port}:{p.container_port}/{p.protocol}")]
     argv += [a for k, v in spec.env.items() for a in ("--env", f"{k}={v}")]
@@ -81,7 +87,6 @@ def docker_run_argv(spec: ContainerSpec) -> list[str]:
     for v in spec.volumes:
         source = v.name or v.host_path
         argv += ["--volume", f"{source}:{v.container_path}" + (":ro" if v.read_only else "")]
-    argv += [a for path in spec.files for a in ("--volume", f"{file_path(spec, path)}:{path}:ro")]
     if spec.health:
         h = spec.health
         argv += ["--health-cmd", _health_line(h.test), "--health-interval", f"{h.interval_s}s",
@@ -99,29 +104,48 @@ def docker_run_argv(spec: ContainerSpec) -> list[str]:
     return argv
 
 
+def _copy_in(spec: ContainerSpec, root: str, paths: Sequence[str]) -> str:
+    """Copy files laid out under `root` into the created container at their own paths, as the
+    Docker provider's uploads do (a tar stream extracted at /: missing parents are created, the
+    files stay writable by the image's entrypoint)."""
+    members = " ".join(shlex.quote(p.lstrip("/")) for p in paths)
+    return f"tar -C {shlex.quote(root)} -cf - {members} | docker cp - {shlex.quote(spec.name)}:/\n"
+
+
 def run_script(spec: ContainerSpec) -> str:
-    return ("#!/bin/sh\n"
-            f"# {spec.name}: rendered by container-platform from its ContainerSpec.\n"
-            "set -eu\n"
-            f". {ROOT}/instance.env\n"
-            f"docker rm -f {shlex.quote(spec.name)} >/dev/null 2>&1 || true\n"
-            "exec " + " ".join(_sh(w) for w in docker_run_argv(spec)) + "\n")
+    script = ("#!/bin/sh\n"
+              f"# {spec.name}: rendered by container-platform from its ContainerSpec.\n"
+              "set -eu\n"
+              f". {ROOT}/instance.env\n"
+              f"docker rm -f {shlex.quote(spec.name)} >/dev/null 2>&1 || true\n"
+              + " ".join(_sh(w) for w in docker_create_argv(spec)) + " >/dev/null\n")
+    if spec.files:
+        script += _copy_in(spec, f"{ROOT}/{spec.name}/files", list(spec.files))
+    if spec.secret_files:
+        script += _copy_in(spec, secret_files_root(spec), list(spec.secret_files))
+    return script + f"exec docker start {shlex.quote(spec.name)}\n"
 
 
 def secrets_script(spec: ContainerSpec, parameters: Mapping[str, str], region: str) -> str:
-    """Fetch each secret env var from SSM (SecureString) into the unit's env file."""
+    """Fetch each secret from SSM (SecureString): env vars into the unit's env file, secret
+    files (keys that are absolute paths) under `secret_files_root`, mode 0400."""
     out = secrets_file(spec)
     lines = ["#!/bin/sh", "set -eu", "umask 077", f"mkdir -p {SECRETS_DIR}", f": > {out}.tmp"]
     for key, name in parameters.items():
         lines.append(f"v=$(aws ssm get-parameter --region {shlex.quote(region)} --with-decryption "
                      f"--name {shlex.quote(name)} --query Parameter.Value --output text)")
-        lines.append(f"printf '%s=%s\\n' {shlex.quote(key)} \"$v\" >> {out}.tmp")
+        if key.startswith("/"):
+            target = secret_files_root(spec) + key
+            lines += [f"mkdir -p {shlex.quote(target.rsplit('/', 1)[0])}",
+                      f"printf '%s' \"$v\" > {shlex.quote(target)}", f"chmod 0400 {shlex.quote(target)}"]
+        else:
+            lines.append(f"printf '%s=%s\\n' {shlex.quote(key)} \"$v\" >> {out}.tmp")
     lines.append(f"mv {out}.tmp {out}")
     return "\n".join(lines) + "\n"
 
 
 def unit(spec: ContainerSpec) -> str:
-    pre = f"ExecStartPre=/bin/sh {ROOT}/{spec.name}/secrets.sh\n" if spec.secret_env else ""
+    pre = f"ExecStartPre=/bin/sh {ROOT}/{spec.name}/secrets.sh\n" if spec.secret_env or spec.secret_files else ""
     return ("[Unit]\n"
             f"Description=container-platform {spec.name}\n"
             "After=docker.service network-online.target\n"
@@ -160,14 +184,14 @@ def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Ma
         files += [{"path": file_path(spec, path), "content": content, "permissions": "0644"}
                   for path, content in spec.files.items()]
         files.append({"path": f"{ROOT}/{spec.name}/run.sh", "content": run_script(spec), "permissions": "0755"})
-        if spec.secret_env:
+        if spec.secret_env or spec.secret_files:
             files.append({"path": f"{ROOT}/{spec.name}/secrets.sh", "permissions": "0700",
                           "content": secrets_script(spec, secret_parameters[spec.name], region)})
         files.append({"path": f"/etc/systemd/system/{unit_name(spec)}", "content": unit(spec), "permissions": "0644"})
     config = {
         "bootcmd": [DATA_VOLUME],
         "package_update": True,
-        "packages": ["docker.io", "curl"] + (["awscli"] if any(s.secret_env for s in specs) else []),
+        "packages": ["docker.io", "curl"] + (["awscli"] if any(s.secret_env or s.secret_files for s in specs) else []),
         "write_files": files,
         "runcmd": [
             ["systemctl", "enable", "--now", "docker"],

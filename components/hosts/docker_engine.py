@@ -14,6 +14,10 @@ import pulumi_docker as docker
 from ..roles.container import ContainerSpec, HealthCheck, Volume
 
 
+# A secret file is readable by its owner only (cloud-init's secrets script sets the same mode).
+SECRET_FILE_MODE = "0400"
+
+
 def _slug(text: str) -> str:
     return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
@@ -69,7 +73,9 @@ def container_args(spec: ContainerSpec, image: pulumi.Input[str], network: Optio
             )
             for v in spec.volumes
         ] or None,
-        uploads=[docker.ContainerUploadArgs(file=path, content=content) for path, content in spec.files.items()] or None,
+        uploads=[docker.ContainerUploadArgs(file=path, content=content) for path, content in spec.files.items()]
+        + [docker.ContainerUploadArgs(file=path, content=content, permissions=SECRET_FILE_MODE)
+           for path, content in spec.secret_files.items()] or None,
         labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in spec.labels.items()] or None,
     )
 

@@ -52,8 +52,13 @@ class ContainerSpec:
     # secret inputs; cloud-init never writes them: the unit reads them from SSM at start.
     secret_env: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     volumes: tuple[Volume, ...] = ()
-    # Files written into the container before it starts (rendered configuration).
+    # Files copied into the container before it starts (rendered configuration). Copied, not
+    # bind-mounted: an image's entrypoint may chown or rewrite them (the ZooKeeper image runs
+    # `chown -R` over /data under `set -e`, so a read-only /data/myid stops it).
     files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Files whose content is a Pulumi secret (credentials a process reads from a file): copied in
+    # with mode 0400. cloud-init never writes them: the unit fetches them from SSM at start.
+    secret_files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     network_mode: str = "host"  # or a user network, where `aliases` name it and `ports` publish
     aliases: tuple[str, ...] = ()
     ports: tuple[PublishedPort, ...] = ()

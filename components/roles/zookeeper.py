@@ -7,7 +7,7 @@ container reads are exactly the files the real-ZooKeeper test starts servers fro
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Sequence
+from typing import Optional, Sequence
 
 import pulumi
 
@@ -32,11 +32,15 @@ class Server:
     client_port: int
     peer_port: int
     election_port: int
+    admin_port: Optional[int] = None  # the AdminServer, where platform.zookeeper.admin_port is set
 
 
 def servers(nodes: Sequence[Instance], addresses: Sequence[str]) -> list[Server]:
+    """Each node with the ports placement planned for it (nodes sharing a machine take
+    consecutive ports), so zoo.cfg binds exactly what the clash check and firewalls know."""
     return [
-        Server(n.index + 1, a, n.port("client"), n.port("peer"), n.port("election"))
+        Server(n.index + 1, a, n.port("client"), n.port("peer"), n.port("election"),
+               n.port("admin") if any(u.purpose == "admin" for u in n.ports) else None)
         for n, a in zip(nodes, addresses)
     ]
 
@@ -66,8 +70,8 @@ def render_zoo_cfg(me: Server, ensemble: Sequence[Server], zk: ZooKeeper,
         # A one-node ensemble still runs as an ensemble member, so growing to 3 is a config change.
         "standaloneEnabled=false",
     ]
-    if zk.admin_port:
-        lines += ["admin.enableServer=true", f"admin.serverAddress={me.address}", f"admin.serverPort={zk.admin_port + me.my_id - 1}"]
+    if me.admin_port:
+        lines += ["admin.enableServer=true", f"admin.serverAddress={me.address}", f"admin.serverPort={me.admin_port}"]
     else:
         lines += ["admin.enableServer=false"]
     lines += [
@@ -89,7 +93,11 @@ def zookeeper_node(node: Instance, nodes: Sequence[Instance], addresses: Sequenc
     return ContainerSpec(
         name=container_name(platform_name, node.name),
         image=zk.image,
+        # A mounted zoo.cfg turns off the image's ZOO_* generation. myid is copied into /data
+        # (which the entrypoint chowns, so it must stay writable) and also given as ZOO_MY_ID,
+        # which the entrypoint writes when /data/myid is missing.
         files={f"{CONF_DIR}/zoo.cfg": lift(cfg, *addresses), f"{DATA_DIR}/myid": f"{my_id}\n"},
+        env={"ZOO_MY_ID": str(my_id)},
         volumes=(
             Volume(DATA_DIR, name=f"{platform_name}-{node.name}-data", persistent=True),
             Volume(DATA_LOG_DIR, name=f"{platform_name}-{node.name}-datalog", persistent=True),

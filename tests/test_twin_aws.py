@@ -1,0 +1,90 @@
+"""Twin: prod's three ZooKeeper hosts boot from exactly their rendered user data (tests/awstwin.py)
+with a stand-in of the official ZooKeeper image (tests/images/zookeeper, reproducing its
+entrypoint's chown of /data as root, the drop to uid 1000, and zoo.cfg/myid written only when
+absent). The ensemble reaches quorum, serves writes, and keeps them after losing a host."""
+import socket
+
+import pytest
+from kazoo.client import KazooClient
+
+from components.roles import images
+
+from .awstwin import AwsTwin, network
+from .conftest import evaluate_changed
+from .harness import cloud_config
+from .realhelpers import docker, wait_for
+
+pytestmark = pytest.mark.real
+
+VPC = "10.213.0.0/16"  # a network this test makes; the program places hosts in it
+ZK_STANDIN = "local/zookeeper-standin:1"  # tests/images/zookeeper, built by scripts/setup.sh
+
+
+@pytest.fixture
+def zookeeper_image():
+    """The stand-in under the official image's name, so the rendered `docker create` runs as is."""
+    tagged = docker("image", "inspect", images.ZOOKEEPER, check=False).returncode != 0
+    if tagged:
+        docker("tag", ZK_STANDIN, images.ZOOKEEPER)
+    yield
+    if tagged:
+        docker("rmi", images.ZOOKEEPER, check=False)
+
+
+def zk_mode(address: str) -> str:
+    for line in four_letter_at(address, "srvr").splitlines():
+        if line.startswith("Mode:"):
+            return line.split()[1]
+    return ""
+
+
+def four_letter_at(address: str, word: str) -> str:
+    with socket.create_connection((address, 2181), timeout=2) as s:
+        s.sendall(word.encode())
+        chunks = []
+        while chunk := s.recv(4096):
+            chunks.append(chunk)
+    return b"".join(chunks).decode()
+
+
+def test_prod_zookeeper_hosts_form_a_quorum_from_their_user_data_and_survive_losing_one(zookeeper_image):
+    d = evaluate_changed("prod", lambda p: p["aws"].update(vpc_cidr=VPC))
+    assert d.error is None, d.error
+    hosts = [r for r in d.of_type("aws:ec2/instance:Instance") if r.inputs["tags"]["container-platform:roles"] == "zookeeper"]
+    assert len(hosts) == 3
+    with network(VPC) as net:
+        twins = [AwsTwin(r.name, r.inputs["privateIp"], net, cloud_config(r)) for r in hosts]
+        try:
+            for twin in twins:
+                twin.boot()
+            addresses = [t.address for t in twins]
+            wait_for("a leader and two followers",
+                     lambda: sorted(zk_mode(a) for a in addresses) == ["follower", "follower", "leader"], timeout=90)
+            for i, twin in enumerate(twins, start=1):
+                (container,) = twin.containers
+                # The entrypoint chowned /data (myid was copied in, not mounted read-only) and
+                # the server runs as uid 1000 with the id the program gave it.
+                assert docker("exec", container, "stat", "-c", "%u", "/data/myid", "/proc/1").stdout.split() == ["1000", "1000"]
+                assert docker("exec", container, "cat", "/data/myid").stdout.strip() == str(i)
+                assert docker("inspect", "-f", "{{.RestartCount}}", container).stdout.strip() == "0"
+            client = KazooClient(hosts=",".join(f"{a}:2181" for a in addresses), timeout=5)
+            client.start(timeout=20)
+            try:
+                client.create("/platform/probe", b"before", makepath=True)
+                leader = next(t for t in twins if zk_mode(t.address) == "leader")
+                leader.destroy()
+                survivors = [t.address for t in twins if t is not leader]
+                wait_for("a new leader among the survivors",
+                         lambda: sorted(zk_mode(a) for a in survivors) == ["follower", "leader"], timeout=60)
+
+                def write_and_read() -> bool:
+                    client.set("/platform/probe", b"after")
+                    return client.get("/platform/probe")[0] == b"after"
+
+                wait_for("a write through the surviving quorum", write_and_read, timeout=30)
+            finally:
+                client.stop()
+                client.close()
+        finally:
+            for twin in twins:
+                twin.destroy(keep_volumes=False)
