@@ -147,12 +147,22 @@ def test_agent_pools_are_auto_scaling_groups_over_the_private_subnets():
         assert g.inputs["launchTemplate"] == {"id": f"{g.name}-id", "version": "1"}
         tags = {t["key"]: t["value"] for t in g.inputs["tags"] if t["propagateAtLaunch"]}
         assert tags["container-platform:stack"] == "prod"
-    assert groups["agent-public"].inputs["healthCheckType"] == "ELB"
+    # The target group checks port 8000, which only agents running a web task answer: ELB
+    # health checks would terminate every other public agent at each grace period.
+    assert groups["agent-public"].inputs["healthCheckType"] == "EC2"
     assert groups["agent-public"].inputs["targetGroupArns"] == ["arn:aws:mock:::agent-public-8000"]
     assert groups["agent-private"].inputs["healthCheckType"] == "EC2"
     (listener,) = d.of_type("aws:lb/listener:Listener")
     assert listener.inputs["port"] == 8000 and listener.inputs["protocol"] == "TCP"
     assert d.outputs["public_load_balancers"] == {"public": "agent-public-nlb.elb.example"}
+
+
+def test_public_agents_offer_the_ports_public_services_publish():
+    """Mesos offers a task only ports in its agent's `ports` resource (default [31000-32000]):
+    without 8000 there, prod's public web tier would never be placed."""
+    agents = {u.host: u for u in units(deployed("prod")) if u.role == "mesos-agent"}
+    assert agents["agent-public"].env["MESOS_RESOURCES"] == "cpus:2;mem:7000;ports:[8000-8000,31000-32000]"
+    assert agents["agent-private"].env["MESOS_RESOURCES"] == "cpus:8;mem:30000;ports:[31000-32000]"
 
 
 def test_agents_learn_their_address_at_boot():

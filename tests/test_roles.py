@@ -88,7 +88,10 @@ def test_marathon_lb_follows_every_marathon():
     env = ha_env()
     node = env.of("marathon-lb")[0]
     spec = marathon_lb(node, ["http://a:8080", "http://b:8080"], env.platform.discovery, "p")
-    assert list(spec.args).count("--marathon") == 2
+    # `--marathon` has nargs="+": repeated, marathon-lb would keep only the last URL.
+    assert list(spec.args).count("--marathon") == 1
+    assert list(spec.args)[list(spec.args).index("--marathon"):] == ["--marathon", "http://a:8080", "http://b:8080"]
+    assert list(spec.args)[:3] == ["sse", "--group", "internal"]  # a command replaces the image's whole CMD
     assert spec.env["PORTS"] == "9090"  # HAProxy's stats port; service ports open as apps appear
     services = next(u for u in node.ports if u.purpose == "services")
     assert (services.port, services.port + services.span - 1) == (10000, 10100)

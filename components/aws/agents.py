@@ -22,7 +22,7 @@ def agent_spec(env: Environment, index: int, pool: AgentPool, zk_connect: pulumi
     p = env.platform
     node = Instance("mesos-agent", f"agent-{pool.name}", 0, f"asg-{pool.name}",
                     (PortUse("http", pool.port, f"platform.mesos.agent_pools[{index}].port"),))
-    return role.mesos_agent(node, pool, INSTANCE_IP, zk_connect, p.mesos, p.name)
+    return role.mesos_agent(node, pool, INSTANCE_IP, zk_connect, p.mesos, p.name, public_ports=env.public_ports)
 
 
 class AgentGroup(pulumi.ComponentResource):
@@ -85,8 +85,10 @@ class AgentGroup(pulumi.ComponentResource):
             desired_capacity=pool.count,
             vpc_zone_identifiers=list(subnet_ids),
             launch_template=aws.autoscaling.GroupLaunchTemplateArgs(id=template.id, version=template.latest_version.apply(str)),
-            # An instance that fails its checks is terminated and replaced.
-            health_check_type="ELB" if target_groups else "EC2",
+            # An instance that fails its EC2 checks is terminated and replaced. Not the load
+            # balancer's: its target groups check the service ports, which only the agents
+            # Marathon placed a public task on answer, so ELB checks would terminate the rest.
+            health_check_type="EC2",
             health_check_grace_period=600,
             target_group_arns=target_groups or None,
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(

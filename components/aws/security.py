@@ -14,13 +14,13 @@ import pulumi
 import pulumi_aws as aws
 
 from ..spec import Environment
+from ..spec.offers import task_ports
 
 ADMIN = "admin"  # the admin CIDRs
 AGENTS = "agents"  # every agent pool
 INTERNET = "0.0.0.0/0"
 EGRESS_PORTS = (443, 80)  # images, packages, SSM; everything else stays inside the VPC
 EGRESS_RULES_PER_GROUP = len(EGRESS_PORTS) + 1  # those, and one for the VPC
-DEFAULT_TASK_PORTS = (31000, 32000)  # Mesos' default `ports` resource
 
 # (role, port purpose) -> who may connect. Roles are those of spec/placement.py.
 ACCESS: dict[tuple[str, str], tuple[str, ...]] = {
@@ -50,17 +50,6 @@ class Rule:
     to_port: int
     source: str  # another group, or a CIDR
     description: str
-
-
-def _task_ports(resources: Mapping[str, object]) -> tuple[int, int]:
-    m = re.fullmatch(r"\[(\d+)-(\d+)\]", str(resources.get("ports", "")).strip())
-    return (int(m.group(1)), int(m.group(2))) if m else DEFAULT_TASK_PORTS
-
-
-def public_ports(env: Environment) -> list[int]:
-    """The ports public services of Marathon stacks publish: all a public agent exposes."""
-    return sorted({p.published for st in env.stacks if st.scheduler == "marathon"
-                   for s in st.services if s.public for p in s.ports if p.published})
 
 
 def groups_of(env: Environment) -> list[str]:
@@ -95,11 +84,11 @@ def ingress_rules(env: Environment) -> list[Rule]:
         # and health-checked by Marathon.
         for src in sources(("mesos-master",)):
             rules.add(Rule(group, pool.port, pool.port, src, "mesos-agent http"))
-        low, high = _task_ports(pool.resources)
-        for src in sources(("marathon-lb", "marathon")):
-            rules.add(Rule(group, low, high, src, "task ports"))
+        for low, high in task_ports(pool):
+            for src in sources(("marathon-lb", "marathon")):
+                rules.add(Rule(group, low, high, src, "task ports"))
         if pool.public:
-            for port in public_ports(env):
+            for port in env.public_ports:
                 rules.add(Rule(group, port, port, INTERNET, f"public service port {port}"))
     if p.aws.ssh_key_name:
         for group in present:

@@ -14,7 +14,7 @@ from ..spec.placement import zone_of
 from .agents import AgentGroup
 from .iam import InstanceRoles
 from .network import AwsNetwork, host_address
-from .security import SecurityGroups, public_ports
+from .security import SecurityGroups
 
 # Roles that make a host a "master" host for IAM; other hosts carry ZooKeeper only.
 MASTER_SIDE = {"mesos-master", "marathon", "marathon-lb", "spark-master", "spark-worker", "spark-history"}
@@ -56,7 +56,7 @@ class AwsTarget:
 
     def agent_groups(self, zk_connect: pulumi.Input[str]) -> list[AgentGroup]:
         p = self.env.platform
-        ports = public_ports(self.env)
+        ports = self.env.public_ports
         return [
             AgentGroup(f"agent-{pool.name}", self.env, i, zk_connect, self.network.private_subnet_ids,
                        self.network.public_subnet_ids, self.network.vpc_id, self.security.ids[f"agent-{pool.name}"],

@@ -34,7 +34,7 @@ class MesosCluster(pulumi.ComponentResource):
         # saves a round of registration retries.
         self.agents = [
             hosts[n.host].run(role.mesos_agent(n, pools[n.group], hosts[n.host].address, zk_connect, p.mesos,
-                                               p.name, labels[n.host]),
+                                               p.name, labels[n.host], env.public_ports),
                               parent=self, depends_on=self.masters)
             for n in env.of("mesos-agent")
         ]

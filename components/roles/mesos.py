@@ -4,12 +4,13 @@ here is checked against `mesos_flags.txt` by the tests.
 """
 from __future__ import annotations
 
-from typing import Optional
+from typing import Optional, Sequence
 
 import pulumi
 
 from ..spec import Instance
 from ..spec.model import AgentPool, Mesos, quorum
+from ..spec.offers import resources_flag
 from .container import ContainerSpec, HealthCheck, Volume, container_name, zk_url
 
 MASTER_WORK_DIR = "/var/lib/mesos"
@@ -51,10 +52,6 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
     )
 
 
-def _resources(pool: AgentPool) -> str:
-    return ";".join(f"{k}:{v}" for k, v in pool.resources.items())
-
-
 def _attributes(pool: AgentPool, host_labels: dict[str, str]) -> str:
     # Host labels first, so a pool's attributes override them; `pool` always names the pool,
     # for placement constraints such as `pool:LIKE:public`.
@@ -64,7 +61,11 @@ def _attributes(pool: AgentPool, host_labels: dict[str, str]) -> str:
 
 def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
                 zk_connect: pulumi.Input[str], mesos: Mesos, platform_name: str,
-                host_labels: Optional[dict[str, str]] = None) -> ContainerSpec:
+                host_labels: Optional[dict[str, str]] = None, public_ports: Sequence[int] = ()) -> ContainerSpec:
+    """The agent runs in a container as Mesos documents it (docker-containerizer.md): the
+    Docker containerizer through the host's socket, executors in containers of the agent's own
+    image (`docker_mesos_image`), the work dir at the same path inside and out, the host's PID
+    namespace, no systemd. `public_ports` are the ports public services publish (offers.py)."""
     port = node.port("http")
     # The Docker containerizer bind-mounts task sandboxes from the work dir into sibling
     # containers, so the work dir must have the same path on the host and in the agent.
@@ -86,9 +87,16 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         "MESOS_EXECUTOR_REGISTRATION_TIMEOUT": mesos.executor_registration_timeout,
         "MESOS_HOSTNAME_LOOKUP": "false",
         "MESOS_ATTRIBUTES": _attributes(pool, host_labels or {}),
+        # Mesos 1.7 builds its Linux launcher on cgroup v1 hierarchies and fails on cgroup v2
+        # hosts (Debian 12, Ubuntu 22.04+, most hosts today). Tasks run under the Docker
+        # containerizer, which has Docker enforce their limits, so the POSIX launcher and
+        # isolators lose nothing and work on v1 and v2 alike: no cgroup mount, no privileges.
+        "MESOS_LAUNCHER": "posix",
+        "MESOS_ISOLATION": "posix/cpu,posix/mem",
     }
-    if pool.resources:
-        env["MESOS_RESOURCES"] = _resources(pool)
+    resources = resources_flag(pool, public_ports)
+    if resources:
+        env["MESOS_RESOURCES"] = resources
     if pool.public:
         env["MESOS_DEFAULT_ROLE"] = PUBLIC_ROLE
     return ContainerSpec(
@@ -98,11 +106,9 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         volumes=(
             Volume(work_dir, host_path=work_dir, persistent=True),
             Volume("/var/run/docker.sock", host_path="/var/run/docker.sock"),
-            Volume("/sys/fs/cgroup", host_path="/sys/fs/cgroup"),
             Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
         ),
-        # Cgroups isolation and the Docker socket need the host's view of processes.
-        privileged=True,
+        # Executors started through the host's engine must stay visible to a restarted agent.
         pid_mode="host",
         health=_health(port),
         labels={"container-platform/role": "mesos-agent", "container-platform/pool": pool.name},

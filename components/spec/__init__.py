@@ -30,6 +30,13 @@ class Environment:
     stacks: tuple[Stack, ...] = ()
     service_ports: ServicePorts = field(default_factory=dict)
 
+    @property
+    def public_ports(self) -> list[int]:
+        """The ports public services of Marathon stacks publish: what public agents offer and
+        what the load balancer in front of them listens on."""
+        return sorted({p.published for st in self.stacks if st.scheduler == "marathon"
+                       for s in st.services if s.public for p in s.ports if p.published})
+
     def of(self, role: str) -> list[Instance]:
         """Every instance of `role`, in placement order."""
         return [i for i in self.instances if i.role == role]
