@@ -18,6 +18,11 @@ from .docker_engine import DockerEngineHost
 BOOTSTRAP = Path(__file__).with_name("bootstrap-docker.sh")
 
 
+def bootstrap_command(user: str) -> str:
+    """How the bootstrap script (on stdin) runs: as root, through sudo for any other user."""
+    return "sh -s" if user == "root" else "sudo -n sh -s"
+
+
 class SshKeyFile(pulumi.ComponentResource):
     """The stack's SSH key, written from its Pulumi secret to a 0600 file for the Docker
     provider's `ssh` client (which reads keys from files or an agent, never from memory).
@@ -48,7 +53,7 @@ class PhysicalHost(DockerEngineHost):
         self.bootstrap = command.remote.Command(
             f"{name}-bootstrap-docker",
             connection=self.connection,
-            create="sh -s",
+            create=bootstrap_command(user),
             stdin=script,
             # Re-run only when the script changes, not on every `up`.
             triggers=[hashlib.sha256(script.encode()).hexdigest()],
