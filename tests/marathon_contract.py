@@ -10,6 +10,14 @@ MarathonApp provider relies on, from the Marathon v2 API (../shared/reference/ma
   started;
 - `GET /v2/apps/{id}` answers `{"app": ...}` or 404; `DELETE` answers a deployment or 404;
 - with credentials set, any request without the right HTTP basic auth gets 401.
+Faults a real Marathon (or what stands in front of it) shows, injected with `inject()`:
+- 503 "Could not determine the current leader": every instance answers this right after it
+  starts, until a leader is elected (IMAGE-FACTS.md, marathon);
+- another 5xx: a proxy or load balancer in front of an instance that is down;
+- a slow reply; an HTML page with status 200 (a proxy's login or error page); a body cut
+  short (Content-Length beyond what is sent, then the connection closes);
+- `force_over_next_deployment()`: someone deploys the app with `?force=true` while ours runs,
+  which cancels ours; the app then has the other deployment's version.
 """
 from __future__ import annotations
 
@@ -26,12 +34,18 @@ from .contracts import marathon_app_validator
 
 
 class MarathonContractServer:
-    def __init__(self, credentials: Optional[str] = None, seconds: float = 0.1, port: int = 0):
+    def __init__(self, credentials: Optional[str] = None, seconds: float = 0.1, port: int = 0,
+                 peer: Optional["MarathonContractServer"] = None):
+        """`peer`: another instance of the same Marathon (HA): one state, its own faults and log."""
         self.credentials, self.seconds = credentials, seconds
-        self.apps: dict[str, dict] = {}
-        self.deployments: dict[str, dict] = {}  # id -> {"app": app id, "until": monotonic time}
-        self.log: list[tuple[str, str, int]] = []  # (method, path with query, status)
-        self.lock = threading.Lock()
+        self.apps: dict[str, dict] = peer.apps if peer else {}
+        # id -> {"app": app id, "until": monotonic time}
+        self.deployments: dict[str, dict] = peer.deployments if peer else {}
+        self.log: list[tuple[str, str, object]] = []  # (method, path with query, status or fault)
+        self.lock = peer.lock if peer else threading.Lock()
+        self.faults: list[tuple[Optional[str], str]] = []  # (method or None for any, fault), in order
+        self.slow_s = 0.5
+        self.force_next = False
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
@@ -49,6 +63,21 @@ class MarathonContractServer:
         did = str(uuid.uuid4())
         self.deployments[did] = {"app": app_id, "until": time.monotonic() + (self.seconds if seconds is None else seconds)}
         return did
+
+    def inject(self, *faults: str, method: Optional[str] = None) -> None:
+        """The next requests (of `method`, or any) meet these faults, one request each:
+        'no-leader', 'error', 'slow', 'html', 'truncated'."""
+        self.faults += [(method, f) for f in faults]
+
+    def force_over_next_deployment(self) -> None:
+        self.force_next = True
+
+    def _take_fault(self, method: str) -> Optional[str]:
+        for i, (m, fault) in enumerate(self.faults):
+            if m in (None, method):
+                del self.faults[i]
+                return fault
+        return None
 
     def statuses(self, method: str) -> list[int]:
         return [status for m, _, status in self.log if m == method]
@@ -90,7 +119,13 @@ class MarathonContractServer:
             self.apps[app_id] = {**self.apps.get(app_id, {}), **body} if partial else dict(body)
             version = str(uuid.uuid4())
             self.apps[app_id]["version"] = version
-            return (201 if created else 200), {"version": version, "deploymentId": self.start_deployment(app_id)}
+            deployment = self.start_deployment(app_id)
+            if self.force_next:  # another client's forced deployment cancels ours at once
+                self.force_next = False
+                del self.deployments[deployment]
+                self.apps[app_id] = {**self.apps[app_id], "instances": 1, "version": str(uuid.uuid4())}
+                self.start_deployment(app_id)
+            return (201 if created else 200), {"version": version, "deploymentId": deployment}
         return 405, {"message": f"{method} not allowed"}
 
     def _handler(self):
@@ -102,6 +137,14 @@ class MarathonContractServer:
                 expected = "Basic " + base64.b64encode(contract.credentials.encode()).decode() if contract.credentials else None
                 length = int(self.headers.get("Content-Length") or 0)
                 raw = self.rfile.read(length) if length else b""
+                with contract.lock:
+                    fault = contract._take_fault(method)
+                    if fault and fault != "slow":
+                        contract.log.append((method, self.path, fault))
+                if fault == "slow":
+                    time.sleep(contract.slow_s)
+                elif fault:
+                    return self._fault(fault)
                 with contract.lock:
                     if expected and self.headers.get("Authorization") != expected:
                         status, payload = 401, {"message": "invalid username or password"}
@@ -115,6 +158,22 @@ class MarathonContractServer:
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)
+
+            def _fault(self, fault: str) -> None:
+                if fault == "no-leader":
+                    status, data, kind = 503, b'{"message":"Could not determine the current leader"}', "application/json"
+                elif fault == "error":
+                    status, data, kind = 502, b"<html><body>502 Bad Gateway</body></html>", "text/html"
+                elif fault in ("html", "truncated"):
+                    status, data, kind = 200, b"<html><body>Please log in</body></html>", "text/html"
+                else:
+                    raise ValueError(f"unknown fault {fault!r}")
+                self.send_response(status)
+                self.send_header("Content-Type", kind)
+                self.send_header("Content-Length", str(len(data) + (100 if fault == "truncated" else 0)))
+                self.end_headers()
+                self.wfile.write(data if fault != "truncated" else b'{"version": "')
+                self.close_connection = True
 
             def do_GET(self):
                 self._serve("GET")

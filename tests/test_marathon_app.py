@@ -190,3 +190,60 @@ def test_the_pickled_provider_runs_in_a_fresh_process_without_the_project():
                              input=pickled + "\n" + json.dumps(props(server)) + "\n", timeout=60)
         assert run.returncode == 0, run.stderr
         assert run.stdout.strip() == "/ha/app/api" and "/ha/app/api" in server.apps
+
+
+# -- transient faults, one deadline (MarathonContractServer.inject) ---------------------------
+
+@pytest.mark.parametrize("fault", ["no-leader", "error", "html", "truncated"])
+def test_a_transient_fault_moves_to_the_next_marathon(fault):
+    """Two instances of one Marathon: the first meets the fault, the second takes the request."""
+    with MarathonContractServer() as first, MarathonContractServer(peer=first) as second:
+        first.inject(fault, method="PUT")
+        provider().create(props(first, marathon_urls=[first.url, second.url]))
+        assert [s for m, _, s in first.log if m == "PUT"] == [fault]
+        assert "/ha/app/api" in second.apps and second.statuses("PUT") == [201]
+
+
+@pytest.mark.parametrize("fault", ["no-leader", "error", "html", "truncated"])
+def test_a_transient_fault_of_the_only_marathon_is_retried_within_the_deadline(fault):
+    with MarathonContractServer() as server:
+        server.inject(fault, fault, method="PUT")
+        provider().create(props(server))
+        assert [s for m, _, s in server.log if m == "PUT"] == [fault, fault, 201]
+
+
+def test_a_fault_while_waiting_for_the_deployment_is_not_fatal():
+    with MarathonContractServer(seconds=0.3) as server:
+        server.inject("no-leader", "error", "truncated", method="GET")
+        provider().create(props(server))
+        assert {"no-leader", "error", "truncated"} <= {s for m, _, s in server.log if m == "GET"}
+        assert "/ha/app/api" in server.apps
+
+
+def test_a_fault_that_persists_fails_at_the_deadline_naming_it():
+    with MarathonContractServer() as server:
+        server.inject(*["no-leader"] * 1000, method="PUT")
+        started = time.monotonic()
+        with pytest.raises(ConnectionError) as e:
+            provider().create(props(server, timeout_seconds=0.5))
+        assert time.monotonic() - started < 3
+        assert "503" in str(e.value) and "Could not determine the current leader" in str(e.value)
+
+
+def test_a_slow_marathon_cannot_stretch_the_deadline():
+    """Each socket timeout is cut to what is left of timeout_seconds (it was a fixed 30 s)."""
+    with MarathonContractServer() as server:
+        server.slow_s = 5
+        server.inject("slow", method="PUT")
+        started = time.monotonic()
+        with pytest.raises((ConnectionError, TimeoutError)):
+            provider().create(props(server, timeout_seconds=1))
+        assert time.monotonic() - started < 3
+
+
+def test_a_deployment_forced_over_ours_is_reported_not_taken_for_success():
+    with MarathonContractServer() as server:
+        server.force_over_next_deployment()
+        with pytest.raises(RuntimeError) as e:
+            provider().create(props(server))
+        assert "forced" in str(e.value) and "/ha/app/api" in str(e.value)

@@ -8,8 +8,16 @@ Contract (Marathon REST API v2, see ../shared/reference/marathon):
   gets Marathon's default, as with a fresh app), then wait until its deployment is gone from
   `GET /v2/deployments`;
 - 409 means the app is locked by a running deployment: retry until the deadline;
+- once the deployment is gone, the app must run the version this PUT created: a deployment
+  forced over ours (`?force=true` by someone else) cancels it, and is reported, not taken
+  for success;
 - delete: `DELETE /v2/apps/{id}` and wait; 404 means already gone;
 - read: `GET /v2/apps/{id}`; 404 means the app was deleted outside Pulumi.
+Transient faults are retried, on the next Marathon first, within the one deadline of
+`timeout_seconds` (every socket timeout is cut to what is left of it): no connection, 503
+"could not determine the current leader" (what Marathon answers while it elects one, right
+after it starts), other 5xx, a body cut short, and a reply that is not JSON (an HTML page from
+a proxy in front of Marathon). The last fault is named when the deadline passes.
 """
 from __future__ import annotations
 
@@ -60,7 +68,7 @@ class MarathonAppProvider(dynamic.ResourceProvider):
         return dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
 
     def read(self, id_: str, props: dict) -> dynamic.ReadResult:
-        status, body = self._call(props, "GET", f"/v2/apps{id_}", ok=(200, 404))
+        status, body = self._reachable_call(props, self._deadline(props), "GET", f"/v2/apps{id_}", ok=(200, 404))
         if status == 404:
             return dynamic.ReadResult(None, {})
         live = body.get("app", {})
@@ -91,16 +99,29 @@ class MarathonAppProvider(dynamic.ResourceProvider):
                                                 ok=(200, 201, 409))
             if status != 409:
                 self._wait(props, body.get("deploymentId"), app["id"], deadline)
+                self._verify(props, app["id"], body.get("version"), deadline)
                 return body.get("version")
             self._locked(props, app["id"], body, deadline)
 
+    def _verify(self, props: dict, app_id: str, version: Optional[str], deadline: float) -> None:
+        """The app runs what we deployed, not what a deployment forced over ours left."""
+        if not version:
+            return
+        _, body = self._reachable_call(props, deadline, "GET", f"/v2/apps{app_id}")
+        running = (body.get("app") or {}).get("version")
+        if running != version:
+            raise RuntimeError(
+                f"Marathon app {app_id} runs version {running}, not {version} which this update deployed: "
+                "another deployment was forced over it (?force=true). Run `pulumi refresh` to see what "
+                "runs now, then `pulumi up` again")
+
     def _reachable_call(self, props: dict, deadline: float, *args, **kwargs) -> tuple[int, Any]:
-        """`_call`, retried while no Marathon answers yet (it may still be starting, e.g. on
-        hosts that were just created), until the deadline."""
+        """`_call`, retried while no Marathon gives a usable answer (starting, electing a
+        leader, behind a failing proxy), until the deadline."""
         import time
         while True:
             try:
-                return self._call(props, *args, **kwargs)
+                return self._call(props, *args, deadline=deadline, **kwargs)
             except ConnectionError:
                 if time.monotonic() >= deadline:
                     raise
@@ -138,21 +159,24 @@ class MarathonAppProvider(dynamic.ResourceProvider):
         if not deployment_id:
             return
         while True:
-            _, running = self._call(props, "GET", "/v2/deployments")
-            if not any(d.get("id") == deployment_id for d in running):
-                return
             if time.monotonic() >= deadline:
                 raise TimeoutError(
                     f"Marathon deployment {deployment_id} of app {app_id} did not finish within "
                     f"{props.get('timeout_seconds') or DEFAULT_TIMEOUT_S} s (tasks not running or not "
                     f"healthy); Marathon keeps trying: see {props['marathon_urls'][0]}/ui/#/apps")
+            _, running = self._reachable_call(props, deadline, "GET", "/v2/deployments")
+            if not any(d.get("id") == deployment_id for d in running):
+                return
             time.sleep(self.poll_s)
 
     def _call(self, props: dict, method: str, path: str, body: Any = None,
-              ok: Sequence[int] = (200,)) -> tuple[int, Any]:
-        """One request to the first Marathon that answers (any instance proxies to the leader)."""
+              ok: Sequence[int] = (200,), deadline: Optional[float] = None) -> tuple[int, Any]:
+        """One request to the first Marathon that answers usably (any instance proxies to the
+        leader). Transient faults move on to the next URL; if every URL had one, ConnectionError."""
         import base64
+        import http.client
         import json
+        import time
         import urllib.error
         import urllib.request
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
@@ -161,22 +185,36 @@ class MarathonAppProvider(dynamic.ResourceProvider):
         data = json.dumps(self.wire_form(body)).encode() if body is not None else None
         errors = []
         for url in props["marathon_urls"]:
+            left = 30.0 if deadline is None else max(0.1, min(30.0, deadline - time.monotonic()))
             request = urllib.request.Request(url.rstrip("/") + path, data=data, method=method, headers=headers)
             try:
-                with urllib.request.urlopen(request, timeout=30) as response:
-                    status, text = response.status, response.read().decode()
+                with urllib.request.urlopen(request, timeout=left) as response:
+                    status, text = response.status, response.read().decode(errors="replace")
             except urllib.error.HTTPError as e:
-                status, text = e.code, e.read().decode()
-            except (urllib.error.URLError, OSError) as e:
+                try:
+                    status, text = e.code, e.read().decode(errors="replace")
+                except (http.client.IncompleteRead, OSError):
+                    status, text = e.code, ""
+            except http.client.IncompleteRead as e:
+                errors.append(f"{url}: the reply was cut short ({len(e.partial)} bytes)")
+                continue
+            except (urllib.error.URLError, http.client.HTTPException, OSError) as e:
                 errors.append(f"{url}: {getattr(e, 'reason', e)}")
                 continue
             if status in (401, 403):
                 raise PermissionError(
                     f"Marathon at {url} answered {status} to {method} {path}: check platform.marathon.auth "
                     "and the secret marathonPassword")
+            if status >= 500:
+                errors.append(f"{url}: {status} {text[:200]}")
+                continue
             if status not in ok:
                 raise RuntimeError(f"Marathon at {url} answered {status} to {method} {path}: {text[:2000]}")
-            return status, json.loads(text) if text.strip() else {}
+            try:
+                return status, json.loads(text) if text.strip() else {}
+            except ValueError:
+                errors.append(f"{url}: {status} with a body that is not JSON ({text[:80]!r}): a proxy in front of "
+                              "Marathon? platform.marathon URLs must reach Marathon itself")
         raise ConnectionError(f"no Marathon answered {method} {path}: {'; '.join(errors)}")
 
 
