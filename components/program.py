@@ -70,7 +70,7 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
             scheduler = functools.partial(
                 MarathonScheduler, p.name, stack.name, marathon.urls, marathon.credentials,
                 marathon.load_balancer_addresses, env.service_ports, p.discovery.group,
-                [*marathon.instances, *marathon.load_balancers])
+                [*marathon.instances, *marathon.load_balancers], p.target == "local")
         elif stack.scheduler == "swarm":
             assert swarm is not None
             scheduler = functools.partial(SwarmScheduler, p.name, stack.name, swarm)

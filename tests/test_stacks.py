@@ -99,7 +99,12 @@ def test_addresses_are_the_ones_each_scheduler_serves(scheduler):
         apps = {r.name: r.inputs["app"] for r in d.of_type("pulumi-python:dynamic:Resource")}
         service_port = {(name, int(m["containerPort"])): int(m["servicePort"])
                         for name, app in apps.items() for m in app["container"].get("portMappings", [])}
-        lb = d.outputs["service_discovery"]["load_balancers"][0]
+        # On the local target marathon-lb is this machine, which a bridge-networked task reaches
+        # at Docker's host gateway: 127.0.0.1 there would be the task itself.
+        assert d.outputs["service_discovery"]["load_balancers"] == ["127.0.0.1"]
+        lb = "host.docker.internal"
+        assert all({"key": "add-host", "value": "host.docker.internal:host-gateway"} in app["container"]["docker"]["parameters"]
+                   for app in apps.values())
         assert (env["DB_HOST"], env["DB_PORT"]) == (lb, str(service_port[("app-db", 5432)]))
         assert env["REDIS"] == f"redis://{lb}:{service_port[('app-cache', 6379)]}"
         assert f"-Dalluxio.master.rpc.port={service_port[('alluxio-alluxio-master', 19998)]}" in worker_opts
@@ -280,3 +285,12 @@ def test_marathon_service_ports_must_fit_the_discovery_range():
     assert ("platform.discovery.service_port_max: Marathon stacks declare 9 ports but the range 10000-10005 has 6; "
             "raise it to 10008") in str(d.error)
     assert d.resources == []
+
+
+def test_off_the_local_target_tasks_reach_marathon_lb_at_its_host():
+    d = evaluate("onprem", secrets=PLACEHOLDER_SECRETS)
+    apps = {r.name: r.inputs["app"] for r in d.of_type("pulumi-python:dynamic:Resource")}
+    assert d.outputs["service_discovery"]["load_balancers"][0] == "192.0.2.11"
+    assert apps["app-api"]["env"]["DB_HOST"] == "192.0.2.11"
+    assert not any(p["key"] == "add-host" for app in apps.values()
+                   for p in app["container"]["docker"].get("parameters", []))

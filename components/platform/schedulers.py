@@ -31,16 +31,20 @@ class MarathonScheduler:
     def __init__(self, platform_name: str, stack: str, urls: Sequence[pulumi.Input[str]],
                  credentials: Optional[pulumi.Output[str]], load_balancers: Sequence[pulumi.Input[str]],
                  service_ports: Mapping[tuple[str, str, int], int], group: str,
-                 ready: Sequence[pulumi.Resource], parent: pulumi.Resource):
+                 ready: Sequence[pulumi.Resource], on_this_machine: bool, parent: pulumi.Resource):
+        """`on_this_machine`: the local target, where tasks reach marathon-lb at the host gateway."""
         self.platform_name, self.stack, self.urls, self.credentials = platform_name, stack, urls, credentials
-        self.load_balancers, self.service_ports, self.group, self.ready = load_balancers, service_ports, group, ready
+        self.service_ports, self.group, self.ready = service_ports, group, ready
+        self.on_this_machine = on_this_machine
+        self.load_balancer = marathon.HOST_GATEWAY_NAME if on_this_machine else load_balancers[0]
 
     def deploy(self, service, env, args, parent, depends_on):
         ports = {p.target: self.service_ports[(self.stack, service.name, p.target)] for p in service.ports}
-        app = marathon.app_definition(self.platform_name, self.stack, service, env, args, ports, self.group)
+        app = marathon.app_definition(self.platform_name, self.stack, service, env, args, ports, self.group,
+                                      host_gateway=self.on_this_machine)
         resource = MarathonApp(f"{self.stack}-{service.name}", app, self.urls, self.credentials,
                                opts=pulumi.ResourceOptions(parent=parent, depends_on=[*self.ready, *depends_on]))
-        return [resource], Address(depending_on(self.load_balancers[0], [resource]), ports)
+        return [resource], Address(depending_on(self.load_balancer, [resource]), ports)
 
 
 class SwarmScheduler:

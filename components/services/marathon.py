@@ -17,6 +17,10 @@ from ..roles.container import HealthCheck
 DEFAULT_CPUS = 0.5
 DEFAULT_MEM_MB = 512
 VOLUME_ROOT = "/var/lib/container-platform"
+# On the local target every agent and marathon-lb are this machine, which a bridge-networked
+# task reaches at Docker's host gateway, never at 127.0.0.1 (the task's own loopback).
+HOST_GATEWAY_NAME = "host.docker.internal"
+HOST_GATEWAY = {"key": "add-host", "value": f"{HOST_GATEWAY_NAME}:host-gateway"}  # Docker 20.10+
 
 
 def app_id(platform_name: str, stack: str, service: str) -> str:
@@ -46,14 +50,21 @@ def upgrade_strategy(update: UpdatePolicy, instances: int, stateful: bool) -> di
 
 
 def app_definition(platform_name: str, stack: str, service: Service, env: Mapping[str, pulumi.Input[str]],
-                   args: Sequence[pulumi.Input[str]], service_ports: Mapping[int, int], group: str) -> dict[str, Any]:
+                   args: Sequence[pulumi.Input[str]], service_ports: Mapping[int, int], group: str,
+                   host_gateway: bool = False) -> dict[str, Any]:
+    """`host_gateway`: the task reaches this machine as HOST_GATEWAY_NAME (the local target)."""
     s = service
     docker: dict[str, Any] = {"image": s.image, "forcePullImage": False}
+    parameters = []
     if s.entrypoint:
         # Marathon has no entrypoint field: the Docker CLI parameter replaces the executable,
         # the rest of the entrypoint goes before the command's arguments.
-        docker["parameters"] = [{"key": "entrypoint", "value": s.entrypoint[0]}]
+        parameters.append({"key": "entrypoint", "value": s.entrypoint[0]})
         args = [*s.entrypoint[1:], *args]
+    if host_gateway:
+        parameters.append(HOST_GATEWAY)
+    if parameters:
+        docker["parameters"] = parameters
     container: dict[str, Any] = {"type": "DOCKER", "docker": docker}
     if s.ports:
         container["portMappings"] = [{
