@@ -27,7 +27,10 @@ def with_stacks(scheduler, overrides=None, base=BASE):
     platform = dict(cfg["container-platform:platform"])
     platform["stacks"] = [
         {**app_stack(scheduler), "services": overrides or {}},
-        {"name": "alluxio", "file": "examples/compose/alluxio/compose.yaml", "scheduler": scheduler},
+        # One worker per machine (max_replicas_per_node: 1): local-ha's agents and swarm node
+        # are all this machine.
+        {"name": "alluxio", "file": "examples/compose/alluxio/compose.yaml", "scheduler": scheduler,
+         "services": {"alluxio-worker": {"instances": 1}}},
     ]
     return {**cfg, "container-platform:platform": platform}
 

@@ -19,10 +19,9 @@ from typing import Optional, Sequence
 import pulumi
 
 from ..spec import Instance
-from ..spec.model import Discovery
+from ..spec.model import MARATHON_LB_STATS_PORT as STATS_PORT, Discovery
 from .container import ContainerSpec, HealthCheck, container_name
 
-STATS_PORT = 9090
 CREDENTIALS_FILE = "/etc/marathon-lb/credentials"
 
 

@@ -13,9 +13,8 @@ import pulumi
 
 from ..compose import Service, UpdatePolicy, constraints
 from ..roles.container import HealthCheck
+from ..spec.offers import DEFAULT_CPUS, DEFAULT_MEM_MB
 
-DEFAULT_CPUS = 0.5
-DEFAULT_MEM_MB = 512
 VOLUME_ROOT = "/var/lib/container-platform"
 # On the local target every agent and marathon-lb are this machine, which a bridge-networked
 # task reaches at Docker's host gateway, never at 127.0.0.1 (the task's own loopback).

@@ -12,6 +12,7 @@ from typing import Any, Callable, Iterable, Union
 from pydantic import ValidationError
 
 from ..compose import Stack
+from . import feasibility
 from .checks import aws_placement, check
 from .errors import Problem, SpecError, from_validation_error
 from .model import Platform, quorum
@@ -69,4 +70,8 @@ def load(raw: Any, secrets: Union[Iterable[str], Callable[[str], bool]] = (), so
     problems += aws_placement(platform, instances)
     if problems:
         raise SpecError(problems, source)
-    return Environment(platform, tuple(instances), tuple(stacks), ports)
+    env = Environment(platform, tuple(instances), tuple(stacks), ports)
+    problems = feasibility.check(platform, stacks, instances, env.public_ports)
+    if problems:
+        raise SpecError(problems, source)
+    return env

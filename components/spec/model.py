@@ -98,6 +98,10 @@ class Marathon(Model):
     auth: Optional[MarathonAuth] = None
 
 
+# marathon-lb's built-in HAProxy template binds its stats and health-check endpoint here.
+MARATHON_LB_STATS_PORT = 9090
+
+
 class Discovery(Model):
     """marathon-lb: HAProxy kept current from Marathon's event stream.
 
@@ -108,7 +112,7 @@ class Discovery(Model):
     enabled: bool = True
     count: Optional[PositiveCount] = None  # default: one per master host
     hosts: Optional[list[Name]] = None
-    stats_port: Port = 9090
+    stats_port: Port = MARATHON_LB_STATS_PORT  # fixed by the image; kept so a change is refused, not ignored
     service_port_min: Port = 10000
     service_port_max: Port = 10100
     group: Name = "internal"  # the HAPROXY_GROUP label this load balancer serves

@@ -1,0 +1,143 @@
+"""Placement feasibility at config time (components/spec/feasibility.py): a plan Marathon or
+Swarm could never place is a config error naming the keys, instead of a deployment that waits
+out its timeout. Each case starts from the onprem stack (3 private agents on racks r1/r1/r2,
+one public agent edge-1) with one small Compose file."""
+import copy
+import textwrap
+
+import pytest
+
+from components.spec import SpecError, load
+
+from .conftest import PLACEHOLDER_SECRETS
+from .harness import evaluate, stack_config
+
+ONPREM = stack_config("onprem")["container-platform:platform"]
+
+
+def plan(tmp_path, compose: str, scheduler="marathon", instances=None, change=None):
+    (tmp_path / "compose.yaml").write_text(textwrap.dedent(compose))
+    raw = copy.deepcopy(ONPREM)
+    raw["stacks"] = [{"name": "st", "file": "compose.yaml", "scheduler": scheduler,
+                      "services": {k: {"instances": v} for k, v in (instances or {}).items()}}]
+    if change:
+        change(raw)
+    return lambda: load(raw, PLACEHOLDER_SECRETS, root=tmp_path)
+
+
+def refused(loader) -> list:
+    with pytest.raises(SpecError) as e:
+        loader()
+    return e.value.problems
+
+
+WEB = """
+services:
+  web:
+    image: caddy:2.8
+    ports: ["8000:80"]
+    x-platform: {public: true}
+"""
+
+
+def test_a_public_service_gets_one_instance_per_public_agent_machine(tmp_path):
+    assert plan(tmp_path, WEB, instances={"web": 1})()  # edge-1 offers 8000: placeable
+    (p,) = refused(plan(tmp_path, WEB, instances={"web": 2}))
+    assert p.path == "compose.yaml:services.web.deploy.replicas"
+    assert "fixed host ports" in p.message and "1 public agent machine" in p.message
+    assert "platform.stacks[0].services.web.instances to at most 1" in p.message
+
+
+def test_a_constraint_no_agent_satisfies_is_refused_naming_what_agents_have(tmp_path):
+    compose = """
+    services:
+      api:
+        image: nginx:1.27
+        deploy:
+          placement: {constraints: ["node.labels.rack==r9"]}
+    """
+    (p,) = refused(plan(tmp_path, compose))
+    assert p.path == "compose.yaml:services.api.deploy.placement.constraints"
+    assert "node.labels.rack==r9" in p.message and "'rack': 'r1'" in p.message
+    assert plan(tmp_path, compose.replace("r9", "r2"))()
+
+
+def test_max_replicas_per_node_is_counted_against_agent_machines(tmp_path):
+    compose = """
+    services:
+      worker:
+        image: nginx:1.27
+        deploy:
+          replicas: 4
+          placement: {max_replicas_per_node: 1}
+    """
+    (p,) = refused(plan(tmp_path, compose))
+    assert p.path == "compose.yaml:services.worker.deploy.replicas"
+    assert "3 private agent machine(s)" in p.message and "at most 3" in p.message
+    assert plan(tmp_path, compose, instances={"worker": 3})()
+
+
+def test_limits_beyond_every_declared_agent_are_refused(tmp_path):
+    compose = """
+    services:
+      big:
+        image: nginx:1.27
+        deploy:
+          resources: {limits: {cpus: "16", memory: 1g}}
+    """
+    (p,) = refused(plan(tmp_path, compose))
+    assert p.path == "compose.yaml:services.big.deploy.resources.limits"
+    assert "16 cpus" in p.message and "8 cpus" in p.message and "platform.mesos.agent_pools[0].resources" in p.message
+
+
+def test_a_private_service_needs_a_private_pool(tmp_path):
+    def only_public(raw):
+        raw["mesos"]["agent_pools"] = [pool for pool in raw["mesos"]["agent_pools"] if pool.get("public")]
+    (p,) = refused(plan(tmp_path, "services:\n  api: {image: 'nginx:1.27'}\n", change=only_public))
+    assert p.path == "compose.yaml:services.api" and "public: false" in p.message
+
+
+def test_an_unreadable_ports_resource_is_refused(tmp_path):
+    def bad_ports(raw):
+        raw["mesos"]["agent_pools"][0]["resources"]["ports"] = "31000..32000"
+    (p,) = refused(plan(tmp_path, WEB, change=bad_ports))
+    assert p.path == "platform.mesos.agent_pools[0].resources.ports" and "[31000-32000]" in p.message
+
+
+def test_marathon_lb_stats_port_cannot_move_and_one_per_machine():
+    with pytest.raises(SpecError) as e:
+        load({"discovery": {"stats_port": 9191}})
+    (p,) = e.value.problems
+    assert p.path == "platform.discovery.stats_port" and "9090" in p.message
+    with pytest.raises(SpecError) as e:
+        load({"discovery": {"count": 2}})
+    (p,) = e.value.problems
+    assert p.path == "platform.discovery" and "only one can run per machine" in p.message
+
+
+def test_swarm_replicas_per_node_against_the_nodes(tmp_path):
+    compose = """
+    services:
+      worker:
+        image: nginx:1.27
+        deploy:
+          replicas: 2
+          placement: {max_replicas_per_node: 1}
+    """
+    def one_manager(raw):
+        raw["swarm"] = {"managers": ["core-1"]}
+    (p,) = refused(plan(tmp_path, compose, scheduler="swarm", change=one_manager))
+    assert p.path == "compose.yaml:services.worker.deploy.replicas" and "1 swarm node(s)" in p.message
+
+    def with_workers(raw):
+        raw["swarm"] = {"managers": ["core-1"], "workers": ["agent-1"]}
+    assert plan(tmp_path, compose, scheduler="swarm", change=with_workers)()
+
+
+def test_an_unplaceable_plan_registers_no_resource():
+    cfg = stack_config("onprem")
+    platform = copy.deepcopy(cfg["container-platform:platform"])
+    platform["stacks"][0]["services"]["web"] = {"instances": 2}  # one public agent, port 8000
+    d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is not None and "services.web.deploy.replicas" in str(d.error)
+    assert d.resources == []
