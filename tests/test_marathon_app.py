@@ -247,3 +247,41 @@ def test_a_deployment_forced_over_ours_is_reported_not_taken_for_success():
         with pytest.raises(RuntimeError) as e:
             provider().create(props(server))
         assert "forced" in str(e.value) and "/ha/app/api" in str(e.value)
+
+
+# -- many apps in one program (pulumi 3.272's stacked pickler wrappers) ---------------------
+
+def test_the_sdk_stacks_a_pickler_wrapper_per_serialized_provider():
+    """Minimal reproduction of the SDK bug MarathonApp works around (marathon_app._serialize_once):
+    each serialize_provider call leaves pickle._Pickler._batch_setitems wrapped once more."""
+    import pickle
+    before = pickle._Pickler._batch_setitems
+    try:
+        serialize_provider(provider())
+        once = pickle._Pickler._batch_setitems
+        serialize_provider(provider())
+        assert pickle._Pickler._batch_setitems is not once is not before  # one more layer each call
+    finally:
+        pickle._Pickler._batch_setitems = before
+
+
+def test_a_thousand_marathon_apps_register_without_recursion_and_leave_pickle_as_it_was():
+    import pickle
+
+    import pulumi
+    from pulumi.runtime import mocks
+
+    from components.platform.marathon_app import MarathonApp
+
+    class Mocks(mocks.Mocks):
+        def new_resource(self, args):
+            return args.name + "-id", args.inputs
+
+        def call(self, args):
+            return {}
+
+    before = (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict)
+    pulumi.runtime.set_mocks(Mocks(), preview=False)  # each evaluation in other tests sets its own
+    apps = [MarathonApp(f"app-{i}", {"id": f"/p/s/app-{i}", "instances": 1}, ["http://m:8080"]) for i in range(1000)]
+    assert len(apps) == 1000  # the SDK alone ends in RecursionError after about 320
+    assert (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict) == before
