@@ -17,7 +17,7 @@ from typing import Iterator
 from components.roles import zookeeper as role
 from components.spec import load
 
-from .realhelpers import consecutive_free_ports, stop
+from .realhelpers import consecutive_free_ports, stop, wait_for
 
 ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
 MOUNT_POINTS = (role.CONF_DIR, role.DATA_DIR, role.DATA_LOG_DIR)
@@ -37,6 +37,18 @@ def mode(port: int) -> str:
         if line.startswith("Mode:"):
             return line.split()[1]
     return ""
+
+
+def wait_for_survivors(client, modes) -> None:
+    """After a node is lost: `modes()` (the survivors' modes) settles on a leader and a
+    follower, and a write goes through the remaining quorum."""
+    wait_for("a new leader among the survivors", lambda: sorted(modes()) == ["follower", "leader"], timeout=60)
+
+    def write_and_read() -> bool:
+        client.set("/platform/probe", b"after")
+        return client.get("/platform/probe")[0] == b"after"
+
+    wait_for("a write through the surviving quorum", write_and_read, timeout=30)
 
 
 @contextlib.contextmanager

@@ -6,7 +6,7 @@ import pytest
 from kazoo.client import KazooClient
 
 from .realhelpers import wait_for
-from .realzk import ensemble, mode
+from .realzk import ensemble, mode, wait_for_survivors
 
 pytestmark = pytest.mark.real
 
@@ -26,14 +26,7 @@ def test_rendered_ensemble_elects_a_leader_and_survives_losing_one():
             servers[leader].send_signal(signal.SIGKILL)
             servers[leader].wait(timeout=10)
             survivors = [p for p in ports if p != leader]
-            wait_for("a new leader among the survivors",
-                     lambda: sorted(mode(p) for p in survivors) == ["follower", "leader"], timeout=60)
-
-            def write_and_read() -> bool:
-                client.set("/platform/probe", b"after")
-                return client.get("/platform/probe")[0] == b"after"
-
-            wait_for("a write through the surviving quorum", write_and_read, timeout=30)
+            wait_for_survivors(client, lambda: [mode(p) for p in survivors])
             client.create("/platform/after-failover", b"ok")
             assert client.get("/platform/after-failover")[0] == b"ok"
         finally:

@@ -13,6 +13,7 @@ from .awstwin import AwsTwin, network
 from .conftest import evaluate_changed
 from .harness import cloud_config
 from .realhelpers import docker, wait_for
+from .realzk import wait_for_survivors
 
 pytestmark = pytest.mark.real
 
@@ -74,14 +75,7 @@ def test_prod_zookeeper_hosts_form_a_quorum_from_their_user_data_and_survive_los
                 leader = next(t for t in twins if zk_mode(t.address) == "leader")
                 leader.destroy()
                 survivors = [t.address for t in twins if t is not leader]
-                wait_for("a new leader among the survivors",
-                         lambda: sorted(zk_mode(a) for a in survivors) == ["follower", "leader"], timeout=60)
-
-                def write_and_read() -> bool:
-                    client.set("/platform/probe", b"after")
-                    return client.get("/platform/probe")[0] == b"after"
-
-                wait_for("a write through the surviving quorum", write_and_read, timeout=30)
+                wait_for_survivors(client, lambda: [zk_mode(a) for a in survivors])
             finally:
                 client.stop()
                 client.close()
