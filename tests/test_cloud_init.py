@@ -176,3 +176,43 @@ def test_rendered_run_scripts_start_the_containers_they_describe(tmp_path):
             docker("rm", "-f", "-v", name, check=False)
         for volume in docker("volume", "ls", "-q", "--filter", "name=dev-").stdout.split():
             docker("volume", "rm", volume, check=False)
+
+
+@pytest.mark.real
+def test_a_secret_file_reaches_the_container_readable_by_its_owner_only(tmp_path):
+    """prod's marathon-lb unit, its secrets script then its run script, as systemd runs them:
+    the credentials are fetched from SSM (an `aws` stand-in answers get-parameter) into /run and
+    copied into the container at the path marathon-lb's --marathon-auth-credential-file names,
+    mode 0400, and appear in no argument or env var of the container. Paths under /etc and /run
+    are moved under a scratch dir; only the image is swapped for the stand-in."""
+    d = evaluate("prod", secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    (lb,) = [u for u in units(d) if u.role == "marathon-lb" and u.host == "master-a"]
+    files = {f["path"]: f["content"] for f in cloud_config(lb.resource)["write_files"]}
+    etc, run = tmp_path / "etc", tmp_path / "run"
+    etc.mkdir()
+
+    def moved(text: str) -> str:
+        return text.replace(cloud_init.ROOT, str(etc)).replace(cloud_init.SECRETS_DIR, str(run))
+
+    for name in ("secrets.sh", "run.sh"):
+        (etc / name).write_text(moved(files[f"{cloud_init.ROOT}/{lb.name}/{name}"]))
+    (etc / "instance.env").write_text("INSTANCE_IP=127.0.0.1\n")
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "aws").write_text("#!/bin/sh\n# stand-in: SSM get-parameter answers the stored value\necho 'ops:s3cret-value'\n")
+    (bin_dir / "aws").chmod(0o755)
+    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    fetched = subprocess.run(["sh", str(etc / "secrets.sh")], env=env, capture_output=True, text=True)
+    assert fetched.returncode == 0, fetched.stderr
+    script = (etc / "run.sh").read_text().replace(f" {image_of(lb.argv)}", f" {STANDIN_IMAGE}", 1)
+    try:
+        started = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True)
+        assert started.returncode == 0, started.stderr
+        path = "/etc/marathon-lb/credentials"
+        assert path in lb.argv and lb.argv[lb.argv.index("--marathon-auth-credential-file") + 1] == path
+        assert docker("exec", lb.name, "cat", path).stdout == "ops:s3cret-value"
+        assert docker("exec", lb.name, "stat", "-c", "%a %u", path).stdout.split() == ["400", "0"]
+        assert "s3cret" not in docker("inspect", lb.name).stdout  # args, env, labels
+    finally:
+        docker("rm", "-f", lb.name, check=False)

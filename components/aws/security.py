@@ -6,13 +6,13 @@ out (images, packages, SSM), and anything inside the VPC.
 """
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import pulumi
 import pulumi_aws as aws
 
+from ..roles.container import slug
 from ..spec import Environment
 from ..spec.offers import task_ports
 
@@ -118,7 +118,7 @@ class SecurityGroups(pulumi.ComponentResource):
         for r in ingress_rules(env):
             source = {"cidr_ipv4": r.source} if _is_cidr(r.source) else {"referenced_security_group_id": groups[r.source].id}
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-{r.group}-{r.from_port}-{re.sub(r'[^a-z0-9]+', '-', r.source.lower())}",
+                f"{name}-{r.group}-{r.from_port}-{slug(r.source)}",
                 security_group_id=groups[r.group].id, ip_protocol="tcp", from_port=r.from_port, to_port=r.to_port,
                 description=r.description, **source, opts=child)
         for g, sg in groups.items():

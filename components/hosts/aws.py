@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import dataclasses
 import gzip
-import re
 from typing import Optional, Sequence
 
 import pulumi
@@ -18,7 +17,7 @@ import pulumi_aws as aws
 
 from ..aws.iam import secrets_path
 from ..outputs import Deferred
-from ..roles.container import ContainerSpec
+from ..roles.container import ContainerSpec, slug
 from . import cloud_init
 
 IMDS_V2 = aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required",
@@ -99,9 +98,8 @@ class AwsHost(pulumi.ComponentResource):
         names = {}
         # Env vars by name, files by their absolute path (cloud_init.secrets_script tells them apart).
         for key, value in [*spec.secret_env.items(), *spec.secret_files.items()]:
-            slug = re.sub(r"[^a-z0-9]+", "-", key.lower()).strip("-")
-            names[key] = f"{secrets_path(self.stack)}/{spec.name}/{slug if key.startswith('/') else key}"
-            aws.ssm.Parameter(f"{spec.name}-{slug}", name=names[key], type="SecureString",
+            names[key] = f"{secrets_path(self.stack)}/{spec.name}/{slug(key) if key.startswith('/') else key}"
+            aws.ssm.Parameter(f"{spec.name}-{slug(key)}", name=names[key], type="SecureString",
                               value=value, opts=pulumi.ResourceOptions(parent=parent, provider=self._provider))
         self._parameters[spec.name] = names
         return self.instance

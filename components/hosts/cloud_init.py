@@ -61,9 +61,14 @@ def _health_line(test: Sequence[str]) -> str:
     return test[1] if test[0] == "CMD-SHELL" else shlex.join(test[1:])
 
 
+def files_root(spec: ContainerSpec) -> str:
+    """Where a container's rendered files live on the host, laid out as in the container."""
+    return f"{ROOT}/{spec.name}/files"
+
+
 def file_path(spec: ContainerSpec, path: str) -> str:
     """Where a rendered file lives on the host, to be copied into the container at `path`."""
-    return f"{ROOT}/{spec.name}/files{path}"
+    return files_root(spec) + path
 
 
 def secrets_file(spec: ContainerSpec) -> str:
@@ -120,7 +125,7 @@ def run_script(spec: ContainerSpec) -> str:
               f"docker rm -f {shlex.quote(spec.name)} >/dev/null 2>&1 || true\n"
               + " ".join(_sh(w) for w in docker_create_argv(spec)) + " >/dev/null\n")
     if spec.files:
-        script += _copy_in(spec, f"{ROOT}/{spec.name}/files", list(spec.files))
+        script += _copy_in(spec, files_root(spec), list(spec.files))
     if spec.secret_files:
         script += _copy_in(spec, secret_files_root(spec), list(spec.secret_files))
     return script + f"exec docker start {shlex.quote(spec.name)}\n"

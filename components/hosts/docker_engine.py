@@ -5,21 +5,16 @@ reaches the engine; running a ContainerSpec is the same for both.
 """
 from __future__ import annotations
 
-import re
 from typing import Optional, Sequence
 
 import pulumi
 import pulumi_docker as docker
 
-from ..roles.container import ContainerSpec, HealthCheck, Volume
+from ..roles.container import ContainerSpec, HealthCheck, Volume, slug
 
 
 # A secret file is readable by its owner only (cloud-init's secrets script sets the same mode).
 SECRET_FILE_MODE = "0400"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def _env_entry(key: str, value: pulumi.Input[str]) -> pulumi.Input[str]:
@@ -110,7 +105,7 @@ class DockerEngineHost(pulumi.ComponentResource):
         """One pull per image per host, shared by every container that uses it."""
         if ref not in self._images:
             self._images[ref] = docker.RemoteImage(
-                f"{self.name}-{_slug(ref)}", name=ref, keep_locally=True, opts=self._child())
+                f"{self.name}-{slug(ref)}", name=ref, keep_locally=True, opts=self._child())
         return self._images[ref]
 
     def volume(self, v: Volume, protect: bool) -> docker.Volume:

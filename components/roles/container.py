@@ -6,6 +6,7 @@ host over SSH) or a `docker run` systemd unit in cloud-init on EC2. Values may b
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping, Optional
 
@@ -89,6 +90,11 @@ def lift(fn: Callable[..., Any], *inputs: Any) -> Any:
 
 def http_url(address: pulumi.Input[str], port: int) -> pulumi.Input[str]:
     return lift(lambda a: f"http://{a}:{port}", address)
+
+
+def slug(text: str) -> str:
+    """Lower-case letters, digits and dashes: a resource or parameter name from free text."""
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
 
 
 def container_name(platform_name: str, instance_name: str) -> str:

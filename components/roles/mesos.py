@@ -90,7 +90,7 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         # Mesos 1.7 builds its Linux launcher on cgroup v1 hierarchies and fails on cgroup v2
         # hosts (Debian 12, Ubuntu 22.04+, most hosts today). Tasks run under the Docker
         # containerizer, which has Docker enforce their limits, so the POSIX launcher and
-        # isolators lose nothing and work on v1 and v2 alike: no cgroup mount, no privileges.
+        # isolators lose nothing and work on v1 and v2 alike, without privileges.
         "MESOS_LAUNCHER": "posix",
         "MESOS_ISOLATION": "posix/cpu,posix/mem",
     }
@@ -106,6 +106,13 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         volumes=(
             Volume(work_dir, host_path=work_dir, persistent=True),
             Volume("/var/run/docker.sock", host_path="/var/run/docker.sock"),
+            # The Docker containerizer resizes a task's cgroups itself when its resources change
+            # and reads them for usage statistics (Mesos 1.7 src/slave/containerizer/docker.cpp,
+            # `__update`, `cgroupsStatistics`), at the host's paths: on a cgroup v1 host the
+            # agent needs the host's hierarchy (its own container shows only its own cgroup;
+            # tests/test_real_agent_cgroups.py). On cgroup v2 Mesos 1.7 finds no v1 hierarchy
+            # there and skips both, so the mount is harmless.
+            Volume("/sys/fs/cgroup", host_path="/sys/fs/cgroup"),
             Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
         ),
         # Executors started through the host's engine must stay visible to a restarted agent.

@@ -40,7 +40,7 @@ def servers(nodes: Sequence[Instance], addresses: Sequence[str]) -> list[Server]
     consecutive ports), so zoo.cfg binds exactly what the clash check and firewalls know."""
     return [
         Server(n.index + 1, a, n.port("client"), n.port("peer"), n.port("election"),
-               n.port("admin") if any(u.purpose == "admin" for u in n.ports) else None)
+               n.optional_port("admin"))
         for n, a in zip(nodes, addresses)
     ]
 
@@ -93,11 +93,10 @@ def zookeeper_node(node: Instance, nodes: Sequence[Instance], addresses: Sequenc
     return ContainerSpec(
         name=container_name(platform_name, node.name),
         image=zk.image,
-        # A mounted zoo.cfg turns off the image's ZOO_* generation. myid is copied into /data
-        # (which the entrypoint chowns, so it must stay writable) and also given as ZOO_MY_ID,
-        # which the entrypoint writes when /data/myid is missing.
+        # A zoo.cfg in /conf turns off the image's ZOO_* generation, and a /data/myid its
+        # ZOO_MY_ID: both are copied in before the start (never mounted read-only: the
+        # entrypoint chowns /data under `set -e`).
         files={f"{CONF_DIR}/zoo.cfg": lift(cfg, *addresses), f"{DATA_DIR}/myid": f"{my_id}\n"},
-        env={"ZOO_MY_ID": str(my_id)},
         volumes=(
             Volume(DATA_DIR, name=f"{platform_name}-{node.name}-data", persistent=True),
             Volume(DATA_LOG_DIR, name=f"{platform_name}-{node.name}-datalog", persistent=True),

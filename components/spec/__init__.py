@@ -71,7 +71,7 @@ def load(raw: Any, secrets: Union[Iterable[str], Callable[[str], bool]] = (), so
     if problems:
         raise SpecError(problems, source)
     env = Environment(platform, tuple(instances), tuple(stacks), ports)
-    problems = feasibility.check(platform, stacks, instances, env.public_ports)
+    problems = feasibility.check(env)
     if problems:
         raise SpecError(problems, source)
     return env

@@ -16,23 +16,24 @@ from __future__ import annotations
 
 from collections import Counter
 from dataclasses import dataclass
-from typing import Optional, Sequence
+from typing import TYPE_CHECKING, Optional, Sequence
 
 from ..compose import Service, Stack, constraints
 from .errors import Problem
 from .model import MARATHON_LB_STATS_PORT as STATS_PORT, Platform, swarm_managers
-from .offers import DEFAULT_CPUS, DEFAULT_MEM_MB, offered_ports, parse_ranges
+from .offers import DEFAULT_CPUS, DEFAULT_MEM_MB, parse_ranges
 from .placement import Instance, machine_of
+
+if TYPE_CHECKING:
+    from . import Environment
 
 
 @dataclass(frozen=True)
 class Agent:
-    pool: str
     key: str  # the pool's config key
     public: bool
     hostname: str  # what Marathon's hostname constraints see (the agent's address)
     attributes: dict[str, str]
-    ports: tuple[tuple[int, int], ...]
     cpus: Optional[float]  # declared in the pool's resources, else None (Mesos detects it)
     mem: Optional[float]
 
@@ -44,20 +45,20 @@ def _number(value) -> Optional[float]:
         return None
 
 
-def agents(p: Platform, instances: Sequence[Instance], public_ports: Sequence[int]) -> list[Agent]:
-    """Every agent the config declares. On aws a pool's desired count, each its own address."""
+def agents(p: Platform, instances: Sequence[Instance]) -> list[Agent]:
+    """Every agent the config declares: (hostname, host labels) of each. On aws a pool's
+    desired count, each instance with an address of its own and no host labels."""
     labels = {h.name: h.labels for h in p.hosts}
     out = []
     for i, pool in enumerate(p.mesos.agent_pools):
         key = f"platform.mesos.agent_pools[{i}]"
         if p.target == "aws":
-            hosts = [(f"{pool.name}-{k + 1}", f"asg-{pool.name}-{k + 1}", {}) for k in range(pool.count)]
+            hosts = [(f"{pool.name}-{k + 1}", {}) for k in range(pool.count)]
         else:
-            hosts = [(machine_of(p, n.host), n.host, labels[n.host]) for n in instances if n.group == f"agent-{pool.name}"]
-        for hostname, _host, host_labels in hosts:
-            out.append(Agent(pool.name, key, pool.public, hostname,
+            hosts = [(machine_of(p, n.host), labels[n.host]) for n in instances if n.group == f"agent-{pool.name}"]
+        for hostname, host_labels in hosts:
+            out.append(Agent(key, pool.public, hostname,
                              {**host_labels, **pool.attributes, "pool": pool.name},
-                             tuple(offered_ports(pool, public_ports)),
                              _number(pool.resources.get("cpus")), _number(pool.resources.get("mem"))))
     return out
 
@@ -97,12 +98,8 @@ def _marathon_service(stack: Stack, stack_key: str, s: Service, pool_agents: lis
             f"one instance needs {cpus:g} cpus and {mem:g} MB but the largest {role} agent offers "
             f"{most.cpus:g} cpus and {most.mem:g} MB ({most.key}.resources); lower the limits or raise the "
             "pool's resources")))
+    # Published ports are offered by every public agent (offers.offered_ports adds them).
     published = [port.published for port in s.ports if port.published] if s.public else []
-    missing = [port for port in published if not all(any(lo <= port <= hi for lo, hi in a.ports) for a in fitting)]
-    if missing:
-        problems.append(Problem(f"{where}.ports", (
-            f"published port(s) {missing} are not offered by every public agent; remove them from the "
-            "pools' resources.ports overrides")))
     per_host = [1] if published else []  # a fixed host port: one task per agent machine
     if s.max_per_node:
         per_host.append(s.max_per_node)
@@ -146,7 +143,8 @@ def _discovery(p: Platform, instances: Sequence[Instance]) -> list[Problem]:
     return problems
 
 
-def check(p: Platform, stacks: Sequence[Stack], instances: Sequence[Instance], public_ports: Sequence[int]) -> list[Problem]:
+def check(env: Environment) -> list[Problem]:
+    p, stacks, instances = env.platform, env.stacks, env.instances
     problems = _discovery(p, instances)
     for i, pool in enumerate(p.mesos.agent_pools):
         declared = pool.resources.get("ports")
@@ -155,7 +153,7 @@ def check(p: Platform, stacks: Sequence[Stack], instances: Sequence[Instance], p
                 f"{declared!r} is not a Mesos range list; write it like \"[31000-32000]\" or \"[8000-8000,31000-32000]\"")))
     if problems:
         return problems
-    every = agents(p, instances, public_ports)
+    every = agents(p, instances)
     nodes = len(swarm_managers(p)) + len(p.swarm.workers)
     keys = {cfg.name: f"platform.stacks[{i}]" for i, cfg in enumerate(p.stacks)}
     for stack in stacks:

@@ -44,6 +44,10 @@ class Instance:
     def port(self, purpose: str) -> int:
         return next(p.port for p in self.ports if p.purpose == purpose)
 
+    def optional_port(self, purpose: str) -> Optional[int]:
+        """The port for `purpose`, or None where the config turns it off (e.g. ZooKeeper's admin)."""
+        return next((p.port for p in self.ports if p.purpose == purpose), None)
+
 
 @dataclass(frozen=True)
 class Group:
