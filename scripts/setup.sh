@@ -45,14 +45,37 @@ install_python_packages() {
   fi
 }
 
+engine_pid() {
+  # The pid in an engine's pid file when that process is alive (not a zombie) and is the engine:
+  # a machine restored from a snapshot keeps pid files of engines that no longer run, and may
+  # have given the pid to something else.
+  local pid
+  pid=$(cat "$1" 2>/dev/null) || return 1
+  grep -q '^State:[[:space:]]*[^Z]' "/proc/${pid:-0}/status" 2>/dev/null || return 1
+  case "$(cat "/proc/$pid/comm" 2>/dev/null)" in dockerd|containerd) echo "$pid" ;; *) return 1 ;; esac
+}
+
 start_docker_engine() {
   # Debian's 20.10 client matches Debian's 20.10 engine; a newer client may also be on PATH.
-  if ! /usr/bin/docker info >/dev/null 2>&1; then
-    log "starting dockerd"
-    nohup dockerd >/tmp/dockerd.log 2>&1 &
-    for _ in $(seq 1 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 0.5; done
-    /usr/bin/docker info >/dev/null 2>&1 || { cat /tmp/dockerd.log; echo "dockerd did not start" >&2; exit 1; }
-  fi
+  /usr/bin/docker info >/dev/null 2>&1 && return 0
+  # An engine still starting or still exiting: give it 30 s to settle either way.
+  for _ in $(seq 1 60); do
+    engine_pid /var/run/docker.pid >/dev/null || break
+    /usr/bin/docker info >/dev/null 2>&1 && return 0
+    sleep 0.5
+  done
+  # dockerd refuses to start over a pid file ("pid file found, ensure docker is not running").
+  local file
+  for file in /var/run/docker.pid /var/run/docker/containerd/containerd.pid; do
+    if [ -f "$file" ] && ! engine_pid "$file" >/dev/null; then
+      log "removing stale $file"
+      rm -f "$file"
+    fi
+  done
+  log "starting dockerd"
+  nohup dockerd >/tmp/dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do /usr/bin/docker info >/dev/null 2>&1 && break; sleep 0.5; done
+  /usr/bin/docker info >/dev/null 2>&1 || { cat /tmp/dockerd.log; echo "dockerd did not start" >&2; exit 1; }
 }
 
 build_base_image() {
