@@ -68,14 +68,15 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
         if stack.scheduler == "marathon":
             assert marathon is not None  # the spec checks that Marathon is enabled
             scheduler = functools.partial(
-                MarathonScheduler, p.name, stack.name, marathon.urls, marathon.credentials,
+                MarathonScheduler, p.name, stack, marathon.urls, marathon.credentials,
                 marathon.load_balancer_addresses, env.service_ports, p.discovery.group,
                 [*marathon.instances, *marathon.load_balancers], p.target == "local")
         elif stack.scheduler == "swarm":
             assert swarm is not None
-            scheduler = functools.partial(SwarmScheduler, p.name, stack.name, swarm)
+            scheduler = functools.partial(SwarmScheduler, p.name, stack, swarm, p.target == "local",
+                                          config.require_secret)
         else:
-            scheduler = functools.partial(LocalScheduler, p.name, stack.name, hosts[p.hosts[0].name])
+            scheduler = functools.partial(LocalScheduler, p.name, stack, hosts[p.hosts[0].name], config.require_secret)
         deployed = ServiceStack(stack, scheduler, config.require_secret)
         out[stack.name] = {"scheduler": stack.scheduler, "file": stack.file, "addresses": deployed.addresses}
     return out

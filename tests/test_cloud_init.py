@@ -101,9 +101,9 @@ def from_run_script(script, spec):
 
 
 def every_role():
-    """local-ha: ZooKeeper x3, masters, both agent pools, Marathon, marathon-lb, Spark; local:
-    Compose services on the engine (user network, aliases, published ports); and local with
-    Marathon auth (secret env, marathon-lb's entrypoint)."""
+    """local-ha: ZooKeeper x3, masters, both agent pools, Marathon, marathon-lb, Spark; local; and
+    local with Marathon auth (secret env, marathon-lb's entrypoint). Compose services are not
+    among them: they run only on Docker-provider engines (services/local.py), never from cloud-init."""
     auth = json.loads(json.dumps(stack_config("local")))
     auth["container-platform:platform"]["marathon"]["auth"] = {"username": "ops"}
     return captured_specs("local-ha", secrets=PLACEHOLDER_SECRETS) + captured_specs("local", secrets=PLACEHOLDER_SECRETS) + captured_specs("local", config=auth, secrets=PLACEHOLDER_SECRETS)
@@ -119,7 +119,7 @@ def test_docker_container_and_cloud_init_unit_agree_for_every_role():
         unit_side = from_run_script(cloud_init.run_script(plain), plain)
         assert unit_side == docker_side, plain.name
     assert roles >= {"zookeeper", "mesos-master", "mesos-agent", "marathon", "marathon-lb", "spark-master",
-                     "spark-worker", "spark-history", "service"}
+                     "spark-worker", "spark-history"}
 
 
 def test_the_comparison_notices_a_difference():

@@ -134,8 +134,11 @@ def test_marathon_apps_carry_the_compose_settings():
     assert api["healthChecks"][0]["command"]["value"] == "wget -q --spider http://127.0.0.1:8055/server/health"
     assert api["upgradeStrategy"] == {"minimumHealthCapacity": 1, "maximumOverCapacity": 0.5}  # start-first, 1 of 2
     assert db["upgradeStrategy"] == {"minimumHealthCapacity": 0, "maximumOverCapacity": 0}  # has a volume
-    assert db["container"]["volumes"] == [{"containerPath": "/var/lib/postgresql/data", "mode": "RW",
-                                           "hostPath": f"/var/lib/container-platform/{PLATFORM}/app/db-data"}]
+    # A local persistent volume (pinned to its agent by Mesos), mapped to the absolute path.
+    assert db["container"]["volumes"] == [
+        {"containerPath": "/var/lib/postgresql/data", "hostPath": "db-data", "mode": "RW"},
+        {"containerPath": "db-data", "mode": "RW", "persistent": {"size": 1024}}]
+    assert db["unreachableStrategy"] == "disabled" and "unreachableStrategy" not in api
     assert (db["cpus"], db["mem"]) == (1, 1024)
     assert web["acceptedResourceRoles"] == ["slave_public"] and web["container"]["portMappings"][0]["hostPort"] == 8000
     assert worker["constraints"] == [["hostname", "MAX_PER", "1"]] and worker["backoffSeconds"] == 10
@@ -155,14 +158,14 @@ def test_marathon_apps_wait_for_marathon_and_use_its_credentials():
 
 def test_swarm_services_get_the_compose_settings_on_an_overlay_network():
     d = deployed("swarm")
-    (network,) = [n for n in d.of_type("docker:index/network:Network") if n.name == "app-overlay"]
+    (network,) = [n for n in d.of_type("docker:index/network:Network") if n.name == "app-default-network"]
     assert (network.inputs["driver"], network.inputs["attachable"]) == ("overlay", True)
     (api,) = resources_of(d, "swarm", "app", "api")
     spec = api.inputs["taskSpec"]
     assert api.inputs["mode"] == {"replicated": {"replicas": 2}}
     assert spec["restartPolicy"] == {"condition": "any", "delay": "5s", "maxAttempts": 0, "window": "0s"}
     assert spec["containerSpec"]["healthcheck"]["tests"] == ["CMD", "wget", "-q", "--spider", "http://127.0.0.1:8055/server/health"]
-    assert spec["networksAdvanceds"] == [{"name": f"{network.name}-id", "aliases": ["api"]}]
+    assert spec["networksAdvanceds"] == [{"name": f"{PLATFORM}-app-default", "aliases": ["api"]}]
     assert api.inputs["updateConfig"]["order"] == "start-first"
     assert api.inputs["convergeConfig"] == {"delay": "5s", "timeout": "5m"}
     assert network.urn in api.dependencies
@@ -177,7 +180,7 @@ def test_swarm_services_get_the_compose_settings_on_an_overlay_network():
 def test_local_services_run_as_healthy_containers_on_the_stack_network():
     d = deployed("local")
     (db,) = resources_of(d, "local", "app", "db")
-    assert db.inputs["networksAdvanced"] == [{"name": "ha-app-id", "aliases": ["db"]}]
+    assert db.inputs["networksAdvanced"] == [{"name": "ha-app-default", "aliases": ["db"]}]
     assert db.inputs["restart"] == "unless-stopped" and db.inputs["wait"] is True
     assert db.inputs["healthcheck"]["tests"] == ["CMD", "pg_isready", "-U", "directus", "-d", "directus"]
     assert [v["volumeName"] for v in db.inputs["volumes"]] == ["ha-app-db-data"]
@@ -262,7 +265,7 @@ def test_a_multi_node_swarm_joins_with_secret_tokens():
         # secret: additional_secret_outputs above; the mock runtime does not apply that option).
         assert join.inputs["stdin"] == f"swarm-{role}-token-stdout"
         assert commands[f"swarm-{role}-token"].urn in join.property_dependencies["stdin"]
-    (network,) = [n for n in d.of_type("docker:index/network:Network") if n.name == "app-overlay"]
+    (network,) = [n for n in d.of_type("docker:index/network:Network") if n.name == "app-default-network"]
     core1 = [p for p in d.of_type("pulumi:providers:docker") if p.name == "core-1-docker"][0]
     assert network.provider_urn == core1.urn  # services are created through the first manager
 

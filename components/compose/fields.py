@@ -12,6 +12,7 @@ from typing import Any, Optional
 
 from ..roles.container import HealthCheck
 from .model import Mount, Port, RestartPolicy, UpdatePolicy
+from .yaml12 import source_text
 
 
 class FieldError(ValueError):
@@ -20,8 +21,10 @@ class FieldError(ValueError):
 
 DURATION = re.compile(r"(\d+(?:\.\d+)?)(h|ms|us|ns|m|s)")
 UNIT_SECONDS = {"h": 3600, "m": 60, "s": 1, "ms": 1e-3, "us": 1e-6, "ns": 1e-9}
-SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([bkmg]?)b?$", re.IGNORECASE)
-SIZE_MB = {"": 1 / 2**20, "b": 1 / 2**20, "k": 1 / 1024, "m": 1, "g": 1024}
+# go-units' RAMInBytes (what docker compose uses): binary multiples, `b`, `ib` or nothing after
+# the unit letter, any case: 512m, 512MiB, 1.5GB, 1024.
+SIZE = re.compile(r"^(\d+(?:\.\d+)?)\s*([kmgtp]?)(?:i?b)?$", re.IGNORECASE)
+SIZE_POWER = {"": 0, "k": 1, "m": 2, "g": 3, "t": 4, "p": 5}
 
 
 def duration(value: Any) -> float:
@@ -37,11 +40,49 @@ def seconds(value: Any) -> int:
     return math.ceil(duration(value))
 
 
-def megabytes(value: Any) -> int:
+def size_bytes(value: Any) -> int:
     m = SIZE.match(str(value).strip())
     if not m:
-        raise FieldError(f"{value!r} is not a size; write e.g. '512m' or '2g'")
-    return max(1, math.ceil(float(m.group(1)) * SIZE_MB[m.group(2).lower()]))
+        raise FieldError(f"{value!r} is not a size; write e.g. '512m', '512MiB' or '2g'")
+    return math.ceil(float(m.group(1)) * 1024 ** SIZE_POWER[m.group(2).lower()])
+
+
+def megabytes(value: Any) -> int:
+    return max(1, math.ceil(size_bytes(value) / 2**20))
+
+
+def integer(value: Any, minimum: int = 0) -> int:
+    """A count written as a number or, after interpolation, as a string ("3")."""
+    if isinstance(value, bool) or not re.fullmatch(r"\s*[-+]?\d+\s*", str(value)):
+        raise FieldError(f"{value!r} is not a whole number")
+    n = int(str(value))
+    if n < minimum:
+        raise FieldError(f"{n} is less than {minimum}")
+    return n
+
+
+def number(value: Any) -> float:
+    try:
+        if isinstance(value, bool):
+            raise ValueError
+        n = float(str(value))
+    except ValueError:
+        raise FieldError(f"{value!r} is not a number") from None
+    if not math.isfinite(n) or n < 0:
+        raise FieldError(f"{value!r} is not a non-negative number")
+    return n
+
+
+def boolean(value: Any) -> bool:
+    """YAML's true/false, or the strings interpolation leaves ("true", "0", ...)."""
+    if isinstance(value, bool):
+        return value
+    text = str(value).strip().lower()
+    if text in ("true", "1", "yes", "on"):
+        return True
+    if text in ("false", "0", "no", "off", ""):
+        return False
+    raise FieldError(f"{value!r} is not true or false")
 
 
 def words(value: Any) -> tuple[str, ...]:
@@ -54,53 +95,74 @@ def words(value: Any) -> tuple[str, ...]:
         raise FieldError(f"cannot be split into words ({e}); write it as a list") from None
 
 
-def _port_number(value: Any) -> int:
+def _port_range(value: Any) -> list[int]:
+    text = str(value).strip()
+    first, dash, last = text.partition("-")
     try:
-        n = int(value)
-    except (TypeError, ValueError):
-        raise FieldError(f"{value!r} is not a port number (ranges are not supported: list each port)") from None
-    if not 1 <= n <= 65535:
-        raise FieldError(f"{n} is not a port number (1-65535)")
-    return n
+        numbers = list(range(int(first), int(last) + 1)) if dash else [int(text)]
+    except ValueError:
+        raise FieldError(f"{value!r} is not a port number or range (e.g. 8080 or 8000-8010)") from None
+    if not numbers:
+        raise FieldError(f"{value!r} is an empty range")
+    for n in numbers:
+        if not 1 <= n <= 65535:
+            raise FieldError(f"{n} is not a port number (1-65535)")
+    return numbers
 
 
-def port(value: Any) -> Port:
-    """`80`, `"8080:80"`, `"127.0.0.1:8080:80/udp"` or the long form {target, published, ...}."""
+# [host_ip:][published:]target[/protocol]; an IPv6 host address is written in brackets.
+PORT = re.compile(r"^(?:(?P<ip>\[[0-9a-fA-F:.]+\]|[0-9.]+|[A-Za-z0-9.-]*):(?=[^:]*:))?"
+                  r"(?:(?P<published>[0-9-]*):)?(?P<target>[0-9-]+)(?:/(?P<protocol>[a-z]+))?$")
+
+
+def ports(value: Any) -> list[Port]:
+    """`80` (any host port), `"8080:80"`, `"127.0.0.1:8080:80/udp"`, `"[::1]:8080:80"`, ranges
+    (`"8000-8001:80-81"`), or the long form {target, published, host_ip, protocol, mode}."""
     if isinstance(value, dict):
         published = value.get("published")
-        return Port(_port_number(value.get("target")),
-                    _port_number(published) if published not in (None, "") else None,
-                    value.get("protocol", "tcp"), value.get("mode", "ingress"))
-    text, _, protocol = str(value).partition("/")
-    parts = text.split(":")
-    if len(parts) == 3:  # host_ip:published:target; the address is the scheduler's business
-        parts = parts[1:]
-    if len(parts) == 1:
-        return Port(_port_number(parts[0]), None, protocol or "tcp")
-    return Port(_port_number(parts[1]), _port_number(parts[0]) if parts[0] else None, protocol or "tcp")
+        targets = _port_range(value.get("target"))
+        hosts = _port_range(published) if published not in (None, "") else [0] * len(targets)
+        if len(hosts) != len(targets):
+            raise FieldError(f"published {published!r} and target {value.get('target')!r} differ in length")
+        return [Port(t, h, str(value.get("protocol", "tcp")), str(value.get("mode", "ingress")),
+                     value.get("host_ip") or None) for t, h in zip(targets, hosts)]
+    m = PORT.match(str(value).strip())
+    if not m:
+        raise FieldError(f"{value!r} is not a port; write e.g. '80', '8080:80', '127.0.0.1:8080:80' or '8080:80/udp'")
+    targets = _port_range(m.group("target"))
+    hosts = _port_range(m.group("published")) if m.group("published") else [0] * len(targets)
+    if len(targets) == 1 and len(hosts) > 1:
+        raise FieldError(f"{value!r} maps one container port onto a range of host ports for the engine to pick "
+                         "from, which Pulumi cannot track; name one host port, or none (\"80\": any free port)")
+    if len(hosts) != len(targets):
+        raise FieldError(f"{value!r}: the host and container ranges differ in length")
+    ip = (m.group("ip") or "").strip("[]") or None
+    return [Port(t, h, m.group("protocol") or "tcp", "ingress", ip) for t, h in zip(targets, hosts)]
 
 
 def mount(value: Any) -> Mount:
-    """`name:/path[:ro]`, `/host/path:/path` or the long form {type, source, target, read_only}."""
+    """`name:/path[:ro]`, `/host/path:/path`, `/path` (anonymous) or the long form {type, source,
+    target, read_only, tmpfs}. Relative bind sources are already absolute (project.py)."""
     if isinstance(value, dict):
-        kind, source, target = value.get("type", "volume"), value.get("source", ""), value.get("target", "")
-        read_only = bool(value.get("read_only", False))
+        kind, source, target = value.get("type", "volume"), value.get("source") or "", value.get("target", "")
+        read_only = boolean(value.get("read_only", False))
+        size = (value.get("tmpfs") or {}).get("size")
+        tmpfs_size = size_bytes(size) if size not in (None, "") else None
     else:
         parts = str(value).split(":")
         if len(parts) == 1:
-            raise FieldError(f"{value!r} is an anonymous volume, which is lost with its container; "
-                             "name it ('data:/path') and declare it under top-level volumes")
-        source, target = parts[0], parts[1]
-        read_only = len(parts) > 2 and "ro" in parts[2].split(",")
-        kind = "bind" if source.startswith(("/", ".", "~")) else "volume"
-    if kind not in ("volume", "bind"):
-        raise FieldError(f"type {kind!r} is not supported; use a named volume or an absolute bind mount")
+            source, target, options = "", parts[0], []
+        else:
+            source, target, options = parts[0], parts[1], parts[2].split(",") if len(parts) > 2 else []
+        read_only, tmpfs_size = "ro" in options, None
+        kind = "bind" if source.startswith("/") else "volume"
+    if kind not in ("volume", "bind", "tmpfs"):
+        raise FieldError(f"type {kind!r} is not supported on Linux engines; use volume, bind or tmpfs")
     if kind == "bind" and not source.startswith("/"):
-        raise FieldError(f"bind source {source!r} is relative to wherever the deploy runs, not to the host "
-                         "that runs the container; use an absolute path or a named volume")
-    if not target.startswith("/"):
+        raise FieldError(f"bind source {source!r} must be a path")
+    if not str(target).startswith("/"):
         raise FieldError(f"target {target!r} must be an absolute path inside the container")
-    return Mount(target, source, kind, read_only)
+    return Mount(str(target), str(source), kind, read_only, tmpfs_size)
 
 
 # Compose's defaults, which differ from the platform roles' own.
@@ -109,13 +171,15 @@ HEALTH_DEFAULTS = {"interval": 30, "timeout": 30, "retries": 3, "start_period": 
 
 def health(value: dict) -> Optional[HealthCheck]:
     """None when the check is disabled (`disable: true` or test `["NONE"]`)."""
-    if value.get("disable") in (True, "true"):
+    if boolean(value.get("disable", False)):
         return None
     test = value.get("test")
     if test is None:
         raise FieldError("has no `test`; add one (e.g. [\"CMD\", \"pg_isready\"]) or `disable: true`")
     if isinstance(test, str):
         test = ["CMD-SHELL", test]
+    if not test:
+        raise FieldError("test is empty; write [\"CMD\", <program>, ...], [\"CMD-SHELL\", <line>] or [\"NONE\"]")
     if test[0] == "NONE":
         return None
     if test[0] not in ("CMD", "CMD-SHELL") or len(test) < 2:
@@ -125,29 +189,35 @@ def health(value: dict) -> Optional[HealthCheck]:
         tuple(str(t) for t in test),
         seconds(value["interval"]) if "interval" in value else d["interval"],
         seconds(value["timeout"]) if "timeout" in value else d["timeout"],
-        int(value.get("retries", d["retries"])),
+        integer(value.get("retries", d["retries"])),
         seconds(value["start_period"]) if "start_period" in value else d["start_period"],
     )
 
 
 def restart_policy(deploy_policy: Optional[dict], restart: Optional[str]) -> RestartPolicy:
-    """`deploy.restart_policy` (Swarm's form) wins over the engine's `restart:`."""
+    """`deploy.restart_policy` (Swarm's form) wins over the engine's `restart:`, which is also
+    kept as written (the local engine runs it as is; Compose's default there is `no`)."""
+    written = None if restart is None else str(restart)
+    if written is not None and written not in ("no", "always", "unless-stopped") \
+            and not re.fullmatch(r"on-failure(?::\d+)?", written):
+        raise FieldError(f"{written!r} is not a restart policy; use no, always, on-failure[:N] or unless-stopped")
     if deploy_policy is not None:
         d = RestartPolicy()
+        condition = str(deploy_policy.get("condition", d.condition))
+        if condition not in ("none", "on-failure", "any"):
+            raise FieldError(f"condition {condition!r} is not none, on-failure or any")
         return RestartPolicy(
-            deploy_policy.get("condition", d.condition),
+            condition,
             seconds(deploy_policy["delay"]) if "delay" in deploy_policy else d.delay_s,
-            int(deploy_policy.get("max_attempts", d.max_attempts)),
+            integer(deploy_policy.get("max_attempts", d.max_attempts)),
             seconds(deploy_policy["window"]) if "window" in deploy_policy else d.window_s,
+            written=written, from_deploy=True,
         )
-    if restart is None or restart in ("always", "unless-stopped"):
-        return RestartPolicy("any")
-    if restart == "no":
-        return RestartPolicy("none")
-    m = re.fullmatch(r"on-failure(?::(\d+))?", restart)
-    if m:
-        return RestartPolicy("on-failure", max_attempts=int(m.group(1) or 0))
-    raise FieldError(f"{restart!r} is not a restart policy; use no, always, on-failure[:N] or unless-stopped")
+    if written is None or written in ("always", "unless-stopped"):
+        return RestartPolicy("any", written=written)
+    if written == "no":
+        return RestartPolicy("none", written=written)
+    return RestartPolicy("on-failure", max_attempts=int(written.partition(":")[2] or 0), written=written)
 
 
 def update_policy(value: Optional[dict]) -> UpdatePolicy:
@@ -155,27 +225,22 @@ def update_policy(value: Optional[dict]) -> UpdatePolicy:
         return UpdatePolicy()
     d = UpdatePolicy()
     return UpdatePolicy(
-        int(value.get("parallelism", d.parallelism)),
+        integer(value.get("parallelism", d.parallelism)),
         seconds(value["delay"]) if "delay" in value else d.delay_s,
-        value.get("order", d.order),
-        value.get("failure_action", d.failure_action),
+        str(value.get("order", d.order)),
+        str(value.get("failure_action", d.failure_action)),
         seconds(value["monitor"]) if "monitor" in value else d.monitor_s,
-        float(value.get("max_failure_ratio", d.max_failure_ratio)),
+        number(value.get("max_failure_ratio", d.max_failure_ratio)),
     )
 
 
-def key_values(value: Any) -> dict[str, Optional[str]]:
-    """Compose's two forms of a mapping: {K: V} or ["K=V", ...]; a value may be missing."""
+def key_values(value: Any, separator: str = "=") -> dict[str, Optional[str]]:
+    """Compose's two forms of a mapping: {K: V} or ["K=V", ...]; a value may be missing. Scalars
+    keep the text they were written as (yaml12.source_text)."""
     if isinstance(value, dict):
-        return {str(k): None if v is None else _scalar(v) for k, v in value.items()}
+        return {str(k): None if v is None else source_text(v) for k, v in value.items()}
     out: dict[str, Optional[str]] = {}
     for item in value or []:
-        k, sep, v = str(item).partition("=")
-        out[k] = v if sep else None
+        k, sep, v = str(item).partition(separator)
+        out[k.strip() if separator != "=" else k] = v.strip() if sep and separator != "=" else v if sep else None
     return out
-
-
-def _scalar(v: Any) -> str:
-    if isinstance(v, bool):  # YAML true -> "true", as Compose writes it
-        return "true" if v else "false"
-    return str(v)

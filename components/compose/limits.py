@@ -1,30 +1,149 @@
-"""What each scheduler cannot honour, said before anything is deployed."""
+"""What each scheduler cannot honour in a stack as a whole, said before anything is deployed
+(single keys are judged by keys.py; these rules need several services or values at once)."""
 from __future__ import annotations
 
+import itertools
+import re
+
 from . import constraints
-from .model import Stack
+from .model import MARATHON_DEFAULT_CPUS, MARATHON_DEFAULT_MEM_MB, MARATHON_VOLUME_MB, Service, Stack
 from .problems import Problems
+
+ALL_ADDRESSES = (None, "0.0.0.0", "::")
 
 
 def scheduler_limits(stack: Stack, out: Problems) -> None:
+    check = {"marathon": _marathon, "swarm": _swarm, "local": _local}[stack.scheduler]
     for s in stack.services:
-        if stack.scheduler == "marathon":
-            if s.restart.condition != "any":
-                out.add(f"{s.key}.restart", (
-                    f"Marathon relaunches every task that ends (condition {s.restart.condition!r} cannot be "
-                    "honoured); run one-shot jobs with scheduler swarm or local, or use condition any"))
-            for i, c in enumerate(s.constraints):
-                _, error = constraints.to_marathon(c)
-                if error:
-                    out.add(f"{s.key}.deploy.placement.constraints[{i}]", error)
-        if stack.scheduler == "swarm" and s.endpoint_mode == "dnsrr":
-            for i, p in enumerate(s.ports):
-                if p.published and p.mode != "host":
-                    out.add(f"{s.key}.ports[{i}]", (
-                        "endpoint_mode dnsrr has no routing mesh, so a published port needs `mode: host` "
-                        "(long port syntax), or use endpoint_mode vip"))
-        if stack.scheduler == "local" and s.replicas > 1 and any(p.published for p in s.ports):
-            out.add(f"{s.key}.ports", (
-                f"{s.replicas} replicas on one machine cannot all bind published port "
-                f"{next(p.published for p in s.ports if p.published)}; drop `published` (other services reach "
-                "it by ${service.host}) or run one replica"))
+        check(stack, s, out)
+        if s.mode == "global" and stack.scheduler != "swarm":
+            out.add(f"{s.key}.deploy.mode", (
+                "global runs one task per node; the local engine is one node: use replicas: 1"
+                if stack.scheduler == "local" else
+                "Marathon has no per-agent mode; use replicas with deploy.placement.max_replicas_per_node: 1"))
+    if stack.scheduler == "marathon":
+        _marathon_networks(stack, out)
+
+
+def _local(stack: Stack, s: Service, out: Problems) -> None:
+    fixed = [p.published for p in s.ports if p.published]
+    if s.replicas > 1 and fixed:
+        out.add(f"{s.key}.ports", (
+            f"{s.replicas} replicas on one machine cannot all bind published port {fixed[0]}; publish "
+            "the container port alone (\"80\": each replica gets a free host port), drop the port (other "
+            "services reach it by name) or run one replica"))
+    if s.container_name and s.replicas > 1:
+        out.add(f"{s.key}.container_name", f"names one container, but the service has {s.replicas} replicas; "
+                                           "drop container_name or run one replica")
+    if (s.network_mode or "").startswith("container:"):
+        out.add(f"{s.key}.network_mode", "names a container outside the stack; use service:<name> of this stack")
+    for f in s.files:
+        if stack.files[(f.kind, f.source)].external:
+            out.add(f"{s.key}.{f.kind}s", (f"{f.kind} '{f.source}' is external, an object of Swarm, which the local "
+                                           "engine does not have; give it a file or content"))
+
+
+def _swarm(stack: Stack, s: Service, out: Problems) -> None:
+    for i, p in enumerate(s.ports):
+        if s.endpoint_mode == "dnsrr" and p.published is not None and p.mode != "host":
+            out.add(f"{s.key}.ports[{i}]", (
+                "endpoint_mode dnsrr has no routing mesh, so a published port needs `mode: host` "
+                "(long port syntax), or use endpoint_mode vip"))
+        if p.host_ip not in ALL_ADDRESSES:
+            out.add(f"{s.key}.ports[{i}]", (f"Swarm publishes on every address of a node; {p.host_ip} cannot be "
+                                            "chosen: drop the address"))
+    if (s.engine.dns_search or s.engine.dns_opt) and not s.engine.dns:
+        out.add(f"{s.key}.dns_search", ("Swarm's DNS settings (pulumi-docker's dns_config) need the name servers "
+                                        "too: add `dns`"))
+    if s.network_mode not in (None, "host"):
+        out.add(f"{s.key}.network_mode", f"{s.network_mode!r}: a Swarm service joins networks; only host is possible")
+    if s.wait_completed_for:
+        out.add(f"{s.key}.depends_on", (f"waits for {', '.join(s.wait_completed_for)} to complete, but Swarm "
+                                        "services have no completion; use scheduler local for one-shot jobs"))
+
+
+def _marathon(stack: Stack, s: Service, out: Problems) -> None:
+    if s.restart.condition != "any":
+        out.add(f"{s.key}.restart", (
+            f"Marathon relaunches every task that ends (condition {s.restart.condition!r} cannot be "
+            "honoured); run one-shot jobs with scheduler swarm or local, or use condition any"))
+    for i, c in enumerate(s.constraints):
+        _, error = constraints.to_marathon(c)
+        if error:
+            out.add(f"{s.key}.deploy.placement.constraints[{i}]", error)
+    if s.placement_preferences:
+        out.add(f"{s.key}.deploy.placement.preferences", (
+            "Marathon has no spread preference; use a constraint (node.labels.zone!=...) or max_replicas_per_node"))
+    for i, p in enumerate(s.ports):
+        if p.host_ip not in ALL_ADDRESSES:
+            out.add(f"{s.key}.ports[{i}]", f"Marathon binds host ports on every address; {p.host_ip} cannot be chosen")
+    for i, m in enumerate(s.mounts):
+        if m.kind != "volume" or not m.source:
+            continue
+        volume, where = stack.volumes[m.source], f"{s.key}.volumes[{i}]"
+        users = [o.name for o in stack.services if any(x.source == m.source and x.kind == "volume" for x in o.mounts)]
+        if volume.external or volume.driver not in (None, "local"):
+            out.add(where, (f"volume '{m.source}' is {'external' if volume.external else 'a ' + str(volume.driver) + ' volume'}; "
+                            "on Marathon a named volume is a local persistent volume that Mesos reserves on one agent"))
+        elif s.replicas > 1 or len(users) > 1:
+            out.add(where, (
+                f"volume '{m.source}' is shared ({s.replicas} replicas, services {', '.join(users)}), but on Marathon a "
+                "named volume is a local persistent volume of one task, pinned to its agent: each task would get its own; "
+                "run one replica, or the stack with scheduler swarm or local"))
+        elif volume.size_mb is None:
+            out.warn(f"volumes.{m.source}", (f"reserves {MARATHON_VOLUME_MB} MB on the agent as a Marathon persistent "
+                                             "volume; set its size with x-platform: {size: 10g}"))
+    if s.network_mode not in (None, "bridge"):
+        out.add(f"{s.key}.network_mode", (f"{s.network_mode!r}: Marathon tasks run on bridge networking here, "
+                                          "because marathon-lb routes to the host ports Marathon assigns"))
+    if s.wait_completed_for:
+        out.add(f"{s.key}.depends_on", (f"waits for {', '.join(s.wait_completed_for)} to complete, but Marathon "
+                                        "relaunches tasks that end; use scheduler local for one-shot jobs"))
+    _plain_hostnames(stack, s, out)
+    if s.cpus is None and s.cpus_reserved is None:
+        out.warn(f"{s.key}.deploy.resources", (f"no cpus given: Marathon needs a figure to place the task and "
+                                               f"reserves {MARATHON_DEFAULT_CPUS}; set deploy.resources.limits.cpus"))
+    if s.memory_mb is None and s.memory_reserved_mb is None:
+        out.warn(f"{s.key}.deploy.resources", (f"no memory given: Marathon needs a figure to place the task and "
+                                               f"reserves {MARATHON_DEFAULT_MEM_MB} MB (the task is killed above it); set "
+                                               "deploy.resources.limits.memory"))
+
+
+def _plain_hostnames(stack: Stack, s: Service, out: Problems) -> None:
+    """On Marathon nothing resolves a service's name: `DB_HOST=db` or `http://api:8080` would not
+    connect. Refused, naming the reference that works everywhere (a rewrite would also have to
+    change the port, which on Marathon is the service port on marathon-lb)."""
+    names = {o.name for o in stack.services if o.name != s.name}
+    values = [(f"environment.{k}", v) for k, v in s.environment.items()]
+    values += [(f"command[{i}]", v) for i, v in enumerate(s.command or ())]
+    for where, template in values:
+        text = "".join(p if isinstance(p, str) else "\0" for p in template)
+        for name in names:
+            if re.search(rf"(?:^|//|@|=)\s*{re.escape(name)}(?=$|:\d|/|\s)", text):
+                out.add(f"{s.key}.{where}", (
+                    f"uses '{name}' as a host name, which nothing resolves on Marathon; write "
+                    f"${{{name}.host}} (and ${{{name}.port}} for its port), which work on every scheduler"))
+                break
+
+
+def _marathon_networks(stack: Stack, out: Problems) -> None:
+    """Marathon tasks share one bridge network behind marathon-lb: Compose networks flatten into
+    it only where that changes nothing."""
+    nets = {s.name: {a.network for a in s.networks} or {"default"} for s in stack.services}
+    for s in stack.services:
+        aliases = [a for att in s.networks for a in att.aliases] + list(s.aliases)
+        if aliases:
+            out.add(f"{s.key}.networks", (f"alias {aliases[0]!r}: Marathon tasks have no host names; other "
+                                          f"services reach this one with ${{{s.name}.host}}"))
+        for n in sorted(nets[s.name]):
+            net = stack.networks[n]
+            if net.internal or net.external:
+                out.add(f"{s.key}.networks", (f"network '{n}' is {'internal' if net.internal else 'external'}; "
+                                              "Marathon tasks share one bridge network, so it cannot be honoured"))
+    for a, b in itertools.combinations(stack.services, 2):
+        if not nets[a.name] & nets[b.name]:
+            out.add(f"{b.key}.networks", (
+                f"'{a.name}' and '{b.name}' share no network (the file isolates them), but Marathon tasks all reach "
+                "each other through marathon-lb: run this stack with scheduler swarm or local"))
+            return
+

@@ -4,7 +4,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from ..problem import Problem
 from ..roles.container import HealthCheck
+
+
+# What a Marathon app asks for when its Compose service gives no figure (said as a warning).
+MARATHON_DEFAULT_CPUS = 0.5
+MARATHON_DEFAULT_MEM_MB = 512
+MARATHON_VOLUME_MB = 1024  # a persistent volume's size when the file gives none
 
 
 @dataclass(frozen=True)
@@ -36,17 +43,126 @@ Template = tuple[Union[str, Ref, Secret], ...]
 @dataclass(frozen=True)
 class Port:
     target: int  # inside the container
-    published: Optional[int] = None  # on the host / public agent; None: reachable in the stack only
+    # On the host / public agent. None: reachable in the stack only (`expose`); 0: a host port the
+    # engine picks (Compose's `"80"`).
+    published: Optional[int] = None
     protocol: str = "tcp"
     mode: str = "ingress"  # Swarm: "ingress" (routing mesh) or "host"
+    host_ip: Optional[str] = None  # the host address to bind, when the file names one
 
 
 @dataclass(frozen=True)
 class Mount:
     target: str
-    source: str  # a named volume of the stack, or an absolute host path
-    kind: str  # "volume" or "bind"
+    source: str  # a named volume of the stack, an absolute host path, or "" (anonymous, tmpfs)
+    kind: str  # "volume", "bind" or "tmpfs"
     read_only: bool = False
+    tmpfs_size_bytes: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class FileRef:
+    """A secret or config of the stack, placed into the container as a file."""
+
+    kind: str  # "secret" or "config"
+    source: str  # its name under the top-level secrets/configs
+    target: str  # absolute path in the container
+    uid: Optional[str] = None
+    gid: Optional[str] = None
+    mode: Optional[int] = None
+
+
+@dataclass(frozen=True)
+class StackFile:
+    """A top-level secret or config: from a file beside the Compose file, inline `content`, a
+    Pulumi secret (`x-platform.secret`), or an existing Swarm object (`external`)."""
+
+    name: str
+    kind: str  # "secret" or "config"
+    content: Optional[str] = None  # a file's or `content:`'s text, read at load time
+    pulumi_secret: Optional[str] = None  # the config key whose (secret) value is the content
+    external: Optional[str] = None  # the existing Swarm object's name
+
+
+@dataclass(frozen=True)
+class Network:
+    name: str  # as in the Compose file
+    external: Optional[str] = None  # the existing network's name
+    internal: bool = False
+    driver: Optional[str] = None
+    options: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Volume:
+    name: str  # as in the Compose file
+    external: Optional[str] = None  # the existing volume's name
+    driver: Optional[str] = None
+    options: dict[str, str] = field(default_factory=dict)
+    size_mb: Optional[int] = None  # x-platform.size: what a Marathon persistent volume reserves
+
+
+@dataclass(frozen=True)
+class Attachment:
+    network: str  # a Compose network of the stack
+    aliases: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Build:
+    context: str  # absolute, or a URL
+    dockerfile: Optional[str] = None
+    args: dict[str, str] = field(default_factory=dict)
+    target: Optional[str] = None
+
+
+@dataclass(frozen=True)
+class Engine:
+    """Options of the container itself (Docker run flags); each scheduler maps what it can, and
+    keys.py says which and how."""
+
+    user: Optional[str] = None
+    working_dir: Optional[str] = None
+    hostname: Optional[str] = None
+    domainname: Optional[str] = None
+    init: Optional[bool] = None
+    stop_signal: Optional[str] = None
+    stop_grace_s: Optional[int] = None
+    read_only: bool = False
+    tmpfs: tuple[tuple[str, str], ...] = ()  # (path, mount options)
+    shm_size_bytes: Optional[int] = None
+    cap_add: tuple[str, ...] = ()
+    cap_drop: tuple[str, ...] = ()
+    privileged: bool = False
+    security_opt: tuple[str, ...] = ()
+    sysctls: tuple[tuple[str, str], ...] = ()
+    ulimits: tuple[tuple[str, int, int], ...] = ()  # (name, soft, hard)
+    log_driver: Optional[str] = None
+    log_opts: tuple[tuple[str, str], ...] = ()
+    runtime: Optional[str] = None
+    platform: Optional[str] = None
+    ipc: Optional[str] = None
+    pid: Optional[str] = None
+    stdin_open: bool = False
+    tty: bool = False
+    extra_hosts: tuple[tuple[str, str], ...] = ()  # (host name, address)
+    dns: tuple[str, ...] = ()
+    dns_search: tuple[str, ...] = ()
+    dns_opt: tuple[str, ...] = ()
+    devices: tuple[tuple[str, str, str], ...] = ()  # (host path, container path, permissions)
+    group_add: tuple[str, ...] = ()
+    memswap_bytes: Optional[int] = None
+    cpu_shares: Optional[int] = None
+    cpuset: Optional[str] = None
+    pids_limit: Optional[int] = None
+    userns_mode: Optional[str] = None
+    volumes_from: tuple[str, ...] = ()  # services of the stack
+    pull_always: bool = False
+
+    def set_keys(self) -> list[str]:
+        """The options given, by field name (what a scheduler must map or refuse)."""
+        default = Engine()
+        return [f for f in self.__dataclass_fields__ if getattr(self, f) != getattr(default, f)]
 
 
 @dataclass(frozen=True)
@@ -55,6 +171,8 @@ class RestartPolicy:
     delay_s: int = 5
     max_attempts: int = 0  # 0: unlimited
     window_s: int = 0
+    written: Optional[str] = None  # the engine's `restart:` as written (no, always, on-failure[:N], ...)
+    from_deploy: bool = False  # deploy.restart_policy was given
 
 
 @dataclass(frozen=True)
@@ -89,6 +207,31 @@ class Service:
     labels: dict[str, str] = field(default_factory=dict)
     endpoint_mode: str = "vip"  # Swarm: "vip" or "dnsrr"
     public: bool = False  # x-platform.public: reachable from outside the cluster
+    mode: str = "replicated"  # or "global" (Swarm: one task per node)
+    build: Optional[Build] = None
+    container_name: Optional[str] = None
+    engine: Engine = Engine()
+    networks: tuple[Attachment, ...] = ()  # empty: the stack's default network
+    aliases: tuple[str, ...] = ()  # more names on every network it joins (others' `links: [svc:alias]`)
+    network_mode: Optional[str] = None  # host, none, bridge, service:<name>
+    files: tuple[FileRef, ...] = ()
+    cpus_reserved: Optional[float] = None
+    memory_reserved_mb: Optional[int] = None
+    # depends_on conditions beyond "service_started": the dependency is healthy / has exited 0.
+    wait_healthy_for: tuple[str, ...] = ()
+    wait_completed_for: tuple[str, ...] = ()
+    service_labels: dict[str, str] = field(default_factory=dict)  # deploy.labels (Swarm's service)
+    placement_preferences: tuple[str, ...] = ()  # spread=<label>
+    rollback: Optional[UpdatePolicy] = None
+
+    @property
+    def marathon_cpus(self) -> float:
+        """What the Marathon app reserves: the limit, else the reservation, else the default."""
+        return next((c for c in (self.cpus, self.cpus_reserved) if c), MARATHON_DEFAULT_CPUS)
+
+    @property
+    def marathon_mem_mb(self) -> int:
+        return next((m for m in (self.memory_mb, self.memory_reserved_mb) if m), MARATHON_DEFAULT_MEM_MB)
 
     def _parts(self):
         """Every piece of every templated value: the environment and the command."""
@@ -104,7 +247,8 @@ class Service:
 
     def needs(self) -> set[str]:
         """Everything that must exist before this service starts."""
-        return set(self.depends_on) | self.references()
+        return set(self.depends_on) | self.references() | set(self.engine.volumes_from) | (
+            {self.network_mode[len("service:"):]} if (self.network_mode or "").startswith("service:") else set())
 
 
 
@@ -114,7 +258,11 @@ class Stack:
     file: str
     scheduler: str  # "marathon", "swarm" or "local"
     services: tuple[Service, ...]  # dependencies first
-    volumes: tuple[str, ...] = ()  # named volumes declared at the top level
+    volumes: dict[str, Volume] = field(default_factory=dict)  # declared at the top level
+    networks: dict[str, Network] = field(default_factory=dict)  # "default" always among them
+    files: dict[tuple[str, str], StackFile] = field(default_factory=dict)  # (kind, name)
+    # Said about the file without stopping the deploy (keys without effect on this scheduler).
+    warnings: tuple[Problem, ...] = ()
 
     def service(self, name: str) -> Service:
         return next(s for s in self.services if s.name == name)

@@ -1,13 +1,13 @@
 """References inside Compose values: `${db.host}:${db.port}`, `${secret.dbPassword}`.
 
-Compose itself would interpolate `${NAME}` from the shell that runs the deploy, which makes an
-environment depend on whoever typed the command; here only references to services of the stack
-are allowed, and `$$` stays Compose's escape for a literal `$`.
+Variables (`${TAG:-1.27}`) are already interpolated when these are read (project.py keeps the
+references and `$$` in environment and command values); what is left is parsed here into a
+template whose references the scheduler fills in with real addresses.
 """
 from __future__ import annotations
 
 import re
-from typing import Optional, Union
+from typing import Callable, Optional, Union
 
 from .model import Ref, Secret, Template
 
@@ -15,6 +15,14 @@ TOKEN = re.compile(r"\$\$|\$\{([^}]*)\}|\$([A-Za-z_][A-Za-z0-9_]*)?")
 REFERENCE = re.compile(r"^([a-zA-Z0-9._-]+?)\.(host|port)(?:\.(\d+))?$")
 SECRET = re.compile(r"^secret\.([A-Za-z][A-Za-z0-9_-]*)$")
 SYNTAX = "${service.host}, ${service.port}, ${service.port.<container port>} or ${secret.<name>}"
+
+
+def matcher(services: set[str]) -> Callable[[str], bool]:
+    """Whether the inside of a `${...}` is a reference to one of `services` or to a secret."""
+    def is_reference(inner: str) -> bool:
+        ref = REFERENCE.match(inner)
+        return bool(SECRET.match(inner)) or (ref is not None and ref.group(1) in services)
+    return is_reference
 
 
 def parse(text: str) -> tuple[Template, Optional[str]]:

@@ -8,17 +8,21 @@ from .model import Ref, Service
 from .problems import Problems
 
 
-def check_references(s: Service, known: Mapping[str, Service], out: Problems) -> None:
-    for dep in s.depends_on:
-        if dep not in known:
-            out.add(f"{s.key}.depends_on", f"no service named '{dep}' in this file; services are: {', '.join(known)}")
+def check_references(s: Service, known: Mapping[str, Service], declared: set[str], out: Problems) -> None:
+    """`declared`: every service in the file, including those refused (their own problems are
+    reported; a reference to one is not a second problem)."""
+    for dep in [*s.depends_on, *s.engine.volumes_from]:
+        if dep not in declared:
+            out.add(f"{s.key}.depends_on", f"no service named '{dep}' in this file; services are: {', '.join(sorted(declared))}")
     values = [(f"environment.{k}", v) for k, v in s.environment.items()]
     values += [(f"command[{i}]", v) for i, v in enumerate(s.command or ())]
     for where, template in values:
         for ref in (p for p in template if isinstance(p, Ref)):
             target = known.get(ref.service)
+            if ref.service in declared and target is None:
+                continue
             if target is None:
-                out.add(f"{s.key}.{where}", f"{ref} refers to an unknown service '{ref.service}'; services are: {', '.join(known)}")
+                out.add(f"{s.key}.{where}", f"{ref} refers to an unknown service '{ref.service}'; services are: {', '.join(sorted(declared))}")
             elif ref.service == s.name:
                 out.add(f"{s.key}.{where}", f"{ref} refers to the service itself; a service knows its own address")
             elif ref.field == "port" and not target.ports:

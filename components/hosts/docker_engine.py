@@ -86,7 +86,7 @@ class DockerEngineHost(pulumi.ComponentResource):
         super().__init__(token, name, None, opts)
         self.name = name
         self.address = pulumi.Output.from_input(address)
-        self._images: dict[str, docker.RemoteImage] = {}
+        self._images: dict[str, docker.RemoteImage] = {}  # by reference (and platform)
         self._volumes: dict[str, docker.Volume] = {}
         self._networks: dict[str, docker.Network] = {}
 
@@ -101,12 +101,13 @@ class DockerEngineHost(pulumi.ComponentResource):
     def _child(self, **extra) -> pulumi.ResourceOptions:
         return pulumi.ResourceOptions(parent=self, provider=self.provider, **extra)
 
-    def image(self, ref: str) -> docker.RemoteImage:
-        """One pull per image per host, shared by every container that uses it."""
-        if ref not in self._images:
-            self._images[ref] = docker.RemoteImage(
-                f"{self.name}-{slug(ref)}", name=ref, keep_locally=True, opts=self._child())
-        return self._images[ref]
+    def image(self, ref: str, platform: Optional[str] = None) -> docker.RemoteImage:
+        """One pull per image (and platform) per host, shared by every container that uses it."""
+        key = ref if platform is None else f"{ref}@{platform}"
+        if key not in self._images:
+            self._images[key] = docker.RemoteImage(
+                f"{self.name}-{slug(key)}", name=ref, platform=platform, keep_locally=True, opts=self._child())
+        return self._images[key]
 
     def volume(self, v: Volume, protect: bool) -> docker.Volume:
         assert v.name

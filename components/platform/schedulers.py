@@ -2,18 +2,19 @@
 reach it; `ServiceStack` calls them in dependency order."""
 from __future__ import annotations
 
-from typing import Mapping, Optional, Protocol, Sequence
+from typing import Callable, Mapping, Optional, Protocol, Sequence
 
 import pulumi
 import pulumi_docker as docker
 
-from ..compose import Service
-from ..hosts import Host
+from ..compose import Service, Stack
+from ..hosts.docker_engine import DockerEngineHost
 from ..outputs import depending_on
 from ..services import local, marathon, swarm
 from ..services.addresses import Address
 from ..services.names import stack_object
 from .marathon_app import MarathonApp
+from .stack_objects import StackObjects
 from .swarm import SwarmCluster
 
 
@@ -28,12 +29,13 @@ class Scheduler(Protocol):
 class MarathonScheduler:
     """Apps through Marathon's REST API; reached at `<marathon-lb>:<service port>`."""
 
-    def __init__(self, platform_name: str, stack: str, urls: Sequence[pulumi.Input[str]],
+    def __init__(self, platform_name: str, stack: Stack, urls: Sequence[pulumi.Input[str]],
                  credentials: Optional[pulumi.Output[str]], load_balancers: Sequence[pulumi.Input[str]],
                  service_ports: Mapping[tuple[str, str, int], int], group: str,
                  ready: Sequence[pulumi.Resource], on_this_machine: bool, parent: pulumi.Resource):
         """`on_this_machine`: the local target, where tasks reach marathon-lb at the host gateway."""
-        self.platform_name, self.stack, self.urls, self.credentials = platform_name, stack, urls, credentials
+        self.platform_name, self.stack, self.urls, self.credentials = platform_name, stack.name, urls, credentials
+        self.volume_sizes = {n: v.size_mb for n, v in stack.volumes.items()}
         self.service_ports, self.group, self.ready = service_ports, group, ready
         self.on_this_machine = on_this_machine
         self.load_balancer = marathon.HOST_GATEWAY_NAME if on_this_machine else load_balancers[0]
@@ -41,50 +43,89 @@ class MarathonScheduler:
     def deploy(self, service, env, args, parent, depends_on):
         ports = {p.target: self.service_ports[(self.stack, service.name, p.target)] for p in service.ports}
         app = marathon.app_definition(self.platform_name, self.stack, service, env, args, ports, self.group,
-                                      host_gateway=self.on_this_machine)
+                                      host_gateway=self.on_this_machine, persistent_sizes=self.volume_sizes)
         resource = MarathonApp(f"{self.stack}-{service.name}", app, self.urls, self.credentials,
                                opts=pulumi.ResourceOptions(parent=parent, depends_on=[*self.ready, *depends_on]))
         return [resource], Address(depending_on(self.load_balancer, [resource]), ports)
 
 
 class SwarmScheduler:
-    """`docker.Service`s on the stack's overlay network; reached by service name."""
+    """`docker.Service`s on the stack's overlay networks; reached by service name."""
 
-    def __init__(self, platform_name: str, stack: str, cluster: SwarmCluster, parent: pulumi.Resource):
+    def __init__(self, platform_name: str, stack: Stack, cluster: SwarmCluster, single_machine: bool,
+                 secret: Callable[[str], pulumi.Output[str]], parent: pulumi.Resource):
+        """`single_machine`: the swarm is this machine alone, so `build:` images are built here."""
         self.platform_name, self.stack, self.parent = platform_name, stack, parent
         self.provider = cluster.manager.provider
-        self.network = docker.Network(
-            f"{stack}-overlay", name=stack_object(platform_name, stack), driver="overlay", attachable=True,
-            opts=pulumi.ResourceOptions(parent=parent, provider=self.provider, depends_on=cluster.members))
-        self.volumes: dict[str, docker.Volume] = {}
+        self.objects = StackObjects(platform_name, stack, self.provider, parent, secret, swarm=True,
+                                    depends_on=cluster.members)
+        self.images = StackImages(platform_name, stack, self.provider, parent)
 
     def deploy(self, service, env, args, parent, depends_on):
-        volumes = [self._volume(m.source) for m in service.mounts if m.kind == "volume"]
+        networks = {n: self.objects.network(n) for n in {a.network for a in service.networks} or {"default"}} \
+            if service.network_mode is None else {"host": "host"}
+        volumes = {m.source: self.objects.volume(m.source) for m in service.mounts if m.kind == "volume" and m.source}
+        files = {(f.kind, f.source): self.objects.swarm_file(f.kind, f.source) for f in service.files}
+        image, built = self.images.image(service)
         resource = docker.Service(
-            f"{self.stack}-{service.name}",
-            **swarm.service_args(self.platform_name, self.stack, service, env, args, self.network.id),
+            f"{self.stack.name}-{service.name}",
+            **swarm.service_args(self.platform_name, self.stack.name, service, image, env, args, networks,
+                                 {n: name for n, (name, _) in volumes.items()}, files),
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
-                                        depends_on=[self.network, *volumes, *depends_on]))
+                                        depends_on=[*built, *(r for _, r in volumes.values() if r), *depends_on]))
         return [resource], Address.same_ports(resource.name, service)
-
-    def _volume(self, name: str) -> docker.Volume:
-        # On a single-node swarm the manager holds the data; with more nodes, pin the service
-        # with a placement constraint (a local volume lives on one node).
-        if name not in self.volumes:
-            full = stack_object(self.platform_name, self.stack, name)
-            self.volumes[name] = docker.Volume(
-                full, name=full,
-                opts=pulumi.ResourceOptions(parent=self.parent, provider=self.provider, retain_on_delete=True))
-        return self.volumes[name]
 
 
 class LocalScheduler:
     """Containers on this machine's engine, one per replica; reached by the service's alias."""
 
-    def __init__(self, platform_name: str, stack: str, host: Host, parent: pulumi.Resource):
+    def __init__(self, platform_name: str, stack: Stack, host: DockerEngineHost,
+                 secret: Callable[[str], pulumi.Output[str]], parent: pulumi.Resource):
         self.platform_name, self.stack, self.host = platform_name, stack, host
+        self.objects = StackObjects(platform_name, stack, host.provider, parent, secret, swarm=False)
+        self.images = StackImages(platform_name, stack, host.provider, parent, pulls=host)
+        self.completes = {d for s in stack.services for d in s.wait_completed_for}
+        self.container_of = {s.name: s.container_name or stack_object(platform_name, stack.name, s.name, "1")
+                             for s in stack.services}
 
     def deploy(self, service, env, args, parent, depends_on):
-        specs = local.container_specs(self.platform_name, self.stack, service, env, args, wait_healthy=True)
-        containers = [self.host.run(spec, parent=parent, depends_on=depends_on) for spec in specs]
-        return containers, Address.same_ports(depending_on(service.name, containers), service)
+        s = service
+        networks = {n: self.objects.network(n) for n in {a.network for a in s.networks} or {"default"}} \
+            if s.network_mode is None else {}
+        volumes = {m.source: self.objects.volume(m.source) for m in s.mounts if m.kind == "volume" and m.source}
+        files = {(f.kind, f.source): self.objects.content(f.kind, f.source) for f in s.files}
+        image, built = self.images.image(s)
+        labels = {"container-platform/stack": self.stack.name, "container-platform/service": s.name,
+                  "container-platform/role": "service"}
+        containers = [
+            docker.Container(
+                name, **local.container_args(
+                    s, name, image, env, args, networks, {n: v for n, (v, _) in volumes.items()}, files,
+                    self.container_of, labels, one_shot=s.name in self.completes),
+                opts=pulumi.ResourceOptions(parent=parent, provider=self.host.provider,
+                                            depends_on=[*built, *(r for _, r in volumes.values() if r), *depends_on]))
+            for name in (s.container_name and [s.container_name]
+                         or [stack_object(self.platform_name, self.stack.name, s.name, str(i + 1))
+                             for i in range(s.replicas)])
+        ]
+        return containers, Address.same_ports(depending_on(s.name, containers), s)
+
+
+class StackImages:
+    """The image a service runs: pulled once per engine, or built from its `build:` context on
+    this machine (never pushed: the engine that builds it runs it)."""
+
+    def __init__(self, platform_name: str, stack: Stack, provider: docker.Provider, parent: pulumi.Resource,
+                 pulls: Optional[DockerEngineHost] = None):
+        self.platform_name, self.stack, self.provider, self.parent, self.pulls = platform_name, stack, provider, parent, pulls
+
+    def image(self, s: Service) -> tuple[pulumi.Input[str], list[pulumi.Resource]]:
+        """The reference to run, and the resources that must exist first."""
+        if s.build is not None:
+            built = docker.Image(f"{self.stack.name}-{s.name}-image", image_name=s.image, build=local.build_args(s),
+                                 skip_push=True, opts=pulumi.ResourceOptions(parent=self.parent, provider=self.provider))
+            return built.image_name, [built]
+        if self.pulls is None:  # Swarm: each node pulls what its tasks run
+            return s.image, []
+        pulled = self.pulls.image(s.image, s.engine.platform)
+        return pulled.image_id, [pulled]

@@ -1,48 +1,128 @@
-"""A Compose service as ContainerSpecs for one Docker engine: one container per replica.
+"""A Compose service as `docker.Container` arguments for this machine's engine: one container per
+replica, as docker compose runs it (keys.py says where each key goes).
 
-Every replica joins the stack's user network with the service name as its alias, so the
-engine's DNS answers `${db.host}` (= `db`) with every healthy replica, as Compose does.
+Every replica joins the stack's networks with the service name as an alias, so the engine's DNS
+answers `${db.host}` (= `db`) with every healthy replica, as Compose does.
 """
 from __future__ import annotations
 
-from typing import Mapping, Sequence
+import os
+from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
+import pulumi_docker as docker
 
 from ..compose import Service
-from ..roles.container import ContainerSpec, PublishedPort, Volume
-from .names import stack_object
+from ..compose.model import Attachment, Engine, RestartPolicy
 
-RESTART = {"any": "unless-stopped", "on-failure": "on-failure", "none": "no"}
+# Compose's default mode for secret and config files (the engine mounts them world-readable,
+# owned by root, so a non-root process in the image can read them).
+FILE_MODE = 0o444
 
 
-def container_specs(platform_name: str, stack: str, service: Service, env: Mapping[str, pulumi.Input[str]],
-                    args: Sequence[pulumi.Input[str]], wait_healthy: bool) -> list[ContainerSpec]:
-    s = service
-    volumes = tuple(
-        Volume(m.target, name=stack_object(platform_name, stack, m.source), read_only=m.read_only, persistent=True)
-        if m.kind == "volume" else Volume(m.target, host_path=m.source, read_only=m.read_only)
-        for m in s.mounts)
-    # Published ports stay on the loopback interface unless the service is public.
-    ports = tuple(PublishedPort(p.target, p.published, "0.0.0.0" if s.public else "127.0.0.1", p.protocol)
-                  for p in s.ports if p.published)
-    return [
-        ContainerSpec(
-            name=stack_object(platform_name, stack, s.name, str(i + 1)),
-            image=s.image,
-            health=s.health,
-            args=tuple(args),
-            entrypoint=s.entrypoint,
-            env=dict(env),
-            volumes=volumes,
-            network_mode=stack_object(platform_name, stack),
-            aliases=(s.name,),
-            ports=ports,
-            restart=RESTART[s.restart.condition],
-            max_restarts=s.restart.max_attempts if s.restart.condition == "on-failure" else 0,
-            wait_healthy=wait_healthy and s.health is not None,
-            labels={**s.labels, "container-platform/stack": stack, "container-platform/service": s.name,
-                    "container-platform/role": "service"},
-        )
-        for i in range(s.replicas)
-    ]
+def restart(policy: RestartPolicy) -> tuple[str, Optional[int]]:
+    """Docker's restart policy and retry count: `restart:` as written (Compose's default is
+    `no`), or deploy.restart_policy when given."""
+    if policy.from_deploy:
+        kind = {"any": "always", "on-failure": "on-failure", "none": "no"}[policy.condition]
+        return kind, policy.max_attempts or None if kind == "on-failure" else None
+    written = policy.written or "no"
+    kind, _, count = written.partition(":")
+    return kind, int(count) if count else None
+
+
+def engine_args(e: Engine) -> dict[str, Any]:
+    """The container options of the service (Docker run flags) as `docker.Container` arguments."""
+    return dict(
+        user=e.user, working_dir=e.working_dir, hostname=e.hostname, domainname=e.domainname, init=e.init,
+        stop_signal=e.stop_signal, stop_timeout=e.stop_grace_s, destroy_grace_seconds=e.stop_grace_s,
+        read_only=e.read_only or None, tmpfs=dict(e.tmpfs) or None,
+        shm_size=max(1, e.shm_size_bytes // 2**20) if e.shm_size_bytes else None,
+        capabilities=docker.ContainerCapabilitiesArgs(adds=list(e.cap_add) or None, drops=list(e.cap_drop) or None)
+        if e.cap_add or e.cap_drop else None,
+        privileged=e.privileged or None, security_opts=list(e.security_opt) or None,
+        sysctls=dict(e.sysctls) or None,
+        ulimits=[docker.ContainerUlimitArgs(name=n, soft=s, hard=h) for n, s, h in e.ulimits] or None,
+        log_driver=e.log_driver, log_opts=dict(e.log_opts) or None, runtime=e.runtime,
+        ipc_mode=e.ipc, pid_mode=e.pid, stdin_open=e.stdin_open or None, tty=e.tty or None,
+        hosts=[docker.ContainerHostArgs(host=h, ip=ip) for h, ip in e.extra_hosts] or None,
+        dns=list(e.dns) or None, dns_searches=list(e.dns_search) or None, dns_opts=list(e.dns_opt) or None,
+        devices=[docker.ContainerDeviceArgs(host_path=h, container_path=c, permissions=p) for h, c, p in e.devices] or None,
+        group_adds=list(e.group_add) or None, memory_swap=e.memswap_bytes // 2**20 if e.memswap_bytes else None,
+        cpu_shares=e.cpu_shares, cpu_set=e.cpuset, userns_mode=e.userns_mode,
+    )
+
+
+def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping[str, pulumi.Input[str]],
+                   args: Sequence[pulumi.Input[str]], networks: Mapping[str, pulumi.Input[str]],
+                   volume_names: Mapping[str, str], files: Mapping[tuple[str, str], pulumi.Input[str]],
+                   container_of: Mapping[str, str], labels: Mapping[str, str], one_shot: bool) -> dict[str, Any]:
+    """`networks`: Compose network -> the engine's network name; `volume_names`: Compose volume
+    -> the engine's volume name; `files`: (kind, name) -> content; `container_of`: service -> its
+    first container's name. `one_shot`: another service waits for this one to complete."""
+    kind, retries = restart(s.restart)
+    network_mode = s.network_mode
+    if network_mode and network_mode.startswith("service:"):
+        network_mode = "container:" + container_of[network_mode[len("service:"):]]
+    volumes = [
+        docker.ContainerVolumeArgs(container_path=m.target, read_only=m.read_only or None,
+                                   volume_name=volume_names[m.source] if m.kind == "volume" and m.source else None,
+                                   host_path=m.source if m.kind == "bind" else None)
+        for m in s.mounts if m.kind != "tmpfs"
+    ] + [docker.ContainerVolumeArgs(from_container=container_of[v]) for v in s.engine.volumes_from]
+    mounts = [docker.ContainerMountArgs(target=m.target, type="tmpfs", read_only=m.read_only or None,
+                                        tmpfs_options=docker.ContainerMountTmpfsOptionsArgs(size_bytes=m.tmpfs_size_bytes)
+                                        if m.tmpfs_size_bytes else None)
+              for m in s.mounts if m.kind == "tmpfs"]
+    memory = s.memory_mb
+    return dict(
+        name=name,
+        image=image,
+        command=list(args) or None,
+        entrypoints=list(s.entrypoint) if s.entrypoint is not None else None,
+        envs=[pulumi.Output.concat(k, "=", v) if isinstance(v, pulumi.Output) else f"{k}={v}" for k, v in env.items()] or None,
+        network_mode=network_mode,
+        networks_advanced=None if network_mode else [
+            docker.ContainerNetworksAdvancedArgs(name=networks[a.network], aliases=[s.name, *s.aliases, *a.aliases])
+            for a in s.networks or [Attachment("default")]],
+        ports=[docker.ContainerPortArgs(internal=p.target, external=p.published or None, protocol=p.protocol,
+                                        # Loopback unless the service is public or the file names an address.
+                                        ip=p.host_ip or ("0.0.0.0" if s.public else "127.0.0.1"))
+               for p in s.ports if p.published is not None] or None,
+        restart=kind,
+        max_retry_count=retries,
+        healthcheck=_healthcheck(s),
+        wait=s.health is not None or None,
+        wait_timeout=(s.health.start_period_s + s.health.interval_s * (s.health.retries + 1) + 60) if s.health else None,
+        # A dependency that must complete: Pulumi waits for its exit, and it is not kept running.
+        attach=one_shot or None,
+        must_run=False if one_shot else None,
+        volumes=volumes or None,
+        mounts=mounts or None,
+        uploads=[docker.ContainerUploadArgs(file=f.target, content=files[(f.kind, f.source)],
+                                            permissions=oct(f.mode if f.mode is not None else FILE_MODE)[2:].rjust(4, "0"))
+                 for f in s.files] or None,
+        memory=memory,
+        memory_reservation=s.memory_reserved_mb,
+        cpus=str(s.cpus) if s.cpus else None,
+        labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in {**s.labels, **labels}.items()],
+        **{k: v for k, v in engine_args(s.engine).items() if v is not None},
+    )
+
+
+def _healthcheck(s: Service) -> Optional[docker.ContainerHealthcheckArgs]:
+    h = s.health
+    if h is None:
+        return None
+    return docker.ContainerHealthcheckArgs(tests=list(h.test), interval=f"{h.interval_s}s", timeout=f"{h.timeout_s}s",
+                                           retries=h.retries, start_period=f"{h.start_period_s}s")
+
+
+def build_args(s: Service) -> docker.DockerBuildArgs:
+    """`build:` as the provider's build: the context beside the Compose file, never pushed."""
+    b = s.build
+    assert b is not None
+    dockerfile = b.dockerfile or "Dockerfile"
+    return docker.DockerBuildArgs(
+        context=b.context, dockerfile=dockerfile if os.path.isabs(dockerfile) else os.path.join(b.context, dockerfile),
+        args=dict(b.args) or None, target=b.target, platform=s.engine.platform)

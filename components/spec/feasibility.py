@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 from ..compose import Service, Stack, constraints
 from .errors import Problem
 from .model import MARATHON_LB_STATS_PORT as STATS_PORT, Platform, swarm_managers
-from .offers import DEFAULT_CPUS, DEFAULT_MEM_MB, parse_ranges
+from .offers import parse_ranges
 from .placement import Instance, machine_of
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def _marathon_service(stack: Stack, stack_key: str, s: Service, pool_agents: lis
             f"no {role} agent satisfies {', '.join(s.constraints)}; the {role} agents have "
             + "; ".join(sorted({f"hostname {a.hostname}, attributes {a.attributes}" for a in pool_agents}))))]
     problems = []
-    cpus, mem = s.cpus or DEFAULT_CPUS, s.memory_mb or DEFAULT_MEM_MB
+    cpus, mem = s.marathon_cpus, s.marathon_mem_mb
     declared = [a for a in fitting if a.cpus is not None and a.mem is not None]
     if declared and len(declared) == len(fitting) and not any(a.cpus >= cpus and a.mem >= mem for a in declared):
         most = max(declared, key=lambda a: (a.cpus, a.mem))

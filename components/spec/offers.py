@@ -14,9 +14,6 @@ from typing import Optional, Sequence
 from .model import AgentPool
 
 Range = tuple[int, int]
-# What a Marathon app asks for when its Compose service sets no limits (services/marathon.py).
-DEFAULT_CPUS = 0.5
-DEFAULT_MEM_MB = 512
 DEFAULT_TASK_PORTS: tuple[Range, ...] = ((31000, 32000),)
 RANGES = re.compile(r"^\s*\[\s*(\d+\s*-\s*\d+\s*(,\s*\d+\s*-\s*\d+\s*)*)\]\s*$")
 

@@ -1,0 +1,291 @@
+"""A Compose file as docker compose reads it, before the platform's rules: YAML 1.2, variables
+interpolated, `include`d files merged, `extends` resolved, inactive `profiles` left out and every
+path (bind sources, `env_file`, build contexts, `file:` of secrets and configs) made absolute
+against the directory of the file that wrote it.
+
+Variables come from the stack config (`platform.stacks[i].variables`, where a value may name a
+Pulumi secret) and then from the `.env` beside the file, as the shell's environment and then
+`.env` do for docker compose.
+"""
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping, Optional, Union
+
+import yaml
+
+from . import dotenv, references, yaml12
+from .interpolate import InterpolationError, Verbatim, substitute
+from .problems import Problems
+
+# Where `$$` and `${service.host}` references stay for references.parse (see interpolate.py).
+TEMPLATE_FIELDS = {"environment", "command"}
+# Service keys whose list or mapping entries are merged by `extends` (the rest are replaced).
+MAPPINGS = {"environment", "labels", "extra_hosts", "sysctls", "build", "deploy", "healthcheck", "logging",
+            "ulimits", "annotations", "networks", "depends_on", "blkio_config", "develop", "x-platform"}
+SEQUENCES = {"ports", "expose", "volumes", "dns", "dns_search", "dns_opt", "tmpfs", "cap_add", "cap_drop",
+             "secrets", "configs", "env_file", "devices", "security_opt", "group_add", "external_links",
+             "links", "volumes_from", "profiles"}
+TOP_LEVEL = ("services", "volumes", "networks", "secrets", "configs")
+
+
+@dataclass(frozen=True)
+class SecretVariable:
+    """A variable whose value is the Pulumi secret `container-platform:<key>`."""
+
+    key: str
+
+
+Variables = Mapping[str, Union[str, SecretVariable]]
+
+
+@dataclass
+class Project:
+    doc: dict  # the merged file: services, volumes, networks, secrets, configs, name
+    warnings: list[tuple[str, str]] = field(default_factory=list)  # (key path, message)
+    # Services left out because none of their profiles is active: name -> its profiles.
+    inactive: dict[str, list[str]] = field(default_factory=dict)
+
+
+def read(path: Path, variables: Variables, profiles: list[str], out: Problems, variables_key: str) -> Optional[Project]:
+    """The project in `path`, or None with every problem in `out`."""
+    doc = _read_file(path, variables, out, variables_key, seen=())
+    if doc is None:
+        return None
+    # Problems in values (a variable without a value) do not stop the reading: the loader goes
+    # on and reports every other problem of the file too.
+    project = Project(doc)
+    _resolve_extends(doc, path, variables, out, variables_key)
+    _select_profiles(project, profiles or _compose_profiles(path, variables))
+    return project
+
+
+def _read_file(path: Path, variables: Variables, out: Problems, variables_key: str, seen: tuple) -> Optional[dict]:
+    try:
+        doc = yaml12.load(path.read_text())
+    except FileNotFoundError:
+        out.add("", f"{path} does not exist")
+        return None
+    except yaml.YAMLError as e:
+        out.add("", f"{path.name} is not valid YAML: {e}")
+        return None
+    if not isinstance(doc, dict):
+        out.add("", f"{path.name} is not a Compose file (its top level is not a mapping)")
+        return None
+    lookup = variable_lookup(path.parent, variables, out)
+    services = set(doc.get("services") or {}) if isinstance(doc.get("services"), dict) else set()
+    doc = _interpolate(doc, "", lookup, out, variables_key, references.matcher(services))
+    _absolute_paths(doc, path.parent)
+    for i, entry in enumerate(doc.pop("include", None) or []):
+        _include(doc, entry, f"include[{i}]", path, variables, out, variables_key, seen + (path.resolve(),))
+    return doc
+
+
+def variable_lookup(directory: Path, variables: Variables, out: Problems) -> Callable[[str], Any]:
+    """Config variables first, then `.env` in `directory` (whose own `${VAR}`s see the config's)."""
+    plain = {k: v for k, v in variables.items() if isinstance(v, str)}
+    env_path = directory / ".env"
+    from_file: dict[str, str] = {}
+    if env_path.is_file():
+        try:
+            from_file = dotenv.parse(env_path.read_text(), plain.get)
+        except dotenv.DotenvError as e:
+            out.add("", f"{env_path}: {e}")
+
+    def lookup(name: str) -> Any:
+        return variables[name] if name in variables else from_file.get(name)
+    return lookup
+
+
+def _interpolate(node: Any, path: str, lookup: Callable[[str], Any], out: Problems, variables_key: str,
+                 is_reference: Callable[[str], bool]) -> Any:
+    if isinstance(node, dict):
+        return {k: _interpolate(v, f"{path}.{k}" if path else str(k), lookup, out, variables_key, is_reference)
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [_interpolate(v, f"{path}[{i}]", lookup, out, variables_key, is_reference)
+                for i, v in enumerate(node)]
+    if not isinstance(node, str):
+        return node
+    parts = path.split(".")
+    template = len(parts) >= 3 and parts[0] == "services" and parts[2].split("[")[0] in TEMPLATE_FIELDS
+
+    def value(name: str) -> Optional[str]:
+        v = lookup(name)
+        if isinstance(v, SecretVariable):
+            if not template:
+                raise InterpolationError(
+                    f"{name} is a secret (platform.stacks[].variables.{name}), which may be used only in "
+                    "environment and command values: anywhere else it would be stored in plain text")
+            return Verbatim("${secret." + v.key + "}")
+        return v
+
+    def unset(name: str) -> str:
+        raise InterpolationError(
+            f"variable {name} is not set; set it under {variables_key}.{name} in the stack config (or "
+            f"in a .env file beside the Compose file), or give a default: ${{{name}:-value}}")
+    try:
+        return substitute(node, value, unset, template, is_reference)
+    except InterpolationError as e:
+        out.add(path, str(e))
+        return node
+
+
+def _absolute(directory: Path, value: str) -> str:
+    if value.startswith("~"):
+        return str(Path(value).expanduser())
+    return str((directory / value).resolve()) if not value.startswith("/") else value
+
+
+def _is_relative(source: str) -> bool:
+    return source.startswith((".", "~"))
+
+
+def _absolute_paths(doc: dict, directory: Path) -> None:
+    for svc in (doc.get("services") or {}).values():
+        if not isinstance(svc, dict):
+            continue
+        for i, v in enumerate(svc.get("volumes") or []):
+            if isinstance(v, str):
+                source, sep, rest = v.partition(":")
+                if sep and _is_relative(source):
+                    svc["volumes"][i] = _absolute(directory, source) + ":" + rest
+            elif isinstance(v, dict) and v.get("type", "volume") == "bind" and isinstance(v.get("source"), str) \
+                    and not v["source"].startswith("/"):
+                v["source"] = _absolute(directory, v["source"])
+        env_file = svc.get("env_file")
+        if isinstance(env_file, (str, dict)):
+            env_file = svc["env_file"] = [env_file]
+        for i, e in enumerate(env_file or []):
+            if isinstance(e, str):
+                env_file[i] = {"path": _absolute(directory, e)}
+            elif isinstance(e, dict) and isinstance(e.get("path"), str):
+                e["path"] = _absolute(directory, e["path"])
+        build = svc.get("build")
+        if isinstance(build, str):
+            build = svc["build"] = {"context": build}
+        if isinstance(build, dict):
+            ctx = build.get("context", ".")
+            if isinstance(ctx, str) and "://" not in ctx:
+                build["context"] = _absolute(directory, ctx)
+        extends = svc.get("extends")
+        if isinstance(extends, dict) and isinstance(extends.get("file"), str):
+            extends["file"] = _absolute(directory, extends["file"])
+    for kind in ("secrets", "configs"):
+        for item in (doc.get(kind) or {}).values():
+            if isinstance(item, dict) and isinstance(item.get("file"), str):
+                item["file"] = _absolute(directory, item["file"])
+
+
+def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, out: Problems,
+             variables_key: str, seen: tuple) -> None:
+    paths = entry if isinstance(entry, (str, list)) else (entry or {}).get("path")
+    for p in [paths] if isinstance(paths, str) else (paths or []):
+        target = Path(_absolute(path.parent, p))
+        if target.resolve() in seen:
+            out.add(key, f"{p} includes itself (through {' -> '.join(s.name for s in seen)})")
+            continue
+        included = _read_file(target, variables, out, variables_key, seen)
+        if included is None:
+            out.add(key, f"{p}: cannot be included (see above)" if target.exists() else f"{p} does not exist")
+            continue
+        for kind in TOP_LEVEL:
+            mine = doc.setdefault(kind, {}) if included.get(kind) else doc.get(kind)
+            for name, value in (included.get(kind) or {}).items():
+                if name in (mine or {}):
+                    out.add(f"{key}", f"{p} defines {kind}.{name}, which this file also defines; "
+                                      "rename one (included resources are not merged)")
+                else:
+                    mine[name] = value
+
+
+def _resolve_extends(doc: dict, path: Path, variables: Variables, out: Problems, variables_key: str) -> None:
+    services = doc.get("services") or {}
+    cache: dict[Path, dict] = {}
+    for name in list(services):
+        if isinstance(services[name], dict) and "extends" in services[name]:
+            services[name] = _extended(services, name, path, variables, out, variables_key, cache, ())
+
+
+def _extended(services: dict, name: str, path: Path, variables: Variables, out: Problems, variables_key: str,
+              cache: dict, chain: tuple) -> dict:
+    svc = services[name]
+    ext = svc.get("extends")
+    if ext is None:
+        return svc
+    key = f"services.{name}.extends"
+    ext = {"service": ext} if isinstance(ext, str) else ext
+    base_file = Path(ext["file"]) if ext.get("file") else path
+    if (base_file, ext["service"]) in chain:
+        out.add(key, f"extends cycle: {' -> '.join(s for _, s in chain)} -> {ext['service']}")
+        return svc
+    if base_file == path:
+        base_services = services
+    else:
+        if base_file not in cache:
+            cache[base_file] = (_read_file(base_file, variables, out, variables_key, ()) or {}).get("services") or {}
+        base_services = cache[base_file]
+    if ext["service"] not in base_services:
+        out.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
+        return svc
+    base = _extended(base_services, ext["service"], base_file, variables, out, variables_key, cache,
+                     chain + ((path, name),))
+    merged = merge_service(copy.deepcopy(base), {k: v for k, v in svc.items() if k != "extends"})
+    return merged
+
+
+def merge_service(base: dict, override: dict) -> dict:
+    """Compose's merge rules for `extends`: mappings merged by key, sequences appended without
+    repeats (volumes by target), everything else replaced."""
+    for k, v in override.items():
+        if k in MAPPINGS and k in base:
+            base[k] = _merge_mapping(_as_mapping(base[k]), _as_mapping(v))
+        elif k in SEQUENCES and k in base and isinstance(base[k], list) and isinstance(v, list):
+            if k == "volumes":
+                targets = {_volume_target(x) for x in v}
+                base[k] = [x for x in base[k] if _volume_target(x) not in targets] + v
+            else:
+                base[k] = base[k] + [x for x in v if x not in base[k]]
+        else:
+            base[k] = v
+    return base
+
+
+def _volume_target(v: Any) -> Any:
+    if isinstance(v, dict):
+        return v.get("target")
+    parts = str(v).split(":")
+    return parts[1] if len(parts) > 1 else parts[0]
+
+
+def _as_mapping(v: Any) -> Any:
+    if isinstance(v, list):  # ["K=V"] or ["name"] (networks, depends_on)
+        return {str(x).partition("=")[0]: (str(x).partition("=")[2] if "=" in str(x) else None) for x in v}
+    return v
+
+
+def _merge_mapping(a: Any, b: Any) -> Any:
+    if isinstance(a, dict) and isinstance(b, dict):
+        out = dict(a)
+        for k, v in b.items():
+            out[k] = _merge_mapping(a[k], v) if k in a else v
+        return out
+    return b
+
+
+def _compose_profiles(path: Path, variables: Variables) -> list[str]:
+    """COMPOSE_PROFILES, as docker compose reads it from the environment or `.env`."""
+    value = variable_lookup(path.parent, variables, Problems(""))("COMPOSE_PROFILES")
+    return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else []
+
+
+def _select_profiles(project: Project, active: list[str]) -> None:
+    services = project.doc.get("services") or {}
+    for name in list(services):
+        svc = services[name]
+        profiles = svc.get("profiles") if isinstance(svc, dict) else None
+        if profiles and "*" not in active and not set(profiles) & set(active):
+            project.inactive[name] = list(profiles)
+            del services[name]

@@ -1,0 +1,83 @@
+"""The Docker objects a Compose stack declares at its top level, on one engine (the local engine,
+or a Swarm manager's): networks, volumes, and the content of its secrets and configs.
+
+Each is created once, when a service first needs it, and named `<platform>-<stack>-<name>`;
+`external` ones already exist and are used by their own name, never created or deleted.
+"""
+from __future__ import annotations
+
+import base64
+import hashlib
+from typing import Callable, Optional, Sequence
+
+import pulumi
+import pulumi_docker as docker
+
+from ..compose import Stack
+from ..services.names import stack_object
+
+
+class StackObjects:
+    def __init__(self, platform_name: str, stack: Stack, provider: docker.Provider, parent: pulumi.Resource,
+                 secret: Callable[[str], pulumi.Output[str]], swarm: bool, depends_on: Sequence[pulumi.Resource] = ()):
+        self.platform_name, self.stack, self.provider, self.parent = platform_name, stack, provider, parent
+        self.secret, self.swarm, self.depends_on = secret, swarm, list(depends_on)
+        self._networks: dict[str, pulumi.Input[str]] = {}
+        self._volumes: dict[str, tuple[str, Optional[docker.Volume]]] = {}
+        self._swarm_files: dict[tuple[str, str], pulumi.Resource] = {}
+
+    def _opts(self, **extra) -> pulumi.ResourceOptions:
+        return pulumi.ResourceOptions(parent=self.parent, provider=self.provider, depends_on=self.depends_on, **extra)
+
+    def _name(self, name: str) -> str:
+        return stack_object(self.platform_name, self.stack.name, name)
+
+    def network(self, name: str) -> pulumi.Input[str]:
+        """The engine's name (an output of the network, so containers wait for it)."""
+        if name not in self._networks:
+            n = self.stack.networks[name]
+            if n.external:
+                self._networks[name] = n.external
+            else:
+                self._networks[name] = docker.Network(
+                    f"{self.stack.name}-{name}-network", name=self._name(name),
+                    driver=n.driver or ("overlay" if self.swarm else "bridge"), attachable=True if self.swarm else None,
+                    internal=n.internal or None, options=dict(n.options) or None, opts=self._opts()).name
+        return self._networks[name]
+
+    def volume(self, name: str) -> tuple[str, Optional[docker.Volume]]:
+        """The engine's volume name, and the resource when the stack owns it. Kept when the stack
+        is deleted: a volume's data outlives the containers (delete it by hand)."""
+        if name not in self._volumes:
+            v = self.stack.volumes[name]
+            if v.external:
+                self._volumes[name] = (v.external, None)
+            else:
+                full = self._name(name)
+                self._volumes[name] = (full, docker.Volume(
+                    f"{self.stack.name}-{name}-volume", name=full, driver=v.driver,
+                    driver_opts=dict(v.options) or None, opts=self._opts(retain_on_delete=True)))
+        return self._volumes[name]
+
+    def content(self, kind: str, name: str) -> pulumi.Input[str]:
+        """A secret's or config's text: the file's, `content:`, or a Pulumi secret (stays secret)."""
+        f = self.stack.files[(kind, name)]
+        return self.secret(f.pulumi_secret) if f.pulumi_secret else f.content or ""
+
+    def swarm_file(self, kind: str, name: str) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
+        """(id, name) of the Swarm secret or config holding it."""
+        f = self.stack.files[(kind, name)]
+        if f.external:
+            return f.external, f.external
+        key = (kind, name)
+        if key not in self._swarm_files:
+            data = pulumi.Output.from_input(self.content(kind, name)).apply(
+                lambda text: base64.b64encode(text.encode()).decode())
+            # Swarm secrets and configs cannot change in place: a new content is a new object, so
+            # its name carries a digest and the old one goes once no service uses it.
+            full = data.apply(lambda d: f"{self._name(name)}-{hashlib.sha256(d.encode()).hexdigest()[:10]}")
+            resource_type = docker.Secret if kind == "secret" else docker.ServiceConfig
+            self._swarm_files[key] = resource_type(f"{self.stack.name}-{kind}-{name}", name=full, data=data,
+                                                   opts=self._opts())
+        resource = self._swarm_files[key]
+        return resource.id, resource.name
