@@ -1,56 +1,75 @@
 """Real local scheduler: a rendered Compose stack on this engine's user network.
 
-The stack of tests/data/swarm-stack, scheduled `local`, is evaluated under the mock runtime; its
-ContainerSpecs (one per replica, in the order the program places them: dependencies first) run
-with `docker run` (the same container as their `docker.Container`, see test_cloud_init.py), each
-waited for until healthy as the provider's `wait` does. The test checks the injected aliases,
-DNS over both API replicas, a request web -> api -> (db address), and a crashed process restarted
-by the restart policy.
+The stack of tests/data/swarm-stack, scheduled `local`, is evaluated under the mock runtime; the
+recorded `docker.Network` and `docker.Container` resources (in the order the program registers
+them: dependencies first) run through tests/container_engine.py (the same flags the Docker
+provider sets), each waited for until healthy as the provider's `wait` does. The test checks the
+injected aliases, DNS over both API replicas, a request web -> api -> (db address), and a crashed
+process restarted by the restart policy.
 """
+import hashlib
 import json
 import os
 import signal
-import subprocess
 
 import pytest
 
-from components.hosts.cloud_init import docker_create_argv
-
+from . import container_engine
 from .conftest import PLACEHOLDER_SECRETS
-from .harness import captured_specs, stack_config
-from .realhelpers import DOCKER, docker, wait_for
+from .harness import evaluate, stack_config
+from .realhelpers import docker, wait_for
 
 pytestmark = pytest.mark.real
 
 
-def specs():
+def record(name: str, file: str):
+    """The recorded networks and containers of the stack `st` in `file`, on platform `name`."""
     cfg = stack_config("local")
-    platform = {**cfg["container-platform:platform"], "name": "rl",
-                "stacks": [{"name": "st", "file": "tests/data/swarm-stack/compose.yaml", "scheduler": "local"}]}
-    found = captured_specs("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
-    return [spec for spec, _ in found if spec.labels.get("container-platform/stack") == "st"]
+    platform = {**cfg["container-platform:platform"], "name": name,
+                "stacks": [{"name": "st", "file": file, "scheduler": "local"}]}
+    d = evaluate("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    networks = [n for n in d.of_type("docker:index/network:Network") if n.name.startswith("st-")]
+    containers = [c for c in d.containers() if c.name.startswith(f"{name}-st-")]
+    # The mock runtime's id for a pulled image (ops/mock_runtime.py) -> the reference pulled.
+    images = {"sha256:" + hashlib.sha256(i.inputs["name"].encode()).hexdigest(): i.inputs["name"]
+              for i in d.of_type("docker:index/remoteImage:RemoteImage")}
+    return networks, containers, images
 
 
 def state(name: str) -> dict:
     return json.loads(docker("inspect", name).stdout)[0]["State"]
 
 
+def run_stack(networks, containers, images, started: list, made: list) -> None:
+    for n in networks:
+        docker(*container_engine.network_argv(n.inputs))
+        made.append(n.inputs["name"])
+    names = {n.inputs["name"]: n.inputs["name"] for n in networks}
+    for c in containers:
+        started.append(container_engine.run(c.inputs, names, images))
+        if c.inputs.get("wait"):
+            wait_for(f"{c.name} healthy", lambda c=c: state(c.name).get("Health", {}).get("Status") == "healthy",
+                     timeout=60)
+
+
+def clean_up(started: list, made: list) -> None:
+    for name in started:
+        docker("rm", "-f", name, check=False)
+    for name in made:
+        docker("network", "rm", name, check=False)
+
+
 def test_a_rendered_stack_runs_wired_by_alias_and_restarts_what_crashes():
-    services = specs()
-    assert [s.labels["container-platform/service"] for s in services] == ["db", "api", "api", "web"]
-    network = services[0].network_mode
-    started = []
-    docker("network", "create", network)
+    networks, containers, images = record("rl", "tests/data/swarm-stack/compose.yaml")
+    assert [c.inputs["labels"] for c in containers] and \
+        [next(x["value"] for x in c.inputs["labels"] if x["label"] == "container-platform/service")
+         for c in containers] == ["db", "api", "api", "web"]
+    started: list = []
+    made: list = []
     try:
-        for spec in services:
-            assert not spec.files  # nothing to copy in before the start
-            subprocess.run([DOCKER, *docker_create_argv(spec)[1:]], check=True, capture_output=True)
-            docker("start", spec.name)
-            started.append(spec.name)
-            if spec.wait_healthy:
-                wait_for(f"{spec.name} healthy", lambda: state(spec.name).get("Health", {}).get("Status") == "healthy",
-                         timeout=60)
-        web = services[-1].name
+        run_stack(networks, containers, images, started, made)
+        web = containers[-1].name
         api_url = docker("exec", web, "printenv", "API_URL").stdout.strip()
         assert api_url == "http://api:8000/"
         # The alias answers with both API replicas.
@@ -61,12 +80,10 @@ def test_a_rendered_stack_runs_wired_by_alias_and_restarts_what_crashes():
                                    f"import urllib.request; print(urllib.request.urlopen('{api_url}', timeout=5).read().decode())").stdout)
         assert answer["env"]["DATABASE_ADDRESS"] == "db:5432" and "db:5432" in answer["reached"]
         # A crash (the process killed, not a stop) is restarted by the restart policy.
-        db = services[0].name
+        db = containers[0].name
         before = json.loads(docker("inspect", db).stdout)[0]["RestartCount"]
         os.kill(state(db)["Pid"], signal.SIGKILL)
         wait_for("db restarted and healthy", lambda: json.loads(docker("inspect", db).stdout)[0]["RestartCount"] > before
                  and state(db).get("Health", {}).get("Status") == "healthy", timeout=60)
     finally:
-        for name in started:
-            docker("rm", "-f", name, check=False)
-        docker("network", "rm", network, check=False)
+        clean_up(started, made)

@@ -77,7 +77,7 @@ def test_a_rendered_stack_runs_in_order_wired_and_self_healing_on_swarm():
         assert [services[u].name for u in order].index(f"{STACK}-db") < [services[u].name for u in order].index(f"{STACK}-api")
         for urn in order:
             inputs = services[urn].inputs
-            spec = service_spec(inputs, {f"{network.name}-id": network_id})
+            spec = service_spec(inputs, {network.inputs["name"]: network_id})
             service_id = engine("POST", "/services/create", spec)["ID"]
             created.append(service_id)
             replicas = spec["Mode"]["Replicated"]["Replicas"]
