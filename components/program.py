@@ -33,9 +33,12 @@ def load_environment(config: pulumi.Config) -> spec.Environment:
 
     source = f"stacks/Pulumi.{pulumi.get_stack()}.yaml, key {config.name}:platform"
     try:
-        return spec.load(config.get_object("platform"), secret_is_set, source)
+        env = spec.load(config.get_object("platform"), secret_is_set, source)
     except spec.SpecError as e:
         raise pulumi.RunError(str(e)) from None
+    for warning in env.warnings:  # keys without effect on their scheduler: said, never dropped silently
+        pulumi.log.warn(str(warning))
+    return env
 
 
 def build_hosts(env: spec.Environment, config: pulumi.Config, aws_target: Optional[AwsTarget]) -> dict:

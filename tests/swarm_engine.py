@@ -30,9 +30,11 @@ def _drop_none(value: Any) -> Any:
     return value
 
 
-def service_spec(inputs: dict, network_ids: dict[str, str]) -> dict:
+def service_spec(inputs: dict, network_ids: dict[str, str], object_ids: Optional[dict[str, str]] = None) -> dict:
     """Recorded inputs (camelCase, as the engine sees them) -> Engine API ServiceSpec.
-    `network_ids` maps the recorded network reference to the real network's id."""
+    `network_ids` maps the recorded network reference to the real network's id, `object_ids` the
+    recorded id of a Swarm config or secret to the real one's."""
+    object_ids = object_ids or {}
     task, c = inputs["taskSpec"], inputs["taskSpec"]["containerSpec"]
     health = c.get("healthcheck")
     restart, placement = task.get("restartPolicy", {}), task.get("placement", {})
@@ -53,6 +55,14 @@ def service_spec(inputs: dict, network_ids: dict[str, str]) -> dict:
                 } if health else None,
                 "Mounts": [{"Target": m["target"], "Source": m.get("source"), "Type": m["type"],
                             "ReadOnly": m.get("readOnly")} for m in c.get("mounts", [])] or None,
+                "Configs": [{"File": {"Name": x["fileName"], "UID": x.get("fileUid", "0"), "GID": x.get("fileGid", "0"),
+                                      "Mode": int(x.get("fileMode", 0o444))},
+                             "ConfigID": object_ids[x["configId"]], "ConfigName": x["configName"]}
+                            for x in c.get("configs", [])] or None,
+                "Secrets": [{"File": {"Name": x["fileName"], "UID": x.get("fileUid", "0"), "GID": x.get("fileGid", "0"),
+                                      "Mode": int(x.get("fileMode", 0o444))},
+                             "SecretID": object_ids[x["secretId"]], "SecretName": x["secretName"]}
+                            for x in c.get("secrets", [])] or None,
             },
             "RestartPolicy": {
                 "Condition": restart.get("condition"), "Delay": ns(restart.get("delay")),

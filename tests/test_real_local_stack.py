@@ -22,11 +22,11 @@ from .realhelpers import docker, wait_for
 pytestmark = pytest.mark.real
 
 
-def record(name: str, file: str):
+def record(name: str, file: str, **stack):
     """The recorded networks and containers of the stack `st` in `file`, on platform `name`."""
     cfg = stack_config("local")
     platform = {**cfg["container-platform:platform"], "name": name,
-                "stacks": [{"name": "st", "file": file, "scheduler": "local"}]}
+                "stacks": [{"name": "st", "file": file, "scheduler": "local", **stack}]}
     d = evaluate("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
     assert d.error is None, d.error
     networks = [n for n in d.of_type("docker:index/network:Network") if n.name.startswith("st-")]
@@ -85,5 +85,33 @@ def test_a_rendered_stack_runs_wired_by_alias_and_restarts_what_crashes():
         os.kill(state(db)["Pid"], signal.SIGKILL)
         wait_for("db restarted and healthy", lambda: json.loads(docker("inspect", db).stdout)[0]["RestartCount"] > before
                  and state(db).get("Health", {}).get("Status") == "healthy", timeout=60)
+    finally:
+        clean_up(started, made)
+
+
+FEATURES = "tests/data/compose-features/compose.yaml"
+
+
+def test_compose_as_written_arrives_inside_the_containers():
+    """Interpolation (.env beside the file, stack config variables, `$$`), an env_file, a relative
+    bind, a config from a file and a named network with an alias, checked from inside."""
+    networks, containers, images = record("rf", FEATURES, variables={"STACK_VAR": "from-config"})
+    assert {n.inputs["name"] for n in networks} == {"rf-st-default", "rf-st-backend"}
+    started: list = []
+    made: list = []
+    try:
+        run_stack(networks, containers, images, started, made)
+        api, web = "rf-st-api-1", "rf-st-web-1"
+        env = dict(line.split("=", 1) for line in docker("exec", api, "env").stdout.splitlines() if "=" in line)
+        assert (env["TAG"], env["FROM_STACK_CONFIG"], env["LITERAL"]) == ("from-dotenv", "from-config", "$NOT_INTERPOLATED")
+        assert (env["MODE"], env["FROM_ENV_FILE"], env["EXPANDED"]) == ("test", "a quoted value # not a comment",
+                                                                        "test-expanded")
+        assert docker("exec", api, "cat", "/conf/settings.txt").stdout == "relative bind arrived\n"
+        assert docker("exec", api, "cat", "/etc/greeting.txt").stdout == "hello from a config\n"
+        # The alias on the named network answers from web (which needed it before serving).
+        assert "reached api-backend:8000" in docker("exec", web, "cat", "/tmp/standin.log").stdout
+        # api is not on web's default network under that alias: only the backend network has it.
+        inspect = json.loads(docker("inspect", api).stdout)[0]["NetworkSettings"]["Networks"]
+        assert set(inspect) == {"rf-st-backend"} and "api-backend" in inspect["rf-st-backend"]["Aliases"]
     finally:
         clean_up(started, made)

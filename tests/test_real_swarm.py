@@ -22,13 +22,56 @@ pytestmark = pytest.mark.real
 PLATFORM, STACK = "rt", "st"
 
 
-def record():
+def record(file: str = "tests/data/swarm-stack/compose.yaml", **stack):
     cfg = stack_config("local")
     platform = {**cfg["container-platform:platform"], "name": PLATFORM,
-                "stacks": [{"name": STACK, "file": "tests/data/swarm-stack/compose.yaml", "scheduler": "swarm"}]}
+                "stacks": [{"name": STACK, "file": file, "scheduler": "swarm", **stack}]}
     d = evaluate("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
     assert d.error is None, d.error
     return d
+
+
+class Deployed:
+    """What a test created on the engine, removed again in reverse by `remove()`."""
+
+    def __init__(self):
+        self.services: list[str] = []
+        self.networks: list[str] = []
+        self.configs: list[str] = []
+
+    def create(self, d) -> list[str]:
+        """The recorded networks, configs and services (in dependency order, each converged
+        before the next, as `converge_config` makes the provider wait); the services' names."""
+        network_ids = {}
+        for n in d.of_type("docker:index/network:Network"):
+            network_ids[n.inputs["name"]] = engine("POST", "/networks/create", {
+                "Name": n.inputs["name"], "Driver": n.inputs["driver"],
+                "Attachable": n.inputs["attachable"], "CheckDuplicate": True})["Id"]
+            self.networks.append(network_ids[n.inputs["name"]])
+        object_ids = {}
+        for c in d.of_type("docker:index/serviceConfig:ServiceConfig"):
+            object_ids[f"{c.name}-id"] = engine("POST", "/configs/create",
+                                                {"Name": c.inputs["name"], "Data": c.inputs["data"]})["ID"]
+            self.configs.append(object_ids[f"{c.name}-id"])
+        services = {r.urn: r for r in d.of_type("docker:index/service:Service")}
+        order = list(TopologicalSorter(
+            {urn: [u for u in r.dependencies if u in services] for urn, r in services.items()}).static_order())
+        for urn in order:
+            spec = service_spec(services[urn].inputs, network_ids, object_ids)
+            service_id = engine("POST", "/services/create", spec)["ID"]
+            self.services.append(service_id)
+            replicas = spec["Mode"]["Replicated"]["Replicas"]
+            wait_for(f"{spec['Name']} to converge", lambda: converged(service_id, replicas), timeout=90)
+        return [services[u].name for u in order]
+
+    def remove(self) -> None:
+        for service_id in reversed(self.services):
+            engine("DELETE", f"/services/{service_id}")
+        for config_id in self.configs:
+            wait_for("the config to be removable", lambda: engine("DELETE", f"/configs/{config_id}") is None, timeout=60)
+        for network_id in self.networks:
+            wait_for("the overlay network to be removable",
+                     lambda: engine("DELETE", f"/networks/{network_id}") is None, timeout=60)
 
 
 def swarm_state() -> str:
@@ -57,11 +100,8 @@ def exec_in(container: str, *command: str) -> str:
 def test_a_rendered_stack_runs_in_order_wired_and_self_healing_on_swarm():
     d = record()
     (init,) = [c for c in d.of_type("command:local:Command") if c.name == "swarm-init"]
-    (network,) = d.of_type("docker:index/network:Network")
-    services = {r.urn: r for r in d.of_type("docker:index/service:Service")}
     assert swarm_state() == "inactive", "this engine is already in a swarm; leave it first"
-    created: list[str] = []
-    network_id = None
+    deployed = Deployed()
     try:
         # The SwarmCluster's script, exactly as rendered, twice: the second run changes nothing.
         subprocess.run(["/bin/sh", "-c", init.inputs["create"]], check=True, capture_output=True)
@@ -69,19 +109,8 @@ def test_a_rendered_stack_runs_in_order_wired_and_self_healing_on_swarm():
         subprocess.run(["/bin/sh", "-c", init.inputs["create"]], check=True, capture_output=True)
         assert swarm_state() == "active" and docker("info", "--format", "{{.Swarm.NodeID}}").stdout.strip() == node
 
-        network_id = engine("POST", "/networks/create", {
-            "Name": network.inputs["name"], "Driver": network.inputs["driver"],
-            "Attachable": network.inputs["attachable"], "CheckDuplicate": True})["Id"]
-        order = list(TopologicalSorter(
-            {urn: [u for u in r.dependencies if u in services] for urn, r in services.items()}).static_order())
-        assert [services[u].name for u in order].index(f"{STACK}-db") < [services[u].name for u in order].index(f"{STACK}-api")
-        for urn in order:
-            inputs = services[urn].inputs
-            spec = service_spec(inputs, {network.inputs["name"]: network_id})
-            service_id = engine("POST", "/services/create", spec)["ID"]
-            created.append(service_id)
-            replicas = spec["Mode"]["Replicated"]["Replicas"]
-            wait_for(f"{spec['Name']} to converge", lambda: converged(service_id, replicas), timeout=90)
+        order = deployed.create(d)
+        assert order.index(f"{STACK}-db") < order.index(f"{STACK}-api")
 
         db, api, web = (f"{PLATFORM}-{STACK}-{s}" for s in ("db", "api", "web"))
         (db_c,), api_cs, (web_c,) = containers_of(db), containers_of(api), containers_of(web)
@@ -109,10 +138,29 @@ def test_a_rendered_stack_runs_in_order_wired_and_self_healing_on_swarm():
         wait_for("the replacement to reach the database",
                  lambda: f"reached {db}:5432" in exec_in(replacement, "cat", "/tmp/standin.log"), timeout=30)
     finally:
-        for service_id in reversed(created):
-            engine("DELETE", f"/services/{service_id}")
-        if network_id:
-            wait_for("the overlay network to be removable",
-                     lambda: engine("DELETE", f"/networks/{network_id}") is None, timeout=60)
+        deployed.remove()
+        subprocess.run(["/bin/sh", "-c", init.inputs["delete"]], capture_output=True)
+    assert swarm_state() == "inactive"
+
+
+def test_compose_as_written_arrives_inside_swarm_tasks():
+    """The features stack of the real local test on Swarm: variables, env_file, a relative bind
+    (this machine is the swarm), a Swarm config from a file, a named overlay network and alias."""
+    d = record("tests/data/compose-features/compose.yaml", variables={"STACK_VAR": "from-config"})
+    (init,) = [c for c in d.of_type("command:local:Command") if c.name == "swarm-init"]
+    assert swarm_state() == "inactive", "this engine is already in a swarm; leave it first"
+    deployed = Deployed()
+    try:
+        subprocess.run(["/bin/sh", "-c", init.inputs["create"]], check=True, capture_output=True)
+        deployed.create(d)
+        (api,), (web,) = containers_of(f"{PLATFORM}-{STACK}-api"), containers_of(f"{PLATFORM}-{STACK}-web")
+        env = dict(line.split("=", 1) for line in exec_in(api, "env").splitlines() if "=" in line)
+        assert (env["TAG"], env["FROM_STACK_CONFIG"], env["LITERAL"]) == ("from-dotenv", "from-config", "$NOT_INTERPOLATED")
+        assert (env["MODE"], env["FROM_ENV_FILE"]) == ("test", "a quoted value # not a comment")
+        assert exec_in(api, "cat", "/conf/settings.txt") == "relative bind arrived\n"
+        assert exec_in(api, "cat", "/etc/greeting.txt") == "hello from a config\n"
+        assert "reached api-backend:8000" in exec_in(web, "cat", "/tmp/standin.log")
+    finally:
+        deployed.remove()
         subprocess.run(["/bin/sh", "-c", init.inputs["delete"]], capture_output=True)
     assert swarm_state() == "inactive"

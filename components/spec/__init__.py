@@ -38,6 +38,11 @@ class Environment:
         return sorted({p.published for st in self.stacks if st.scheduler == "marathon"
                        for s in st.services if s.public for p in s.ports if p.published})
 
+    @property
+    def warnings(self) -> list[Problem]:
+        """What the stacks' files say that has no effect on their scheduler (the deploy goes on)."""
+        return [w for st in self.stacks for w in st.warnings]
+
     def of(self, role: str) -> list[Instance]:
         """Every instance of `role`, in placement order."""
         return [i for i in self.instances if i.role == role]

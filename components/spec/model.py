@@ -6,7 +6,7 @@ the config (placement, quorums, port clashes) live in ``checks.py`` and ``placem
 """
 from __future__ import annotations
 
-from typing import Annotated, Literal, Optional
+from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -227,6 +227,12 @@ class StackService(Model):
     instances: Optional[Count] = None  # overrides the file's deploy.replicas
 
 
+class SecretVariable(Model):
+    """A variable whose value is the Pulumi secret `container-platform:<secret>`."""
+
+    secret: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
+
+
 class ServiceStack(Model):
     """A Compose file deployed as one stack (see examples/compose/)."""
 
@@ -234,6 +240,10 @@ class ServiceStack(Model):
     file: str  # relative to the project root
     scheduler: Optional[Scheduler] = None  # default: the file's x-platform.scheduler
     services: dict[str, StackService] = {}  # per-service overrides, by Compose service name
+    # Compose interpolation: `${NAME}` in the file takes these first, then the `.env` beside it.
+    # A secret variable may appear only in environment and command values.
+    variables: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], Union[str, SecretVariable]] = {}
+    profiles: list[str] = []  # Compose profiles to activate (default: COMPOSE_PROFILES, else none)
 
 
 class Swarm(Model):

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Callable
 
 from ..compose import Stack, load_stack
+from ..compose.project import SecretVariable
 from ..problem import Problem
 from .checks import unknown_hosts
 from .model import Platform, swarm_managers
@@ -22,16 +23,20 @@ def load_stacks(p: Platform, root: Path, secret_is_set: Callable[[str], bool]) -
     for i, cfg in enumerate(p.stacks):
         key = f"platform.stacks[{i}]"
         instances = {n: s.instances for n, s in cfg.services.items() if s.instances is not None}
-        stack, found = load_stack(root, cfg.file, cfg.name, cfg.scheduler, instances, key)
+        variables = {k: v if isinstance(v, str) else SecretVariable(v.secret) for k, v in cfg.variables.items()}
+        stack, found = load_stack(root, cfg.file, cfg.name, cfg.scheduler, instances, key, variables,
+                                  tuple(cfg.profiles), single_machine=p.target == "local")
         problems += found
         if stack is None:
             continue
         stacks.append(stack)
         problems += _fits_platform(p, stack, key)
-        for name in sorted({n for s in stack.services for n in s.secrets()}):
+        used = {n for s in stack.services for n in s.secrets()}
+        used |= {f.pulumi_secret for f in stack.files.values() if f.pulumi_secret}
+        for name in sorted(used):
             if not secret_is_set(name):
                 problems.append(Problem(key, (
-                    f"{stack.file} uses ${{secret.{name}}}, which is not set as a secret: "
+                    f"{stack.file} uses the Pulumi secret {name}, which is not set as a secret: "
                     f"run `pulumi config set --secret {name} <value>`")))
     if any(s.scheduler == "swarm" for s in stacks):
         problems += _swarm_nodes(p)
