@@ -200,3 +200,107 @@ def test_compose_fields_are_typed(tmp_path):
     assert (a.replicas, a.cpus, a.memory_mb, a.max_per_node) == (3, 0.25, 1024, 1)
     assert (a.update.parallelism, a.update.order, a.update.delay_s) == (2, "start-first", 10)
     assert a.entrypoint == ("/bin/tini", "--")
+
+
+def test_the_reported_bugs_are_fixed(tmp_path):
+    """Issue 12's list: numeric fields from variables, `test: []`, tcp+udp on one port, `disable:
+    false`, unquoted `restart: no`, YAML 1.1 scalars, [::1], MiB, global on Swarm, ${TAG} in image."""
+    (tmp_path / ".env").write_text("TAG=1.27\n")
+    stack, found = load(tmp_path, """
+        services:
+          dns:
+            image: nginx:${TAG:-1.25}
+            restart: no
+            environment: {DEBUG: yes, MODE: 010, RATIO: 1.10, ON: on}
+            ports: ["53:53/tcp", "53:53/udp", "[::]:8081:80"]
+            healthcheck: {disable: false, test: ["CMD", "true"], retries: "${RETRIES:-4}"}
+            deploy:
+              mode: global
+              resources: {limits: {cpus: "${CPUS:-0.5}", memory: 512MiB}}
+              restart_policy: {max_attempts: "${MAX:-2}"}
+              update_config: {max_failure_ratio: "${RATIO:-0.25}"}
+        """, scheduler="swarm")
+    assert found == [], found
+    dns = stack.service("dns")
+    assert dns.image == "nginx:1.27" and dns.restart.written == "no"
+    assert dns.environment == {"DEBUG": ("yes",), "MODE": ("010",), "RATIO": ("1.10",), "ON": ("on",)}
+    assert [(p.target, p.published, p.protocol, p.host_ip) for p in dns.ports] == [
+        (53, 53, "tcp", None), (53, 53, "udp", None), (80, 8081, "tcp", "::")]
+    local, _ = load(tmp_path, "services: {a: {image: x, ports: ['[::1]:8081:80']}}")
+    assert local.service("a").ports[0].host_ip == "::1"
+    assert dns.health.retries == 4 and dns.mode == "global"
+    assert (dns.cpus, dns.memory_mb, dns.restart.max_attempts, dns.update.max_failure_ratio) == (0.5, 512, 2, 0.25)
+
+
+def test_a_service_depending_on_a_broken_one_is_not_told_it_does_not_exist(tmp_path):
+    found = problems(tmp_path, """
+        services:
+          api: {image: x, depends_on: [db]}
+          db: {image: x, healthcheck: {test: []}}
+        """)
+    assert set(found) == {"compose.yaml:services.db.healthcheck"}
+
+
+@pytest.mark.parametrize("scheduler, text, path, says", [
+    ("marathon", "services: {a: {image: x, environment: {DB_HOST: db}}, db: {image: d, expose: [5432]}}",
+     "compose.yaml:services.a.environment.DB_HOST", "${db.host}"),
+    ("marathon", "services: {a: {image: x, command: [curl, 'http://db:5432/']}, db: {image: d}}",
+     "compose.yaml:services.a.command[1]", "nothing resolves on Marathon"),
+    ("marathon", "volumes: {v: {}}\nservices: {a: {image: x, volumes: ['v:/d'], deploy: {replicas: 2}}}",
+     "compose.yaml:services.a.volumes[0]", "each task would get its own"),
+    ("marathon", "networks: {x: {}, y: {}}\nservices: {a: {image: x, networks: [x]}, b: {image: x, networks: [y]}}",
+     "compose.yaml:services.b.networks", "share no network"),
+    ("swarm", "services: {a: {image: x, ports: ['127.0.0.1:80:80']}}", "compose.yaml:services.a.ports[0]",
+     "cannot be chosen"),
+    ("swarm", "services: {a: {build: .}}", None, None),
+    ("marathon", "services: {a: {build: .}}", "compose.yaml:services.a.build", "needs a registry image"),
+    ("local", "services: {a: {image: x, container_name: one, deploy: {replicas: 2}}}",
+     "compose.yaml:services.a.container_name", "2 replicas"),
+    ("local", "services: {a: {image: x, profiles: [debug]}, b: {image: x, depends_on: [a]}}",
+     "compose.yaml:services.b.depends_on.a", "none of its profiles (debug) is active"),
+])
+def test_scheduler_limits_of_compose_as_written(tmp_path, scheduler, text, path, says):
+    stack, found = load(tmp_path, text, scheduler=scheduler)
+    if path is None:  # accepted: the swarm is this machine, so the image is built here
+        assert found == [] and stack.service("a").build is not None
+        return
+    messages = {p.path: p.message for p in found}
+    assert says in messages[path], messages
+
+
+def test_keys_without_effect_are_warnings_naming_file_and_key(tmp_path):
+    stack, found = load(tmp_path, """
+        services:
+          a: {image: x, container_name: app, environment: [UNSET_VAR], develop: {watch: []}}
+        """, scheduler="swarm")
+    assert found == []
+    said = {w.path: w.message for w in stack.warnings}
+    assert "Swarm names tasks itself" in said["compose.yaml:services.a.container_name"]
+    assert "will not have it" in said["compose.yaml:services.a.environment.UNSET_VAR"]
+    assert "has no effect on swarm" in said["compose.yaml:services.a.develop"]
+
+
+def test_include_extends_profiles_and_env_file(tmp_path):
+    (tmp_path / "base.yaml").write_text(textwrap.dedent("""
+        services:
+          common: {image: base, environment: {A: "1", B: "1"}, ports: ["80"], labels: [x=1]}
+        """))
+    (tmp_path / "more.yaml").write_text("services: {cache: {image: redis, volumes: ['./data:/data']}}\n")
+    (tmp_path / "app.env").write_text("FROM_FILE=yes\nB=from-file\n")
+    stack, found = load(tmp_path, """
+        include: [more.yaml]
+        services:
+          api:
+            extends: {file: base.yaml, service: common}
+            env_file: app.env
+            environment: {B: "2"}
+            ports: ["81"]
+          debug: {image: d, profiles: [debug]}
+        """)
+    assert found == [], found
+    api = stack.service("api")
+    assert api.image == "base" and [p.target for p in api.ports] == [80, 81] and api.labels == {"x": "1"}
+    assert api.environment == {"A": ("1",), "B": ("2",), "FROM_FILE": ("yes",)}
+    assert stack.service("cache").mounts[0].source == str(tmp_path / "data")
+    assert [s.name for s in stack.services if s.name == "debug"] == []
+    assert any("debug" in w.path and "profiles" in w.message for w in stack.warnings)

@@ -67,8 +67,8 @@ SERVICE_KEYS: dict[str, dict[str, Rule]] = {
     "volumes": {"local": Maps("`volumes` (named, anonymous, binds; relative binds against the file's directory), "
                               "`mounts` for tmpfs"),
                 "swarm": Maps("`container_spec.mounts`"),
-                "marathon": Maps("`container.volumes` (binds, named volumes of a pinned service), "
-                                 "`docker.parameters` volume (anonymous)")},
+                "marathon": Maps("`container.volumes`: binds, named volumes as local persistent volumes; "
+                                 "`docker.parameters` volume (anonymous), tmpfs")},
     "depends_on": {"local": Maps("creation order; service_healthy waits for the health check, "
                                  "service_completed_successfully for the exit"),
                    "swarm": Maps("creation order (each service converges before its dependants)"),
@@ -96,10 +96,10 @@ SERVICE_KEYS: dict[str, dict[str, Rule]] = {
               "swarm": Maps("a dependency, and the alias on the linked service"),
               "marathon": Maps("a dependency (an alias is refused: Marathon tasks have no host names)")},
     "external_links": every(Refuse(f"{LEGACY} (links to containers outside the stack); use an external network")),
-    "secrets": {"local": Maps("a 0400 upload at /run/secrets/<name> (or target)"),
+    "secrets": {"local": Maps("an upload at /run/secrets/<name> (or target), mode 0444 unless `mode` (uid/gid refused)"),
                 "swarm": Maps("`docker.Secret` + `container_spec.secrets`"),
                 "marathon": Refuse(NO_FILES_ON_MARATHON)},
-    "configs": {"local": Maps("an upload at /<name> (or target)"),
+    "configs": {"local": Maps("an upload at /<name> (or target), mode 0444 unless `mode` (uid/gid refused)"),
                 "swarm": Maps("`docker.ServiceConfig` + `container_spec.configs`"),
                 "marathon": Refuse(NO_FILES_ON_MARATHON)},
     "profiles": every(Maps("the service runs only when one of its profiles is active "
@@ -159,7 +159,8 @@ SERVICE_KEYS: dict[str, dict[str, Rule]] = {
                      "swarm": Refuse("Swarm services cannot share another service's volumes; use a named volume"),
                      "marathon": Refuse("Marathon tasks cannot share another task's volumes")},
     "userns_mode": {"local": Maps("`userns_mode`"), "swarm": Refuse(SWARM_API), "marathon": param("userns")},
-    "pull_policy": {"local": Maps("always: a pull on every update (`pull_triggers`); build: build it; others: pull once"),
+    "pull_policy": {"local": Maps("pulled when the image reference changes (pin a tag or digest to roll out); "
+                                  "`build`: built from `build`"),
                     "swarm": Warn("Swarm nodes pull the image when a task starts"),
                     "marathon": Maps("always: `forcePullImage`")},
     "develop": every(Warn("`docker compose watch` settings; nothing watches files in a deployed stack")),

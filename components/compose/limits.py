@@ -10,6 +10,7 @@ from .model import MARATHON_DEFAULT_CPUS, MARATHON_DEFAULT_MEM_MB, MARATHON_VOLU
 from .problems import Problems
 
 ALL_ADDRESSES = (None, "0.0.0.0", "::")
+HOST_KEY = re.compile(r"HOST|ADDR|SERVER|URL|URI|ENDPOINT|BROKER", re.IGNORECASE)
 
 
 def scheduler_limits(stack: Stack, out: Problems) -> None:
@@ -38,6 +39,9 @@ def _local(stack: Stack, s: Service, out: Problems) -> None:
     if (s.network_mode or "").startswith("container:"):
         out.add(f"{s.key}.network_mode", "names a container outside the stack; use service:<name> of this stack")
     for f in s.files:
+        if f.uid is not None or f.gid is not None:
+            out.add(f"{s.key}.{f.kind}s", ("uid/gid: files the local engine's provider uploads are owned by root; "
+                                           "leave them out and set a `mode` the process can read (default 0444)"))
         if stack.files[(f.kind, f.source)].external:
             out.add(f"{s.key}.{f.kind}s", (f"{f.kind} '{f.source}' is external, an object of Swarm, which the local "
                                            "engine does not have; give it a file or content"))
@@ -114,12 +118,18 @@ def _plain_hostnames(stack: Stack, s: Service, out: Problems) -> None:
     connect. Refused, naming the reference that works everywhere (a rewrite would also have to
     change the port, which on Marathon is the service port on marathon-lb)."""
     names = {o.name for o in stack.services if o.name != s.name}
-    values = [(f"environment.{k}", v) for k, v in s.environment.items()]
-    values += [(f"command[{i}]", v) for i, v in enumerate(s.command or ())]
-    for where, template in values:
+    values = [(f"environment.{k}", k, v) for k, v in s.environment.items()]
+    values += [(f"command[{i}]", "", v) for i, v in enumerate(s.command or ())]
+    for where, key, template in values:
         text = "".join(p if isinstance(p, str) else "\0" for p in template)
         for name in names:
-            if re.search(rf"(?:^|//|@|=)\s*{re.escape(name)}(?=$|:\d|/|\s)", text):
+            n = re.escape(name)
+            # A URL's host (`http://api:8080`, `user@db/x`), a host:port (`db:5432`), or the whole
+            # value of a variable named like an address (`DB_HOST=db`; not `MYSQL_USER=wordpress`).
+            as_url = re.search(rf"(?:://|@){n}(?=$|[:/?])", text)
+            as_host_port = re.search(rf"(?:^|[\s=,]){n}:\d", text)
+            as_value = text.strip() == name and HOST_KEY.search(key)
+            if as_url or as_host_port or as_value:
                 out.add(f"{s.key}.{where}", (
                     f"uses '{name}' as a host name, which nothing resolves on Marathon; write "
                     f"${{{name}.host}} (and ${{{name}.port}} for its port), which work on every scheduler"))

@@ -36,14 +36,9 @@ def parse(text: str) -> tuple[Template, Optional[str]]:
             literal += "$"
             continue
         inner = m.group(1)
-        if inner is None:
-            name = m.group(2)
-            if name is None:  # a lone `$`, as Compose leaves it
-                literal += "$"
-                continue
-            return (), (f"'${name}' would be taken from the shell that runs the deploy, which is not "
-                        f"reproducible; write the value, refer to a service with {SYNTAX}, "
-                        f"or write '$${name}' for a literal '${name}'")
+        if inner is None:  # `$NAME` or a lone `$`: interpolation has already judged it (project.py)
+            literal += m.group(0)
+            continue
         secret, ref = SECRET.match(inner), REFERENCE.match(inner)
         if literal and (secret or ref):
             parts.append(literal)

@@ -62,7 +62,10 @@ class StackObjects:
     def content(self, kind: str, name: str) -> pulumi.Input[str]:
         """A secret's or config's text: the file's, `content:`, or a Pulumi secret (stays secret)."""
         f = self.stack.files[(kind, name)]
-        return self.secret(f.pulumi_secret) if f.pulumi_secret else f.content or ""
+        if f.pulumi_secret:
+            return self.secret(f.pulumi_secret)
+        # A secret read from a file beside the Compose file is kept encrypted in the state too.
+        return pulumi.Output.secret(f.content or "") if kind == "secret" else f.content or ""
 
     def swarm_file(self, kind: str, name: str) -> tuple[pulumi.Input[str], pulumi.Input[str]]:
         """(id, name) of the Swarm secret or config holding it."""
