@@ -304,3 +304,23 @@ def test_include_extends_profiles_and_env_file(tmp_path):
     assert stack.service("cache").mounts[0].source == str(tmp_path / "data")
     assert [s.name for s in stack.services if s.name == "debug"] == []
     assert any("debug" in w.path and "profiles" in w.message for w in stack.warnings)
+
+
+def test_relative_binds_reach_remote_hosts_only_as_swarm_configs(tmp_path):
+    """On another machine's engine a file beside the Compose file becomes a Swarm config; a
+    directory cannot get there and is refused with the reason, as is anything on Marathon."""
+    (tmp_path / "app.conf").write_text("setting = 1\n")
+    (tmp_path / "site").mkdir()
+    (tmp_path / "compose.yaml").write_text("services: {a: {image: x, volumes: ['./app.conf:/etc/app.conf:ro']}}\n")
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "swarm", {}, "k", single_machine=False)
+    assert found == [] and stack.service("a").mounts == ()
+    (ref,) = stack.service("a").files
+    assert ref.target == "/etc/app.conf" and stack.files[("config", ref.source)].content == "setting = 1\n"
+    assert any("shipped to the swarm as a config" in w.message for w in stack.warnings)
+    (tmp_path / "compose.yaml").write_text("services: {a: {image: x, volumes: ['./site:/srv']}}\n")
+    for scheduler in ("swarm", "marathon"):
+        _, found = load_stack(tmp_path, "compose.yaml", "s", scheduler, {}, "k", single_machine=False)
+        assert "(a directory) is on the machine that runs the deploy" in found[0].message
+    # On this machine's engine the directory is simply bound.
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "swarm", {}, "k", single_machine=True)
+    assert found == [] and stack.service("a").mounts[0].source == str(tmp_path / "site")

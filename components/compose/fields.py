@@ -191,6 +191,7 @@ def health(value: dict) -> Optional[HealthCheck]:
         seconds(value["timeout"]) if "timeout" in value else d["timeout"],
         integer(value.get("retries", d["retries"])),
         seconds(value["start_period"]) if "start_period" in value else d["start_period"],
+        seconds(value["start_interval"]) if "start_interval" in value else None,
     )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import hashlib
 import functools
 import json
 from pathlib import Path
@@ -85,7 +86,8 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
                                      f"list one under {config_key}.profiles to deploy it"))
 
     ctx = _Context(scheduler, out, _volumes(doc), _networks(doc), _files(doc, out),
-                   variable_lookup(path.parent, variables, out), single_machine, project.inactive)
+                   variable_lookup(path.parent, variables, out), single_machine, project.inactive,
+                   project.local_sources)
     declared = doc.get("services") or {}
     if not declared:
         out.add("services", "is empty; a stack needs at least one service")
@@ -121,6 +123,7 @@ class _Context:
     lookup: Callable[[str], Any]  # variables, for `environment: [NAME]`
     single_machine: bool
     inactive: dict[str, list[str]]
+    local_sources: set[str]  # bind sources written relative: on the machine that runs the deploy
 
 
 def _with_replicas(s: Service, override: Optional[int]) -> Service:
@@ -370,6 +373,32 @@ def _file_refs(key: str, raw: dict, ctx: _Context) -> list[FileRef]:
     return refs
 
 
+def _local_binds(key: str, mounts: list, ctx: _Context) -> tuple[list, list[FileRef]]:
+    """Relative bind sources are on the machine that runs the deploy. Where the engine is
+    another machine, a file goes to Swarm as a config (read-only, as binds of configuration
+    usually are); a directory cannot reach the hosts and is refused, as is anything on Marathon."""
+    if ctx.single_machine:
+        return mounts, []
+    kept, shipped = [], []
+    for i, m in enumerate(mounts):
+        if not m or m.kind != "bind" or m.source not in ctx.local_sources:
+            kept.append(m)
+            continue
+        where = f"{key}.volumes[{i}]"
+        if ctx.scheduler == "swarm" and Path(m.source).is_file():
+            name = f"bind-{hashlib.sha256(m.source.encode()).hexdigest()[:10]}"
+            ctx.files[("config", name)] = StackFile(name, "config", content=Path(m.source).read_text())
+            shipped.append(FileRef("config", name, m.target))
+            ctx.out.warn(where, f"{m.source} is on this machine: shipped to the swarm as a config (read-only)")
+        else:
+            what = "a directory" if Path(m.source).is_dir() else "a file" if Path(m.source).exists() else "missing"
+            ctx.out.add(where, (f"{m.source} ({what}) is on the machine that runs the deploy, which the "
+                                f"{ctx.scheduler} hosts cannot see" + (
+                                    "; a single file would be shipped as a Swarm config" if ctx.scheduler == "swarm"
+                                    else "") + ": bake it into the image, or use a named volume"))
+    return kept, shipped
+
+
 def _file_mode(value: Any) -> int:
     text = str(getattr(value, "text", value))
     if isinstance(value, int) and not text.startswith(("0", "0o")):
@@ -462,6 +491,7 @@ def _service(name: str, raw: dict, ctx: _Context) -> Optional[Service]:
     for i, m in enumerate(mounts):
         if m and m.kind == "volume" and m.source and m.source not in ctx.volumes:
             out.add(f"{key}.volumes[{i}]", f"volume '{m.source}' is not declared; add it under the top-level `volumes`")
+    mounts, shipped = _local_binds(key, mounts, ctx)
     depends, healthy, completed = _dependencies(key, raw, ctx)
     mode = str(deploy.get("mode", "replicated"))
     if mode not in ("replicated", "global"):
@@ -489,7 +519,7 @@ def _service(name: str, raw: dict, ctx: _Context) -> Optional[Service]:
                      fields.integer)
     engine = _engine(key, raw, ctx)
     networks = _attachments(key, raw, ctx)
-    files = _file_refs(key, raw, ctx)
+    files = _file_refs(key, raw, ctx) + shipped
     network_mode = _opt_str(raw.get("network_mode"))
     if len(out.items) > before:
         return None

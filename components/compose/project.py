@@ -44,6 +44,8 @@ Variables = Mapping[str, Union[str, SecretVariable]]
 @dataclass
 class Project:
     doc: dict  # the merged file: services, volumes, networks, secrets, configs, name
+    # Bind sources the file wrote as relative paths: on the machine that runs the deploy.
+    local_sources: set[str] = field(default_factory=set)
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (key path, message)
     # Services left out because none of their profiles is active: name -> its profiles.
     inactive: dict[str, list[str]] = field(default_factory=dict)
@@ -51,18 +53,20 @@ class Project:
 
 def read(path: Path, variables: Variables, profiles: list[str], out: Problems, variables_key: str) -> Optional[Project]:
     """The project in `path`, or None with every problem in `out`."""
-    doc = _read_file(path, variables, out, variables_key, seen=())
+    local_sources: set[str] = set()
+    doc = _read_file(path, variables, out, variables_key, seen=(), local_sources=local_sources)
     if doc is None:
         return None
     # Problems in values (a variable without a value) do not stop the reading: the loader goes
     # on and reports every other problem of the file too.
-    project = Project(doc)
-    _resolve_extends(doc, path, variables, out, variables_key)
+    project = Project(doc, local_sources)
+    _resolve_extends(doc, path, variables, out, variables_key, local_sources)
     _select_profiles(project, profiles or _compose_profiles(path, variables))
     return project
 
 
-def _read_file(path: Path, variables: Variables, out: Problems, variables_key: str, seen: tuple) -> Optional[dict]:
+def _read_file(path: Path, variables: Variables, out: Problems, variables_key: str, seen: tuple,
+               local_sources: Optional[set[str]] = None) -> Optional[dict]:
     try:
         doc = yaml12.load(path.read_text())
     except FileNotFoundError:
@@ -77,9 +81,10 @@ def _read_file(path: Path, variables: Variables, out: Problems, variables_key: s
     lookup = variable_lookup(path.parent, variables, out)
     services = set(doc.get("services") or {}) if isinstance(doc.get("services"), dict) else set()
     doc = _interpolate(doc, "", lookup, out, variables_key, references.matcher(services))
-    _absolute_paths(doc, path.parent)
+    _absolute_paths(doc, path.parent, local_sources if local_sources is not None else set())
     for i, entry in enumerate(doc.pop("include", None) or []):
-        _include(doc, entry, f"include[{i}]", path, variables, out, variables_key, seen + (path.resolve(),))
+        _include(doc, entry, f"include[{i}]", path, variables, out, variables_key, seen + (path.resolve(),),
+                 local_sources)
     return doc
 
 
@@ -143,7 +148,7 @@ def _is_relative(source: str) -> bool:
     return source.startswith((".", "~"))
 
 
-def _absolute_paths(doc: dict, directory: Path) -> None:
+def _absolute_paths(doc: dict, directory: Path, local_sources: set[str]) -> None:
     for svc in (doc.get("services") or {}).values():
         if not isinstance(svc, dict):
             continue
@@ -152,9 +157,11 @@ def _absolute_paths(doc: dict, directory: Path) -> None:
                 source, sep, rest = v.partition(":")
                 if sep and _is_relative(source):
                     svc["volumes"][i] = _absolute(directory, source) + ":" + rest
+                    local_sources.add(_absolute(directory, source))
             elif isinstance(v, dict) and v.get("type", "volume") == "bind" and isinstance(v.get("source"), str) \
                     and not v["source"].startswith("/"):
                 v["source"] = _absolute(directory, v["source"])
+                local_sources.add(v["source"])
         env_file = svc.get("env_file")
         if isinstance(env_file, (str, dict)):
             env_file = svc["env_file"] = [env_file]
@@ -180,14 +187,14 @@ def _absolute_paths(doc: dict, directory: Path) -> None:
 
 
 def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, out: Problems,
-             variables_key: str, seen: tuple) -> None:
+             variables_key: str, seen: tuple, local_sources: Optional[set[str]]) -> None:
     paths = entry if isinstance(entry, (str, list)) else (entry or {}).get("path")
     for p in [paths] if isinstance(paths, str) else (paths or []):
         target = Path(_absolute(path.parent, p))
         if target.resolve() in seen:
             out.add(key, f"{p} includes itself (through {' -> '.join(s.name for s in seen)})")
             continue
-        included = _read_file(target, variables, out, variables_key, seen)
+        included = _read_file(target, variables, out, variables_key, seen, local_sources)
         if included is None:
             out.add(key, f"{p}: cannot be included (see above)" if target.exists() else f"{p} does not exist")
             continue
@@ -201,16 +208,17 @@ def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, 
                     mine[name] = value
 
 
-def _resolve_extends(doc: dict, path: Path, variables: Variables, out: Problems, variables_key: str) -> None:
+def _resolve_extends(doc: dict, path: Path, variables: Variables, out: Problems, variables_key: str,
+                     local_sources: set[str]) -> None:
     services = doc.get("services") or {}
     cache: dict[Path, dict] = {}
     for name in list(services):
         if isinstance(services[name], dict) and "extends" in services[name]:
-            services[name] = _extended(services, name, path, variables, out, variables_key, cache, ())
+            services[name] = _extended(services, name, path, variables, out, variables_key, cache, (), local_sources)
 
 
 def _extended(services: dict, name: str, path: Path, variables: Variables, out: Problems, variables_key: str,
-              cache: dict, chain: tuple) -> dict:
+              cache: dict, chain: tuple, local_sources: set[str]) -> dict:
     svc = services[name]
     ext = svc.get("extends")
     if ext is None:
@@ -225,13 +233,14 @@ def _extended(services: dict, name: str, path: Path, variables: Variables, out: 
         base_services = services
     else:
         if base_file not in cache:
-            cache[base_file] = (_read_file(base_file, variables, out, variables_key, ()) or {}).get("services") or {}
+            cache[base_file] = (_read_file(base_file, variables, out, variables_key, (), local_sources)
+                                or {}).get("services") or {}
         base_services = cache[base_file]
     if ext["service"] not in base_services:
         out.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
         return svc
     base = _extended(base_services, ext["service"], base_file, variables, out, variables_key, cache,
-                     chain + ((path, name),))
+                     chain + ((path, name),), local_sources)
     merged = merge_service(copy.deepcopy(base), {k: v for k, v in svc.items() if k != "extends"})
     return merged
 

@@ -31,6 +31,7 @@ class HealthCheck:
     timeout_s: int = 5
     retries: int = 3
     start_period_s: int = 60
+    start_interval_s: Optional[int] = None  # Compose's start_interval (Docker 25+): checks during start_period
 
 
 @dataclass(frozen=True)

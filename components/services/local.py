@@ -115,7 +115,8 @@ def _healthcheck(s: Service) -> Optional[docker.ContainerHealthcheckArgs]:
     if h is None:
         return None
     return docker.ContainerHealthcheckArgs(tests=list(h.test), interval=f"{h.interval_s}s", timeout=f"{h.timeout_s}s",
-                                           retries=h.retries, start_period=f"{h.start_period_s}s")
+                                           retries=h.retries, start_period=f"{h.start_period_s}s",
+                                           start_interval=f"{h.start_interval_s}s" if h.start_interval_s else None)
 
 
 def build_args(s: Service) -> docker.DockerBuildArgs:
