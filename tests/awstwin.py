@@ -19,15 +19,12 @@ private address; the twin writes instance.env with its own address instead).
 from __future__ import annotations
 
 import contextlib
-import io
-import subprocess
-import tarfile
 import uuid
 from typing import Iterator
 
 from components.hosts import cloud_init
 
-from .realhelpers import DOCKER, docker
+from .realhelpers import DOCKER, copy_in, docker
 
 TWIN_IMAGE = "local/awshost-twin:1"  # tests/images/awshost, built by scripts/setup.sh
 INSTANCE_FACTS = f"{cloud_init.ROOT}/instance.sh"
@@ -44,17 +41,6 @@ def network(cidr: str) -> Iterator[str]:
         docker("network", "rm", name, check=False)
 
 
-def _tar(files: list[dict]) -> bytes:
-    out = io.BytesIO()
-    with tarfile.open(fileobj=out, mode="w") as tar:
-        for f in files:
-            data = f["content"].encode()
-            info = tarfile.TarInfo(f["path"].lstrip("/"))
-            info.size, info.mode, info.uid, info.gid = len(data), int(f.get("permissions", "0644"), 8), 0, 0
-            tar.addfile(info, io.BytesIO(data))
-    return out.getvalue()
-
-
 class AwsTwin:
     def __init__(self, name: str, address: str, network_name: str, cloud_config: dict):
         self.name = f"twin-{name}-{uuid.uuid4().hex[:6]}"
@@ -68,8 +54,7 @@ class AwsTwin:
                "--network", self.network, "--ip", self.address, "-e", f"TWIN_NAME={self.name}",
                "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", f"{DOCKER}:/usr/bin/docker-real:ro",
                TWIN_IMAGE, "sleep", "infinity")
-        subprocess.run([DOCKER, "cp", "-", f"{self.name}:/"], input=_tar(self.config["write_files"]), check=True,
-                       capture_output=True)
+        copy_in(self.name, [(f["path"], f["content"], f.get("permissions", "0644")) for f in self.config["write_files"]])
         docker("exec", self.name, "sh", "-c",
                f"mkdir -p {cloud_init.ROOT} && echo INSTANCE_IP={self.address} > {cloud_init.ROOT}/instance.env")
         for command in self.config["runcmd"]:

@@ -8,11 +8,7 @@ copy the uploads in, join the further networks and start the container.
 """
 from __future__ import annotations
 
-import io
-import subprocess
-import tarfile
-
-from .realhelpers import DOCKER, docker
+from .realhelpers import copy_in, docker
 
 
 def _flag_list(flag: str, values) -> list[str]:
@@ -72,23 +68,12 @@ def create_argv(inputs: dict, network_names: dict[str, str], images: dict[str, s
     return argv
 
 
-def _tar(uploads: list[dict]) -> bytes:
-    buffer = io.BytesIO()
-    with tarfile.open(fileobj=buffer, mode="w") as tar:
-        for u in uploads:
-            data = u["content"].encode()
-            info = tarfile.TarInfo(u["file"].lstrip("/"))
-            info.size, info.mode = len(data), int(u.get("permissions", "0644"), 8)
-            tar.addfile(info, io.BytesIO(data))
-    return buffer.getvalue()
-
-
 def run(inputs: dict, network_names: dict[str, str], images: dict[str, str]) -> str:
     """Create, copy the uploads in, join every further network, start; the container's name."""
     docker(*create_argv(inputs, network_names, images))
     name = inputs["name"]
     if inputs.get("uploads"):
-        subprocess.run([DOCKER, "cp", "-", f"{name}:/"], input=_tar(inputs["uploads"]), check=True, capture_output=True)
+        copy_in(name, [(u["file"], u["content"], u.get("permissions", "0644")) for u in inputs["uploads"]])
     for net in (inputs.get("networksAdvanced") or [])[1:]:
         docker("network", "connect", *[a for alias in net.get("aliases") or [] for a in ("--alias", alias)],
                network_names[net["name"]], name)

@@ -1,10 +1,12 @@
 """Shared helpers for tests that start real components; each stops what it starts."""
 from __future__ import annotations
 
+import io
 import shutil
 import signal
 import socket
 import subprocess
+import tarfile
 import time
 from typing import Callable
 
@@ -63,3 +65,16 @@ def stop(proc: subprocess.Popen) -> None:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+def copy_in(container: str, files: list[tuple[str, str, str]]) -> None:
+    """Write (absolute path, content, octal mode) into a created container, owned by root, as
+    `docker cp` of a tar stream does (what the Docker provider's uploads and cloud-init's units do)."""
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w") as tar:
+        for path, content, mode in files:
+            data = content.encode()
+            info = tarfile.TarInfo(path.lstrip("/"))
+            info.size, info.mode, info.uid, info.gid = len(data), int(mode, 8), 0, 0
+            tar.addfile(info, io.BytesIO(data))
+    subprocess.run([DOCKER, "cp", "-", f"{container}:/"], input=out.getvalue(), check=True, capture_output=True)

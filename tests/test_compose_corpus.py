@@ -161,3 +161,76 @@ def test_the_sample_app_on_swarm_and_marathon():
     # Marathon cannot place the secret file: refused with the reason, before any resource.
     marathon = deploy(SAMPLE, "marathon")
     assert "services.db.secrets: cannot be honoured on marathon" in str(marathon.error) and not marathon.resources
+
+
+MAPPED = """
+networks: {back: {}}
+volumes: {data: {x-platform: {size: 2g}}}
+services:
+  api:
+    image: example/api:1.0
+    entrypoint: ["/bin/tini", "--"]
+    command: ["serve", "--port", "8000"]
+    environment: {MODE: prod, DEBUG: no}
+    ports: ["8000"]
+    volumes: ["data:/var/lib/api"]
+    user: "1000:1000"
+    init: true
+    read_only: true
+    healthcheck: {test: ["CMD", "curl", "-f", "http://127.0.0.1:8000/"], interval: 10s, timeout: 2s, retries: 4}
+    restart: always
+    networks: [back]
+    deploy:
+      resources: {limits: {cpus: "0.5", memory: 256M}}
+"""
+
+
+def test_one_service_key_by_key_on_every_scheduler(tmp_path):
+    """Image, entrypoint, command, environment, ports, volumes, user, health check, restart,
+    limits and networks, as each scheduler's resource receives them."""
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(MAPPED)
+    local = deploy(compose, "local")
+    assert local.error is None, local.error
+    (c,) = [x.inputs for x in local.containers() if x.name == "local-s-api-1"]
+    assert (c["entrypoints"], c["command"]) == (["/bin/tini", "--"], ["serve", "--port", "8000"])
+    assert sorted(c["envs"]) == ["DEBUG=no", "MODE=prod"] and c["user"] == "1000:1000"
+    assert c["init"] is True and c["readOnly"] is True and c["restart"] == "always"
+    assert c["ports"] == [{"internal": 8000, "ip": "127.0.0.1", "protocol": "tcp"}]  # any free host port
+    assert c["volumes"] == [{"containerPath": "/var/lib/api", "volumeName": "local-s-data"}]
+    assert c["healthcheck"] == {"tests": ["CMD", "curl", "-f", "http://127.0.0.1:8000/"], "interval": "10s",
+                                "timeout": "2s", "retries": 4, "startPeriod": "0s"}
+    assert (c["memory"], c["cpus"]) == (256, "0.5")
+    assert c["networksAdvanced"] == [{"name": "local-s-back", "aliases": ["api"]}]
+
+    # init has no Swarm field in pulumi-docker: refused there with the reason; the rest maps.
+    compose.write_text(MAPPED.replace("    init: true\n", ""))
+    deploy.cache_clear()
+    swarm = deploy(compose, "swarm")
+    assert swarm.error is None, swarm.error
+    (svc,) = [x.inputs for x in swarm.of_type("docker:index/service:Service")]
+    spec = svc["taskSpec"]["containerSpec"]
+    assert (spec["image"], spec["commands"], spec["args"]) == ("example/api:1.0", ["/bin/tini", "--"],
+                                                               ["serve", "--port", "8000"])
+    assert spec["env"] == {"MODE": "prod", "DEBUG": "no"} and spec["user"] == "1000:1000" and spec["readOnly"] is True
+    assert spec["mounts"] == [{"target": "/var/lib/api", "type": "volume", "source": "local-s-data"}]
+    assert svc["taskSpec"]["restartPolicy"]["condition"] == "any"
+    assert svc["taskSpec"]["resources"]["limits"] == {"nanoCpus": 500000000, "memoryBytes": 256 * 2**20}
+    assert svc["taskSpec"]["networksAdvanceds"] == [{"name": "local-s-back", "aliases": ["api"]}]
+    assert svc["endpointSpec"]["ports"] == [{"targetPort": 8000, "protocol": "tcp", "publishMode": "ingress"}]
+
+    compose.write_text(MAPPED)
+    deploy.cache_clear()
+    marathon = deploy(compose, "marathon")
+    assert marathon.error is None, marathon.error
+    (app,) = [x.inputs["app"] for x in marathon.of_type("pulumi-python:dynamic:Resource")]
+    docker = app["container"]["docker"]
+    assert docker["image"] == "example/api:1.0" and app["args"] == ["--", "serve", "--port", "8000"]
+    assert {"key": "entrypoint", "value": "/bin/tini"} in docker["parameters"]
+    assert {"key": "user", "value": "1000:1000"} in docker["parameters"]
+    assert {"key": "init", "value": "true"} in docker["parameters"]
+    assert {"key": "read-only", "value": "true"} in docker["parameters"]
+    assert app["env"] == {"MODE": "prod", "DEBUG": "no"} and (app["cpus"], app["mem"]) == (0.5, 256)
+    assert app["healthChecks"][0]["command"]["value"] == "curl -f http://127.0.0.1:8000/"
+    assert app["container"]["volumes"][1] == {"containerPath": "data", "mode": "RW", "persistent": {"size": 2048}}
+    assert app["container"]["portMappings"][0]["containerPort"] == 8000

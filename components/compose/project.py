@@ -10,6 +10,7 @@ Pulumi secret) and then from the `.env` beside the file, as the shell's environm
 from __future__ import annotations
 
 import copy
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional, Union
@@ -141,7 +142,8 @@ def _interpolate(node: Any, path: str, lookup: Callable[[str], Any], out: Proble
 def _absolute(directory: Path, value: str) -> str:
     if value.startswith("~"):
         return str(Path(value).expanduser())
-    return str((directory / value).resolve()) if not value.startswith("/") else value
+    # Normalised, not resolved: a path through a symlink stays as the user wrote it.
+    return os.path.normpath(directory / value) if not value.startswith("/") else value
 
 
 def _is_relative(source: str) -> bool:
