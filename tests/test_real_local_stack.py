@@ -110,6 +110,7 @@ def test_compose_as_written_arrives_inside_the_containers():
         assert docker("exec", api, "cat", "/etc/greeting.txt").stdout == "hello from a config\n"
         # The alias on the named network answers from web (which needed it before serving).
         assert "reached api-backend:8000" in docker("exec", web, "cat", "/tmp/standin.log").stdout
+        assert docker("exec", web, "cat", "/proc/1/comm").stdout.strip() == "docker-init"  # init: true
         # api is not on web's default network under that alias: only the backend network has it.
         inspect = json.loads(docker("inspect", api).stdout)[0]["NetworkSettings"]["Networks"]
         assert set(inspect) == {"rf-st-backend"} and "api-backend" in inspect["rf-st-backend"]["Aliases"]

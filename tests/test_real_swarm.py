@@ -62,6 +62,10 @@ class Deployed:
             self.services.append(service_id)
             replicas = spec["Mode"]["Replicated"]["Replicas"]
             wait_for(f"{spec['Name']} to converge", lambda: converged(service_id, replicas), timeout=90)
+            for command in d.of_type("command:local:Command"):  # what the program runs after it (init)
+                if command.name == f"{services[urn].name}-init":
+                    subprocess.run(["/bin/sh", "-c", command.inputs["create"]], check=True, capture_output=True)
+                    wait_for(f"{spec['Name']} to converge again", lambda: converged(service_id, replicas), timeout=90)
         return [services[u].name for u in order]
 
     def remove(self) -> None:
@@ -160,6 +164,9 @@ def test_compose_as_written_arrives_inside_swarm_tasks():
         assert exec_in(api, "cat", "/conf/settings.txt") == "relative bind arrived\n"
         assert exec_in(api, "cat", "/etc/greeting.txt") == "hello from a config\n"
         assert "reached api-backend:8000" in exec_in(web, "cat", "/tmp/standin.log")
+        # init: true, set by the recorded command: Docker's init is PID 1, the service its child.
+        (web,) = containers_of(f"{PLATFORM}-{STACK}-web")
+        assert exec_in(web, "cat", "/proc/1/comm").strip() == "docker-init"
     finally:
         deployed.remove()
         subprocess.run(["/bin/sh", "-c", init.inputs["delete"]], capture_output=True)

@@ -110,7 +110,9 @@ SERVICE_KEYS: dict[str, dict[str, Rule]] = {
     "working_dir": {"local": Maps("`working_dir`"), "swarm": Maps("`container_spec.dir`"), "marathon": param("workdir")},
     "hostname": {"local": Maps("`hostname`"), "swarm": Maps("`container_spec.hostname`"), "marathon": param("hostname")},
     "domainname": {"local": Maps("`domainname`"), "swarm": Refuse(SWARM_API), "marathon": param("domainname")},
-    "init": {"local": Maps("`init`"), "swarm": Refuse(SWARM_API + "; bake tini into the image as its entrypoint"),
+    "init": {"local": Maps("`init`"),
+             "swarm": Maps("`docker service update --init` on the manager after each change of the service "
+                           "(pulumi-docker's `docker.Service` has no field for the API's ContainerSpec.Init)"),
              "marathon": param("init")},
     "stop_signal": {"local": Maps("`stop_signal`"), "swarm": Maps("`container_spec.stop_signal`"),
                     "marathon": param("stop-signal")},

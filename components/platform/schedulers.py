@@ -2,6 +2,8 @@
 reach it; `ServiceStack` calls them in dependency order."""
 from __future__ import annotations
 
+import hashlib
+import json
 from typing import Callable, Mapping, Optional, Protocol, Sequence
 
 import pulumi
@@ -56,7 +58,7 @@ class SwarmScheduler:
                  secret: Callable[[str], pulumi.Output[str]], parent: pulumi.Resource):
         """`single_machine`: the swarm is this machine alone, so `build:` images are built here."""
         self.platform_name, self.stack, self.parent = platform_name, stack, parent
-        self.provider = cluster.manager.provider
+        self.provider, self.manager = cluster.manager.provider, cluster.manager
         self.objects = StackObjects(platform_name, stack, self.provider, parent, secret, swarm=True,
                                     depends_on=cluster.members)
         self.images = StackImages(platform_name, stack, self.provider, parent)
@@ -73,7 +75,21 @@ class SwarmScheduler:
                                  {n: name for n, (name, _) in volumes.items()}, files),
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
                                         depends_on=[*built, *(r for _, r in volumes.values() if r), *depends_on]))
-        return [resource], Address.same_ports(resource.name, service)
+        made: list[pulumi.Resource] = [resource]
+        if service.engine.init:
+            made.append(self._enable_init(service, resource, parent))
+        return made, Address.same_ports(resource.name, service)
+
+    def _enable_init(self, service: Service, resource: docker.Service, parent: pulumi.Resource) -> pulumi.Resource:
+        """`init: true` is the Swarm API's ContainerSpec.Init, which pulumi-docker's docker.Service
+        cannot set: the manager's CLI sets it after the service is created. The provider rewrites
+        the whole spec when it updates the service (Init back to false), which changes the spec's
+        digest in this command, so the command runs again after every such update; it waits for
+        the tasks to converge, so dependants still start after this service is up."""
+        digest = pulumi.Output.all(resource.task_spec, resource.mode, resource.endpoint_spec, resource.labels).apply(
+            lambda spec: hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16])
+        script = pulumi.Output.concat("docker service update --quiet --init=true ", resource.name, "  # spec ", digest)
+        return self.manager.shell(f"{self.stack.name}-{service.name}-init", script, parent=parent, depends_on=[resource])
 
 
 class LocalScheduler:
