@@ -83,7 +83,7 @@ def _read_file(path: Path, variables: Variables, out: Problems, variables_key: s
     services = set(doc.get("services") or {}) if isinstance(doc.get("services"), dict) else set()
     doc = _interpolate(doc, "", lookup, out, variables_key, references.matcher(services))
     _absolute_paths(doc, path.parent, local_sources if local_sources is not None else set())
-    for i, entry in enumerate(doc.pop("include", None) or []):
+    for i, entry in enumerate(_list(doc.pop("include", None))):
         _include(doc, entry, f"include[{i}]", path, variables, out, variables_key, seen + (path.resolve(),),
                  local_sources)
     return doc
@@ -150,11 +150,20 @@ def _is_relative(source: str) -> bool:
     return source.startswith((".", "~"))
 
 
+def _list(value: Any) -> list:
+    """`value` when it is a list, else empty: this runs before the schema, which reports the rest."""
+    return value if isinstance(value, list) else []
+
+
+def _dict(value: Any) -> dict:
+    return value if isinstance(value, dict) else {}
+
+
 def _absolute_paths(doc: dict, directory: Path, local_sources: set[str]) -> None:
-    for svc in (doc.get("services") or {}).values():
+    for svc in _dict(doc.get("services")).values():
         if not isinstance(svc, dict):
             continue
-        for i, v in enumerate(svc.get("volumes") or []):
+        for i, v in enumerate(_list(svc.get("volumes"))):
             if isinstance(v, str):
                 source, sep, rest = v.partition(":")
                 if sep and _is_relative(source):
@@ -167,7 +176,7 @@ def _absolute_paths(doc: dict, directory: Path, local_sources: set[str]) -> None
         env_file = svc.get("env_file")
         if isinstance(env_file, (str, dict)):
             env_file = svc["env_file"] = [env_file]
-        for i, e in enumerate(env_file or []):
+        for i, e in enumerate(_list(env_file)):
             if isinstance(e, str):
                 env_file[i] = {"path": _absolute(directory, e)}
             elif isinstance(e, dict) and isinstance(e.get("path"), str):
@@ -183,15 +192,15 @@ def _absolute_paths(doc: dict, directory: Path, local_sources: set[str]) -> None
         if isinstance(extends, dict) and isinstance(extends.get("file"), str):
             extends["file"] = _absolute(directory, extends["file"])
     for kind in ("secrets", "configs"):
-        for item in (doc.get(kind) or {}).values():
+        for item in _dict(doc.get(kind)).values():
             if isinstance(item, dict) and isinstance(item.get("file"), str):
                 item["file"] = _absolute(directory, item["file"])
 
 
 def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, out: Problems,
              variables_key: str, seen: tuple, local_sources: Optional[set[str]]) -> None:
-    paths = entry if isinstance(entry, (str, list)) else (entry or {}).get("path")
-    for p in [paths] if isinstance(paths, str) else (paths or []):
+    paths = entry if isinstance(entry, (str, list)) else _dict(entry).get("path")
+    for p in [paths] if isinstance(paths, str) else [x for x in _list(paths) if isinstance(x, str)]:
         target = Path(_absolute(path.parent, p))
         if target.resolve() in seen:
             out.add(key, f"{p} includes itself (through {' -> '.join(s.name for s in seen)})")
@@ -201,9 +210,13 @@ def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, 
             out.add(key, f"{p}: cannot be included (see above)" if target.exists() else f"{p} does not exist")
             continue
         for kind in TOP_LEVEL:
-            mine = doc.setdefault(kind, {}) if included.get(kind) else doc.get(kind)
-            for name, value in (included.get(kind) or {}).items():
-                if name in (mine or {}):
+            mine = doc.get(kind)
+            if mine is None and included.get(kind):
+                mine = doc[kind] = {}
+            for name, value in _dict(included.get(kind)).items():
+                if not isinstance(mine, dict):
+                    break  # the schema reports the including file's shape
+                if name in mine:
                     out.add(f"{key}", f"{p} defines {kind}.{name}, which this file also defines; "
                                       "rename one (included resources are not merged)")
                 else:
@@ -212,7 +225,7 @@ def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, 
 
 def _resolve_extends(doc: dict, path: Path, variables: Variables, out: Problems, variables_key: str,
                      local_sources: set[str]) -> None:
-    services = doc.get("services") or {}
+    services = _dict(doc.get("services"))
     cache: dict[Path, dict] = {}
     for name in list(services):
         if isinstance(services[name], dict) and "extends" in services[name]:
@@ -227,6 +240,8 @@ def _extended(services: dict, name: str, path: Path, variables: Variables, out: 
         return svc
     key = f"services.{name}.extends"
     ext = {"service": ext} if isinstance(ext, str) else ext
+    if not isinstance(ext, dict) or not isinstance(ext.get("service"), str):
+        return svc  # the schema says what is wrong with it
     base_file = Path(ext["file"]) if ext.get("file") else path
     if (base_file, ext["service"]) in chain:
         out.add(key, f"extends cycle: {' -> '.join(s for _, s in chain)} -> {ext['service']}")
@@ -235,8 +250,8 @@ def _extended(services: dict, name: str, path: Path, variables: Variables, out: 
         base_services = services
     else:
         if base_file not in cache:
-            cache[base_file] = (_read_file(base_file, variables, out, variables_key, (), local_sources)
-                                or {}).get("services") or {}
+            cache[base_file] = _dict(_dict(_read_file(base_file, variables, out, variables_key, (), local_sources))
+                                     .get("services"))
         base_services = cache[base_file]
     if ext["service"] not in base_services:
         out.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
@@ -293,10 +308,10 @@ def _compose_profiles(path: Path, variables: Variables) -> list[str]:
 
 
 def _select_profiles(project: Project, active: list[str]) -> None:
-    services = project.doc.get("services") or {}
+    services = _dict(project.doc.get("services"))
     for name in list(services):
         svc = services[name]
-        profiles = svc.get("profiles") if isinstance(svc, dict) else None
+        profiles = [p for p in _list(svc.get("profiles")) if isinstance(p, str)] if isinstance(svc, dict) else None
         if profiles and "*" not in active and not set(profiles) & set(active):
             project.inactive[name] = list(profiles)
             del services[name]
