@@ -32,7 +32,9 @@ class AwsTarget:
             "container-platform:stack": self.stack, "container-platform:platform": p.name}))
         self.network = AwsNetwork("network", a, self.provider)
         self.security = SecurityGroups("security", env, self.network.vpc_id, self.network.cidr, self.provider)
-        roles_on = {h.name: {i.role for i in env.instances if i.host == h.name} for h in p.hosts}
+        roles_on: dict[str, set[str]] = {h.name: set() for h in p.hosts}
+        for i in env.instances:
+            roles_on[i.host].add(i.role)
         kinds = sorted({host_role(r) for r in roles_on.values()}) + [f"agent-{pool.name}" for pool in p.mesos.agent_pools]
         self.iam = InstanceRoles("iam", kinds, self.stack, self.provider)
         invoke = pulumi.InvokeOutputOptions(provider=self.provider)

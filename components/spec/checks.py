@@ -69,8 +69,9 @@ def _host_addresses(p: Platform) -> list[Problem]:
 
 def unknown_hosts(p: Platform, names: Sequence[str], key: str) -> list[Problem]:
     """`key[i]` for each name that is not in platform.hosts."""
-    known = [h.name for h in p.hosts]
-    return [Problem(f"{key}[{i}]", f"no host named '{name}'; defined hosts are: {', '.join(known)} (see platform.hosts)")
+    known = p.hosts_by_name
+    shown = ", ".join(list(known)[:12]) + (f", ... ({len(known)} in all)" if len(known) > 12 else "")
+    return [Problem(f"{key}[{i}]", f"no host named '{name}'; defined hosts are: {shown} (see platform.hosts)")
             for i, name in enumerate(names) if name not in known]
 
 

@@ -6,6 +6,7 @@ the config (placement, quorums, port clashes) live in ``checks.py`` and ``placem
 """
 from __future__ import annotations
 
+import functools
 from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -266,6 +267,22 @@ class Platform(Model):
     swarm: Swarm = Swarm()
     stacks: list[ServiceStack] = []
     aws: Aws = Aws()
+
+    @functools.cached_property
+    def hosts_by_name(self) -> dict[str, Host]:
+        """Every host by name, indexed once: lookups stay constant-time with thousands of hosts."""
+        return {h.name: h for h in self.hosts}
+
+    def host(self, name: str) -> Host:
+        return self.hosts_by_name[name]
+
+    @functools.cached_property
+    def _positions(self) -> dict[str, int]:
+        return {h.name: i for i, h in enumerate(self.hosts)}
+
+    def host_position(self, name: str) -> int:
+        """Where the host is in platform.hosts (aws spreads hosts over zones in this order)."""
+        return self._positions[name]
 
 
 def swarm_managers(p: Platform) -> list[str]:

@@ -123,15 +123,15 @@ def _spark_groups(p: Platform, every_host: list[str]) -> list[Group]:
 
 def zone_of(p: Platform, host_name: str) -> int:
     """aws: the zone index a host runs in (its `zone`, else round-robin in host order)."""
-    i, host = next((i, h) for i, h in enumerate(p.hosts) if h.name == host_name)
-    return host.zone if host.zone is not None else i % p.aws.zone_count
+    host = p.host(host_name)
+    return host.zone if host.zone is not None else p.host_position(host_name) % p.aws.zone_count
 
 
 def machine_of(p: Platform, host_name: str) -> str:
     """Hosts that share a network namespace share ports: on `local` they are all this machine."""
     if p.target == "local":
         return THIS_MACHINE
-    host = next(h for h in p.hosts if h.name == host_name)
+    host = p.host(host_name)
     return host.address or host.name
 
 
