@@ -14,7 +14,7 @@ import json
 import runpy
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any, Callable, Optional
 
 import pulumi
 import pulumi.runtime.config as runtime_config
@@ -163,12 +163,13 @@ AWS_INVOKES = {
 
 
 def evaluate(stack: str, config: Optional[dict[str, Any]] = None, secrets: Optional[dict[str, str]] = None,
-             root: Path = ROOT) -> Deployment:
+             root: Path = ROOT, program: Optional[Callable[[], Any]] = None) -> Deployment:
     """Run the program in `root` for `stack` (its stack file, or `config` instead) and record it.
 
     `secrets` adds secret config values; `secure:` values in a stack file (which need the
     stack's passphrase to decrypt) are replaced by a placeholder secret. The program's own
-    package must be importable from `root` (first on sys.path).
+    package must be importable from `root` (first on sys.path). `program` runs instead of
+    `__main__.py` (the benchmarks' bare SDK program).
     """
     values = dict(stack_config(stack, root) if config is None else config)
     secret_keys = [k for k, v in values.items() if isinstance(v, dict) and "secure" in v]
@@ -186,7 +187,7 @@ def evaluate(stack: str, config: Optional[dict[str, Any]] = None, secrets: Optio
 
     error = None
     try:
-        _sync_await(run_pulumi_func(lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__")))
+        _sync_await(run_pulumi_func(program or (lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__"))))
     except Exception as e:  # the program's own error is part of what tests assert
         error = e
     deployment = Deployment(monitor.records, error=error)

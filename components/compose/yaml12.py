@@ -36,7 +36,7 @@ BOOL = re.compile(r"^(?:true|True|TRUE|false|False|FALSE)$")
 NULL = re.compile(r"^(?:~|null|Null|NULL|)$")
 
 
-class Loader(yaml.SafeLoader):
+class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when present: ~10x faster
     """SafeLoader with the YAML 1.2 core schema's implicit types (merge keys `<<` still work,
     as they do in Compose)."""
 

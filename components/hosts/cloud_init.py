@@ -171,7 +171,7 @@ def unit_name(spec: ContainerSpec) -> str:
     return f"cp-{spec.name}.service"
 
 
-class _Dumper(yaml.SafeDumper):
+class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter: the same bytes, ~5x faster
     """Multi-line strings (scripts, units, config files) as literal blocks: readable as written."""
 
 

@@ -59,8 +59,11 @@ class SwarmScheduler:
         """`single_machine`: the swarm is this machine alone, so `build:` images are built here."""
         self.platform_name, self.stack, self.parent = platform_name, stack, parent
         self.provider, self.manager = cluster.manager.provider, cluster.manager
+        # Networks, configs and secrets need only the initialised swarm, so they are created while
+        # the other nodes join; services wait for every node, so their tasks spread over all of them.
         self.objects = StackObjects(platform_name, stack, self.provider, parent, secret, swarm=True,
-                                    depends_on=cluster.members)
+                                    depends_on=[cluster.initialized])
+        self.members = cluster.members
         self.images = StackImages(platform_name, stack, self.provider, parent)
 
     def deploy(self, service, env, args, parent, depends_on):
@@ -74,7 +77,8 @@ class SwarmScheduler:
             **swarm.service_args(self.platform_name, self.stack.name, service, image, env, args, networks,
                                  {n: name for n, (name, _) in volumes.items()}, files),
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
-                                        depends_on=[*built, *(r for _, r in volumes.values() if r), *depends_on]))
+                                        depends_on=[*self.members, *built, *(r for _, r in volumes.values() if r),
+                                                    *depends_on]))
         made: list[pulumi.Resource] = [resource]
         if service.engine.init:
             made.append(self._enable_init(service, resource, parent))

@@ -53,7 +53,8 @@ class SwarmCluster(pulumi.ComponentResource):
         port = p.swarm.port
         init = self.manager.shell(f"{name}-init", self.manager.address.apply(lambda a: init_script(a, port)),
                                   parent=self, delete=LEAVE)
-        self.members: list[pulumi.Resource] = [init]
+        self.initialized = init  # enough for swarm-scoped objects (networks, configs, secrets)
+        self.members: list[pulumi.Resource] = [init]  # every node in: what services wait for
         for role, names in (("manager", manager_names[1:]), ("worker", p.swarm.workers)):
             if not names:
                 continue
