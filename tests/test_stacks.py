@@ -137,7 +137,7 @@ def test_marathon_apps_carry_the_compose_settings():
     # A local persistent volume (pinned to its agent by Mesos), mapped to the absolute path.
     assert db["container"]["volumes"] == [
         {"containerPath": "/var/lib/postgresql/data", "hostPath": "db-data", "mode": "RW"},
-        {"containerPath": "db-data", "mode": "RW", "persistent": {"size": 1024}}]
+        {"containerPath": "db-data", "mode": "RW", "persistent": {"size": 10240}}]  # x-platform.size: 10g
     assert db["unreachableStrategy"] == "disabled" and "unreachableStrategy" not in api
     assert (db["cpus"], db["mem"]) == (1, 1024)
     assert web["acceptedResourceRoles"] == ["slave_public"] and web["container"]["portMappings"][0]["hostPort"] == 8000
