@@ -6,6 +6,7 @@ without a traceback) before a single resource is registered.
 from __future__ import annotations
 
 import functools
+import sys
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -99,7 +100,14 @@ def build_agent_groups(target: AwsTarget, zk_connect: pulumi.Input[str]) -> dict
     return exports
 
 
+# The SDK walks a resource's dependencies recursively (pulumi/runtime/resource_cycle_breaker.py,
+# `_with_transitive_deps`, one frame per edge of a chain), so a Compose stack whose services
+# depend on each other a thousand deep would end in RecursionError at Python's default of 1,000.
+RECURSION_LIMIT = 20_000
+
+
 def main() -> None:
+    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
     config = pulumi.Config()
     env = load_environment(config)
     aws_target = AwsTarget(env) if env.platform.target == "aws" else None

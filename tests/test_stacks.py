@@ -300,3 +300,23 @@ def test_off_the_local_target_tasks_reach_marathon_lb_at_its_host():
     assert apps["app-api"]["env"]["DB_HOST"] == "192.0.2.11"
     assert not any(p["key"] == "add-host" for app in apps.values()
                    for p in app["container"]["docker"].get("parameters", []))
+
+
+def test_a_thousand_marathon_services_in_a_dependency_chain_evaluate(tmp_path):
+    """1,000 services, each referring to the one before: the deepest stack a file can write. The
+    SDK walks dependencies one frame per edge (program.RECURSION_LIMIT says why it is raised)."""
+    lines = ["services:"]
+    for i in range(1000):
+        lines += [f"  s{i}:", "    image: example/web:1.0", "    expose: ['8080']",
+                  "    deploy: {resources: {limits: {cpus: '0.01', memory: 32m}}}"]
+        if i:
+            lines.append(f"    environment: {{UPSTREAM: 'http://${{s{i - 1}.host}}:${{s{i - 1}.port}}'}}")
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("\n".join(lines) + "\n")
+    d = evaluate_changed("onprem", lambda p: p.update(
+        stacks=[{"name": "chain", "file": str(compose), "scheduler": "marathon"}],
+        discovery={**p.get("discovery", {}), "service_port_max": 11100}))
+    assert d.error is None, d.error
+    apps = {r.name: r for r in d.of_type("pulumi-python:dynamic:Resource")}
+    assert len(apps) == 1000
+    assert apps["chain-s998"].urn in apps["chain-s999"].dependencies

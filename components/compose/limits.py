@@ -2,8 +2,10 @@
 (single keys are judged by keys.py; these rules need several services or values at once)."""
 from __future__ import annotations
 
+import functools
 import itertools
 import re
+from typing import Optional
 
 from . import constraints
 from .model import MARATHON_DEFAULT_CPUS, MARATHON_DEFAULT_MEM_MB, MARATHON_VOLUME_MB, Service, Stack
@@ -14,7 +16,11 @@ HOST_KEY = re.compile(r"HOST|ADDR|SERVER|URL|URI|ENDPOINT|BROKER", re.IGNORECASE
 
 
 def scheduler_limits(stack: Stack, out: Problems) -> None:
-    check = {"marathon": _marathon, "swarm": _swarm, "local": _local}[stack.scheduler]
+    if stack.scheduler == "marathon":
+        names = _HostNames(stack)
+        check = functools.partial(_marathon, names=names)
+    else:
+        check = {"swarm": _swarm, "local": _local}[stack.scheduler]
     for s in stack.services:
         check(stack, s, out)
         if s.mode == "global" and stack.scheduler != "swarm":
@@ -66,7 +72,7 @@ def _swarm(stack: Stack, s: Service, out: Problems) -> None:
                                         "services have no completion; use scheduler local for one-shot jobs"))
 
 
-def _marathon(stack: Stack, s: Service, out: Problems) -> None:
+def _marathon(stack: Stack, s: Service, out: Problems, names: "_HostNames") -> None:
     if s.restart.condition != "any":
         out.add(f"{s.key}.restart", (
             f"Marathon relaunches every task that ends (condition {s.restart.condition!r} cannot be "
@@ -103,7 +109,7 @@ def _marathon(stack: Stack, s: Service, out: Problems) -> None:
     if s.wait_completed_for:
         out.add(f"{s.key}.depends_on", (f"waits for {', '.join(s.wait_completed_for)} to complete, but Marathon "
                                         "relaunches tasks that end; use scheduler local for one-shot jobs"))
-    _plain_hostnames(stack, s, out)
+    _plain_hostnames(stack, s, names, out)
     if s.cpus is None and s.cpus_reserved is None:
         out.warn(f"{s.key}.deploy.resources", (f"no cpus given: Marathon needs a figure to place the task and "
                                                f"reserves {MARATHON_DEFAULT_CPUS}; set deploy.resources.limits.cpus"))
@@ -113,27 +119,38 @@ def _marathon(stack: Stack, s: Service, out: Problems) -> None:
                                                "deploy.resources.limits.memory"))
 
 
-def _plain_hostnames(stack: Stack, s: Service, out: Problems) -> None:
-    """On Marathon nothing resolves a service's name: `DB_HOST=db` or `http://api:8080` would not
-    connect. Refused, naming the reference that works everywhere (a rewrite would also have to
+class _HostNames:
+    """Finds another service's name used as a host name in a value: a URL's host (`http://api:8080`,
+    `user@db/x`), a host:port (`db:5432`), or the whole value of a variable named like an address
+    (`DB_HOST=db`; not `MYSQL_USER=wordpress`). One pattern per stack, not per pair of services."""
+
+    def __init__(self, stack: Stack):
+        self.names = {o.name for o in stack.services}
+        alternatives = "|".join(re.escape(n) for n in sorted(self.names, key=len, reverse=True))
+        self.pattern = re.compile(rf"(?:(?:://|@)({alternatives})(?=$|[:/?])|(?:^|[\s=,])({alternatives}):\d)")
+
+    def used(self, key: str, text: str, own: str) -> Optional[str]:
+        if text.strip() in self.names and text.strip() != own and HOST_KEY.search(key):
+            return text.strip()
+        for m in self.pattern.finditer(text):
+            name = m.group(1) or m.group(2)
+            if name != own:
+                return name
+        return None
+
+
+def _plain_hostnames(stack: Stack, s: Service, names: _HostNames, out: Problems) -> None:
+    """On Marathon nothing resolves a service's name, so `DB_HOST=db` or `http://api:8080` would
+    not connect. Refused, naming the reference that works everywhere (a rewrite would also have to
     change the port, which on Marathon is the service port on marathon-lb)."""
-    names = {o.name for o in stack.services if o.name != s.name}
     values = [(f"environment.{k}", k, v) for k, v in s.environment.items()]
     values += [(f"command[{i}]", "", v) for i, v in enumerate(s.command or ())]
     for where, key, template in values:
-        text = "".join(p if isinstance(p, str) else "\0" for p in template)
-        for name in names:
-            n = re.escape(name)
-            # A URL's host (`http://api:8080`, `user@db/x`), a host:port (`db:5432`), or the whole
-            # value of a variable named like an address (`DB_HOST=db`; not `MYSQL_USER=wordpress`).
-            as_url = re.search(rf"(?:://|@){n}(?=$|[:/?])", text)
-            as_host_port = re.search(rf"(?:^|[\s=,]){n}:\d", text)
-            as_value = text.strip() == name and HOST_KEY.search(key)
-            if as_url or as_host_port or as_value:
-                out.add(f"{s.key}.{where}", (
-                    f"uses '{name}' as a host name, which nothing resolves on Marathon; write "
-                    f"${{{name}.host}} (and ${{{name}.port}} for its port), which work on every scheduler"))
-                break
+        name = names.used(key, "".join(p if isinstance(p, str) else "\0" for p in template), s.name)
+        if name:
+            out.add(f"{s.key}.{where}", (
+                f"uses '{name}' as a host name, which nothing resolves on Marathon; write "
+                f"${{{name}.host}} (and ${{{name}.port}} for its port), which work on every scheduler"))
 
 
 def _marathon_networks(stack: Stack, out: Problems) -> None:
@@ -150,6 +167,8 @@ def _marathon_networks(stack: Stack, out: Problems) -> None:
             if net.internal or net.external:
                 out.add(f"{s.key}.networks", (f"network '{n}' is {'internal' if net.internal else 'external'}; "
                                               "Marathon tasks share one bridge network, so it cannot be honoured"))
+    if set.intersection(*nets.values()):  # one network every service is on: nothing to isolate
+        return
     for a, b in itertools.combinations(stack.services, 2):
         if not nets[a.name] & nets[b.name]:
             out.add(f"{b.key}.networks", (
