@@ -120,7 +120,7 @@ def test_dollar_escapes_and_lone_dollars_stay_literal(tmp_path):
     ("services: {api: {image: x, healthcheck: {test: [CMD, x], interval: soon}}}", "compose.yaml:services.api.healthcheck", "not a duration"),
     ("services: {api: {image: x, deploy: {mode: global}}}", "compose.yaml:services.api.deploy.mode", "replicas: 1"),
     ("services: {api: {image: x, x-platform: {publik: true}}}", "compose.yaml:services.api.x-platform.publik", "takes: public"),
-    ("secrets: {a: {file: x}}\nservices: {api: {image: x}}", "compose.yaml:secrets.a.file", "cannot be read"),
+    ("secrets: {a: {file: x}}\nservices: {api: {image: x}}", "compose.yaml:secrets.a.file", "does not exist"),
     ("secrets: {a: {environment: TOKEN}}\nservices: {api: {image: x}}", "compose.yaml:secrets.a.environment",
      "x-platform: {secret: <config key>}"),
     ("services: {api: {image: x, ports: ['8000-8010:80']}}", "compose.yaml:services.api.ports[0]", "a range of host ports"),
@@ -324,3 +324,24 @@ def test_relative_binds_reach_remote_hosts_only_as_swarm_configs(tmp_path):
     # On this machine's engine the directory is simply bound.
     stack, found = load_stack(tmp_path, "compose.yaml", "s", "swarm", {}, "k", single_machine=True)
     assert found == [] and stack.service("a").mounts[0].source == str(tmp_path / "site")
+
+
+@pytest.mark.parametrize("make, says", [
+    (lambda d: (d / "compose.yaml").mkdir(), "is not a file"),
+    (lambda d: (d / "compose.yaml").write_bytes(b"\xff\xfe\x00services"), "is not UTF-8 text"),
+    (lambda d: (d / "compose.yaml").write_text("a: " + "[" * 5000 + "]" * 5000), "nests deeper"),
+    (lambda d: ((d / "compose.yaml").write_text("services: {a: {image: x, env_file: [e]}}"), (d / "e").mkdir()),
+     "is a directory"),
+    (lambda d: (d / "compose.yaml").write_text("services: {a: {image: 'Bad Image'}}"), "is not an image reference"),
+    (lambda d: (d / "compose.yaml").write_text("services: {a: {image: ''}}"), "is not an image reference"),
+])
+def test_odd_files_are_problems_not_tracebacks(tmp_path, make, says):
+    make(tmp_path)
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "local", {}, "k")
+    assert stack is None and any(says in p.message for p in found), found
+
+
+def test_marathon_refuses_a_zero_limit(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x, deploy: {resources: {limits: {cpus: '0'}}}}}",
+                     scheduler="marathon")
+    assert "give a figure above 0" in found["compose.yaml:services.a.deploy.resources.limits"]

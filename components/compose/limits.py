@@ -110,6 +110,9 @@ def _marathon(stack: Stack, s: Service, out: Problems, names: "_HostNames") -> N
         out.add(f"{s.key}.depends_on", (f"waits for {', '.join(s.wait_completed_for)} to complete, but Marathon "
                                         "relaunches tasks that end; use scheduler local for one-shot jobs"))
     _plain_hostnames(stack, s, names, out)
+    if s.cpus == 0 or s.memory_mb == 0:
+        out.add(f"{s.key}.deploy.resources.limits", ("0 means no limit to Docker, but Marathon places a task by "
+                                                     "what it asks for: give a figure above 0"))
     if s.cpus is None and s.cpus_reserved is None:
         out.warn(f"{s.key}.deploy.resources", (f"no cpus given: Marathon needs a figure to place the task and "
                                                f"reserves {MARATHON_DEFAULT_CPUS}; set deploy.resources.limits.cpus"))

@@ -7,6 +7,7 @@ import difflib
 import hashlib
 import functools
 import json
+import re
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
@@ -19,7 +20,7 @@ from .limits import scheduler_limits
 from .model import (Attachment, Build, Engine, FileRef, Network, Port, Service, Stack, StackFile, Template,
                     Volume)
 from .problems import Problems
-from .project import SecretVariable, Variables, read, variable_lookup
+from .project import SecretVariable, Variables, read, read_text, variable_lookup
 from .topology import check_references, order
 
 SCHEDULERS = ("marathon", "swarm", "local")
@@ -28,6 +29,11 @@ SCHEDULERS = ("marathon", "swarm", "local")
 # their files with it at `pulumi up`; a test keeps it identical to the upstream reference copy.
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 
+# Docker's reference grammar (distribution/reference): an optional registry host, lower-case path
+# components, an optional tag and digest.
+_COMPONENT = r"[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*"
+IMAGE = re.compile(rf"^(?:[A-Za-z0-9.-]+(?::\d+)?/)?{_COMPONENT}(?:/{_COMPONENT})*(?::\w[\w.-]{{0,127}})?"
+                   r"(?:@[a-z0-9]+(?:[.+_-][a-z0-9]+)*:[0-9a-fA-F]{32,})?$")
 X_PLATFORM_SERVICE = {"public"}
 X_PLATFORM_TOP = {"scheduler"}
 TOP_WHY_NOT = {"models": "AI models need a model runner, which no scheduler here has"}
@@ -58,8 +64,10 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
     `single_machine`: the scheduler's engine is this machine (images can be built here)."""
     out = Problems(file)
     path = root / file
-    if not path.is_file():
+    if not path.exists():
         return None, [Problem(f"{config_key}.file", f"{file!r} does not exist (paths are relative to {root})")]
+    if not path.is_file():
+        return None, [Problem(f"{config_key}.file", f"{file!r} is not a file; name the Compose file itself")]
     project = read(path, variables, list(profiles), out, f"{config_key}.variables")
     if project is None:
         return None, out.items
@@ -173,10 +181,9 @@ def _files(doc: dict, out: Problems) -> dict[tuple[str, str], StackFile]:
             elif "content" in f:
                 found[(kind, name)] = StackFile(name, kind, content=str(f["content"]))
             elif "file" in f:
-                try:
-                    found[(kind, name)] = StackFile(name, kind, content=Path(f["file"]).read_text())
-                except OSError as e:
-                    out.add(f"{key}.file", f"cannot be read ({e.strerror}): {f['file']}")
+                content = read_text(Path(f["file"]), out, f"{key}.file")
+                if content is not None:
+                    found[(kind, name)] = StackFile(name, kind, content=content)
             elif "environment" in f:
                 out.add(f"{key}.environment", (
                     "would take the value from the shell that runs the deploy; for a secret use "
@@ -210,16 +217,19 @@ def _environment(key: str, raw: dict, ctx: _Context) -> dict[str, Template]:
     for i, entry in enumerate(raw.get("env_file") or []):
         where = f"{key}.env_file[{i}]"
         file = Path(entry["path"])
-        if not file.is_file():
+        if not file.exists():
             if fields.boolean(entry.get("required", True)):
                 out.add(where, f"{file} does not exist; create it, or mark it `required: false`")
+            continue
+        text = read_text(file, out, where)
+        if text is None:
             continue
         if entry.get("format") not in (None, "raw"):
             out.add(f"{where}.format", f"{entry['format']!r} is not a format docker compose reads; leave it out or use raw")
             continue
         try:
-            values = (dict(line.partition("=")[::2] for line in file.read_text().splitlines() if "=" in line)
-                      if entry.get("format") == "raw" else dotenv.parse(file.read_text(), _plain(ctx.lookup)))
+            values = (dict(line.partition("=")[::2] for line in text.splitlines() if "=" in line)
+                      if entry.get("format") == "raw" else dotenv.parse(text, _plain(ctx.lookup)))
         except dotenv.DotenvError as e:
             out.add(where, f"{file.name}: {e}")
             continue
@@ -385,9 +395,11 @@ def _local_binds(key: str, mounts: list, ctx: _Context) -> tuple[list, list[File
             kept.append(m)
             continue
         where = f"{key}.volumes[{i}]"
-        if ctx.scheduler == "swarm" and Path(m.source).is_file():
+        content = read_text(Path(m.source), ctx.out, where) if ctx.scheduler == "swarm" and Path(m.source).is_file() \
+            else None
+        if content is not None:
             name = f"bind-{hashlib.sha256(m.source.encode()).hexdigest()[:10]}"
-            ctx.files[("config", name)] = StackFile(name, "config", content=Path(m.source).read_text())
+            ctx.files[("config", name)] = StackFile(name, "config", content=content)
             shipped.append(FileRef("config", name, m.target))
             ctx.out.warn(where, f"{m.source} is on this machine: shipped to the swarm as a config (read-only)")
         else:
@@ -477,6 +489,9 @@ def _service(name: str, raw: dict, ctx: _Context) -> Optional[Service]:
     if "image" not in raw and "build" not in raw:
         out.add(f"{key}.image", "is missing; give the image to run (or `build` on the local scheduler)")
     image = str(raw.get("image") or f"container-platform/{name}:latest")
+    if "image" in raw and not IMAGE.match(str(raw["image"])):
+        out.add(f"{key}.image", (f"{raw['image']!r} is not an image reference; write [registry/]name[:tag][@digest] "
+                                 "in lower case, e.g. postgres:16 or ghcr.io/org/app:1.2"))
 
     environment = _environment(key, raw, ctx)
     command = None

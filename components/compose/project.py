@@ -68,13 +68,20 @@ def read(path: Path, variables: Variables, profiles: list[str], out: Problems, v
 
 def _read_file(path: Path, variables: Variables, out: Problems, variables_key: str, seen: tuple,
                local_sources: Optional[set[str]] = None) -> Optional[dict]:
-    try:
-        doc = yaml12.load(path.read_text())
-    except FileNotFoundError:
-        out.add("", f"{path} does not exist")
+    text = read_text(path, out, "")
+    if text is None:
         return None
+    try:
+        doc = yaml12.load(text)
     except yaml.YAMLError as e:
         out.add("", f"{path.name} is not valid YAML: {e}")
+        return None
+    except RecursionError:
+        doc, too_deep = None, True
+    else:
+        too_deep = _depth(doc) > MAX_DEPTH
+    if too_deep:
+        out.add("", f"{path.name} nests deeper than a Compose file can ({MAX_DEPTH} levels); flatten it")
         return None
     if not isinstance(doc, dict):
         out.add("", f"{path.name} is not a Compose file (its top level is not a mapping)")
@@ -89,14 +96,46 @@ def _read_file(path: Path, variables: Variables, out: Problems, variables_key: s
     return doc
 
 
+MAX_DEPTH = 64  # a Compose file nests about 6 deep; the readers below recurse by level
+
+
+def _depth(doc: Any) -> int:
+    """How deep `doc` nests, without recursing (a hostile file could nest thousands deep)."""
+    deepest, stack = 0, [(doc, 1)]
+    while stack:
+        node, level = stack.pop()
+        deepest = max(deepest, level)
+        if level > MAX_DEPTH:
+            break
+        children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
+        stack.extend((c, level + 1) for c in children)
+    return deepest
+
+
+def read_text(path: Path, out: Problems, key: str) -> Optional[str]:
+    """A text file beside the Compose file, or None with the reason in `out` at `key`."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        out.add(key, f"{path} does not exist")
+    except IsADirectoryError:
+        out.add(key, f"{path} is a directory; name a file")
+    except UnicodeDecodeError:
+        out.add(key, f"{path} is not UTF-8 text")
+    except OSError as e:
+        out.add(key, f"{path} cannot be read: {e.strerror}")
+    return None
+
+
 def variable_lookup(directory: Path, variables: Variables, out: Problems) -> Callable[[str], Any]:
     """Config variables first, then `.env` in `directory` (whose own `${VAR}`s see the config's)."""
     plain = {k: v for k, v in variables.items() if isinstance(v, str)}
     env_path = directory / ".env"
     from_file: dict[str, str] = {}
     if env_path.is_file():
+        text = read_text(env_path, out, "")
         try:
-            from_file = dotenv.parse(env_path.read_text(), plain.get)
+            from_file = dotenv.parse(text, plain.get) if text is not None else {}
         except dotenv.DotenvError as e:
             out.add("", f"{env_path}: {e}")
 
