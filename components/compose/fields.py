@@ -235,13 +235,22 @@ def update_policy(value: Optional[dict]) -> UpdatePolicy:
     )
 
 
-def key_values(value: Any, separator: str = "=") -> dict[str, Optional[str]]:
+def key_values(value: Any) -> dict[str, Optional[str]]:
     """Compose's two forms of a mapping: {K: V} or ["K=V", ...]; a value may be missing. Scalars
     keep the text they were written as (yaml12.source_text)."""
     if isinstance(value, dict):
         return {str(k): None if v is None else source_text(v) for k, v in value.items()}
     out: dict[str, Optional[str]] = {}
     for item in value or []:
-        k, sep, v = str(item).partition(separator)
-        out[k.strip() if separator != "=" else k] = v.strip() if sep and separator != "=" else v if sep else None
+        k, sep, v = str(item).partition("=")
+        out[k] = v if sep else None
     return out
+
+
+def string_list(value: Any) -> tuple[str, ...]:
+    """Compose's "string or list of strings" (cap_add, dns, security_opt, ...)."""
+    return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value or ())
+
+
+def optional_str(value: Any) -> Optional[str]:
+    return None if value is None else str(value)

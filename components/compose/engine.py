@@ -1,0 +1,81 @@
+"""A Compose service's container options (Docker run flags) as one typed `Engine`; keys.py says
+which scheduler maps each and how."""
+from __future__ import annotations
+
+from typing import Any
+
+from . import fields
+from .fields import optional_str, string_list
+from .model import Engine
+from .problems import Problems
+
+
+def engine_options(key: str, raw: dict, out: Problems) -> Engine:
+    """The container options of a service (docker run flags), each as its key path parses."""
+    p = out.parsed
+    get = raw.get
+    ulimits = []
+    for name, v in (get("ulimits") or {}).items():
+        if isinstance(v, dict):
+            ulimits.append((name, p(f"{key}.ulimits.{name}.soft", lambda v=v: fields.integer(v.get("soft"))),
+                            p(f"{key}.ulimits.{name}.hard", lambda v=v: fields.integer(v.get("hard")))))
+        else:
+            n = p(f"{key}.ulimits.{name}", lambda v=v: fields.integer(v))
+            ulimits.append((name, n, n))
+    logging = get("logging") or {}
+    tmpfs = get("tmpfs")
+    tmpfs = [tmpfs] if isinstance(tmpfs, str) else tmpfs or []
+    devices = []
+    for i, d in enumerate(get("devices") or []):
+        if isinstance(d, dict):
+            devices.append((str(d.get("source")), str(d.get("target") or d.get("source")), str(d.get("permissions") or "rwm")))
+        else:
+            parts = str(d).split(":")
+            devices.append((parts[0], parts[1] if len(parts) > 1 else parts[0], parts[2] if len(parts) > 2 else "rwm"))
+    hosts = get("extra_hosts") or {}
+    extra = [(h, ip or "") for h, ip in (fields.key_values(hosts).items() if isinstance(hosts, dict) else
+                                         (_host_entry(e) for e in hosts))]
+    volumes_from = []
+    for i, v in enumerate(get("volumes_from") or []):
+        source = str(v).split(":")[0]
+        if source.startswith("container:"):
+            out.add(f"{key}.volumes_from[{i}]", "names a container outside the stack; name a service of the stack")
+        volumes_from.append(source)
+    pull = get("pull_policy")
+    return Engine(
+        user=optional_str(get("user")), working_dir=optional_str(get("working_dir")), hostname=optional_str(get("hostname")),
+        domainname=optional_str(get("domainname")),
+        init=p(f"{key}.init", lambda: fields.boolean(get("init"))) if "init" in raw else None,
+        stop_signal=optional_str(get("stop_signal")),
+        stop_grace_s=p(f"{key}.stop_grace_period", lambda: fields.seconds(get("stop_grace_period")))
+        if "stop_grace_period" in raw else None,
+        read_only=bool(p(f"{key}.read_only", lambda: fields.boolean(get("read_only", False)))),
+        tmpfs=tuple((str(t).split(":")[0], str(t).partition(":")[2]) for t in tmpfs),
+        shm_size_bytes=p(f"{key}.shm_size", lambda: fields.size_bytes(get("shm_size"))) if "shm_size" in raw else None,
+        cap_add=string_list(get("cap_add")), cap_drop=string_list(get("cap_drop")),
+        privileged=bool(p(f"{key}.privileged", lambda: fields.boolean(get("privileged", False)))),
+        security_opt=string_list(get("security_opt")),
+        sysctls=tuple((k, v or "") for k, v in fields.key_values(get("sysctls")).items()),
+        ulimits=tuple(ulimits), log_driver=optional_str(logging.get("driver")),
+        log_opts=tuple((k, v or "") for k, v in fields.key_values(logging.get("options")).items()),
+        runtime=optional_str(get("runtime")), platform=optional_str(get("platform")), ipc=optional_str(get("ipc")),
+        pid=optional_str(get("pid")),
+        stdin_open=bool(p(f"{key}.stdin_open", lambda: fields.boolean(get("stdin_open", False)))),
+        tty=bool(p(f"{key}.tty", lambda: fields.boolean(get("tty", False)))),
+        extra_hosts=tuple(extra), dns=string_list(get("dns")), dns_search=string_list(get("dns_search")),
+        dns_opt=string_list(get("dns_opt")), devices=tuple(devices), group_add=string_list(get("group_add")),
+        memswap_bytes=p(f"{key}.memswap_limit", lambda: fields.size_bytes(get("memswap_limit")))
+        if "memswap_limit" in raw and str(get("memswap_limit")) != "-1" else None,
+        cpu_shares=p(f"{key}.cpu_shares", lambda: fields.integer(get("cpu_shares"))) if "cpu_shares" in raw else None,
+        cpuset=optional_str(get("cpuset")),
+        pids_limit=p(f"{key}.pids_limit", lambda: fields.integer(get("pids_limit"), -1)) if "pids_limit" in raw else None,
+        userns_mode=optional_str(get("userns_mode")), volumes_from=tuple(volumes_from),
+        pull_always=pull in ("always", "daily", "weekly") or str(pull).startswith("every_"),
+    )
+
+
+def _host_entry(entry: Any) -> tuple[str, str]:
+    text = str(entry)
+    sep = "=" if "=" in text else ":"
+    host, _, ip = text.partition(sep)
+    return host.strip(), ip.strip().strip("[]")
