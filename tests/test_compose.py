@@ -345,3 +345,21 @@ def test_marathon_refuses_a_zero_limit(tmp_path):
     found = problems(tmp_path, "services: {a: {image: x, deploy: {resources: {limits: {cpus: '0'}}}}}",
                      scheduler="marathon")
     assert "give a figure above 0" in found["compose.yaml:services.a.deploy.resources.limits"]
+
+
+def test_limits_in_deploy_form_and_top_level_keys_are_never_dropped(tmp_path):
+    text = """
+        name: myproject
+        version: "3.8"
+        services:
+          a: {image: x, deploy: {resources: {limits: {pids: 100}}}}
+        """
+    found = problems(tmp_path, text, scheduler="swarm")
+    assert "cannot be honoured on swarm" in found["compose.yaml:services.a.pids_limit"]
+    stack, found = load(tmp_path, text, scheduler="marathon")
+    assert found == [] and stack.service("a").engine.pids_limit == 100
+    said = {w.path: w.message for w in stack.warnings}
+    assert "has no effect" in said["compose.yaml:name"] and "obsolete" in said["compose.yaml:version"]
+    found = problems(tmp_path, "services: {a: {image: x, deploy: {resources: {reservations: {devices: "
+                               "[{capabilities: [gpu]}]}}}}}")
+    assert "not translated yet" in found["compose.yaml:services.a.deploy.resources.reservations.devices"]

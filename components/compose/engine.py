@@ -68,7 +68,7 @@ def engine_options(key: str, raw: dict, out: Problems) -> Engine:
         if "memswap_limit" in raw and str(get("memswap_limit")) != "-1" else None,
         cpu_shares=p(f"{key}.cpu_shares", lambda: fields.integer(get("cpu_shares"))) if "cpu_shares" in raw else None,
         cpuset=optional_str(get("cpuset")),
-        pids_limit=p(f"{key}.pids_limit", lambda: fields.integer(get("pids_limit"), -1)) if "pids_limit" in raw else None,
+        pids_limit=_pids_limit(key, raw, p),
         userns_mode=optional_str(get("userns_mode")), volumes_from=tuple(volumes_from),
         pull_always=pull in ("always", "daily", "weekly") or str(pull).startswith("every_"),
     )
@@ -79,3 +79,13 @@ def _host_entry(entry: Any) -> tuple[str, str]:
     sep = "=" if "=" in text else ":"
     host, _, ip = text.partition(sep)
     return host.strip(), ip.strip().strip("[]")
+
+
+def _pids_limit(key: str, raw: dict, parsed) -> Any:
+    """`pids_limit`, or `deploy.resources.limits.pids` (the same limit in Swarm's form)."""
+    pids = ((raw.get("deploy") or {}).get("resources") or {}).get("limits", {}) or {}
+    if "pids_limit" in raw:
+        return parsed(f"{key}.pids_limit", lambda: fields.integer(raw["pids_limit"], -1))
+    if "pids" in pids:
+        return parsed(f"{key}.deploy.resources.limits.pids", lambda: fields.integer(pids["pids"], -1))
+    return None

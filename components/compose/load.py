@@ -71,6 +71,10 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
     for key, why in TOP_WHY_NOT.items():
         if doc.get(key):
             out.add(key, f"is not supported: {why}")
+    if doc.get("name"):
+        out.warn("name", f"has no effect: the stack's objects are named from {config_key}.name ({name})")
+    if "version" in doc:
+        out.warn("version", "has no effect: the Compose Specification ignores it (docker compose says it is obsolete)")
     x_top = doc.get("x-platform") or {}
     for key in set(x_top) - X_PLATFORM_TOP:
         out.add(f"x-platform.{key}", f"unknown key; x-platform at the top level takes: {', '.join(sorted(X_PLATFORM_TOP))}")

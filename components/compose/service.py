@@ -284,6 +284,13 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
     placement = deploy.get("placement") or {}
     resources = deploy.get("resources") or {}
     limits, reservations = resources.get("limits") or {}, resources.get("reservations") or {}
+    if "pids" in limits:  # the same limit as the service key pids_limit, judged by its rule
+        _rule_check(key, {"pids_limit": None}, SERVICE_KEYS, ctx)
+    for k in ("devices", "generic_resources"):
+        if reservations.get(k):
+            out.add(f"{key}.deploy.resources.reservations.{k}", (
+                "device and GPU reservations are not translated yet (the task would start without the "
+                "device); ask for it in an issue"))
     health = out.parsed(f"{key}.healthcheck", lambda: fields.health(raw["healthcheck"])) if "healthcheck" in raw else None
     if "start_interval" in (raw.get("healthcheck") or {}) and ctx.scheduler != "local":
         out.warn(f"{key}.healthcheck.start_interval", f"has no effect on {ctx.scheduler}: checks run every `interval`")
