@@ -74,7 +74,24 @@ BAD = [
     ("just a string", "platform", "expected a mapping"),
     (None, "platform", "container-platform:platform"),
     ({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1"}]}, "platform.target", "sshPrivateKey"),
-    ({"mesos": {"executor_registration_timeout": "5 minutes"}}, "platform.mesos.executor_registration_timeout", "5 minutes"),
+    ({"mesos": {"executor_registration_timeout": "5 minutes"}}, "platform.mesos.executor_registration_timeout",
+     "is not a Mesos duration"),
+    # Issue 13's bad inputs that used to crash or pass.
+    ({"mesos": {"masters": {"count": 999999}}}, "platform.mesos.masters.count", "less than or equal to 100000"),
+    ({"zookeeper": {"count": True}}, "platform.zookeeper.count", "expected a whole number"),
+    ({"zookeeper": {"client_port": True}}, "platform.zookeeper.client_port", "expected a whole number"),
+    ({"mesos": {"agent_pools": [{"name": "p", "resources": {"mem": -1}}]}}, "platform.mesos.agent_pools[0].resources.mem",
+     "amount above 0"),
+    ({"mesos": {"agent_pools": [{"name": "p", "attributes": {"rack": "a;b:c"}}]}},
+     "platform.mesos.agent_pools[0].attributes.rack", "cannot be a Mesos attribute"),
+    ({"hosts": [{"name": "local", "labels": {"zone": "a\nb"}}]}, "platform.hosts[0].labels.zone", "cannot be a Mesos attribute"),
+    ({"spark": {"enabled": True, "event_log_dir": "file:/x\nspark.evil=1"}}, "platform.spark.event_log_dir",
+     "not a URL without spaces"),
+    ({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1", "ssh_user": ""}]}, "platform.hosts[0].ssh_user",
+     "not a user name"),
+    ({"zookeeper": {"count": 3, "admin_port": 65534}}, "platform.zookeeper.admin_port", "above 65535"),
+    ({"discovery": {"service_port_min": 31000, "service_port_max": 31100}}, "platform.discovery.service_port_min",
+     "overlap the task ports"),
 ]
 
 
@@ -104,3 +121,21 @@ def test_port_clash_on_a_range_is_found():
 def test_secret_present_satisfies_auth():
     env = load({"marathon": {"auth": {"username": "ops"}}}, secrets=["marathonPassword"])
     assert env.platform.marathon.auth.username == "ops"
+
+
+def test_sshd_holds_its_port_on_physical_hosts():
+    found = problems({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1", "ssh_port": 2181}]},
+                     secrets=["sshPrivateKey"])
+    assert any(p.path == "platform.zookeeper.client_port" and "sshd" in p.message for p in found), found
+
+
+@pytest.mark.parametrize("aws, path, fragment", [
+    ({"vpc_cidr": "10.0.0.0/33"}, "platform.aws.vpc_cidr", "is not a network"),
+    ({"vpc_cidr": "10.0.0.1/16"}, "platform.aws.vpc_cidr", "host bits set"),
+    ({"vpc_cidr": "10.0.0.0/24"}, "platform.aws.vpc_cidr", "must be a /16"),
+    ({"vpc_cidr": "8.8.0.0/16"}, "platform.aws.vpc_cidr", "not a private range"),
+    ({"admin_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}, "platform.aws.admin_cidrs[0]", "a large part of the internet"),
+])
+def test_aws_networks_are_checked(aws, path, fragment):
+    found = problems({"target": "aws", "hosts": [{"name": "h"}], "aws": aws})
+    assert any(p.path == path and fragment in p.message for p in found), found

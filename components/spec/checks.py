@@ -24,6 +24,7 @@ def check(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
         *_secrets(p, secret_is_set),
         *_spark(p),
         *_aws(p),
+        *resources(p),
     ]
 
 
@@ -168,16 +169,18 @@ def _aws(p: Platform) -> list[Problem]:
     for i, h in enumerate(p.hosts):
         if h.zone is not None and h.zone >= zones:
             problems.append(Problem(f"platform.hosts[{i}].zone", f"zone {h.zone} does not exist: there are {zones} (0-{zones - 1})"))
+    if a.network is None:
+        problems += _vpc_cidr(a.vpc_cidr)
     for i, cidr in enumerate(a.admin_cidrs):
         try:
             net = ipaddress.ip_network(cidr)
         except ValueError as e:
             problems.append(Problem(f"platform.aws.admin_cidrs[{i}]", f"{cidr!r} is not a network: {e}"))
             continue
-        if net.prefixlen == 0:
+        if net.prefixlen < 8:  # 0.0.0.0/0, or halves and quarters that add up to it
             problems.append(Problem(f"platform.aws.admin_cidrs[{i}]", (
-                "0.0.0.0/0 would open the UIs (and SSH) to the whole internet; list your office or VPN "
-                "ranges, or none and use SSM Session Manager port forwarding")))
+                f"{cidr} would open the UIs (and SSH) to {'the whole internet' if net.prefixlen == 0 else 'a large part of the internet'}; "
+                "list your office or VPN ranges (a /8 or narrower), or none and use SSM Session Manager port forwarding")))
     for i, pool in enumerate(p.mesos.agent_pools):
         key = f"platform.mesos.agent_pools[{i}]"
         low = pool.min_count if pool.min_count is not None else pool.count
@@ -187,6 +190,33 @@ def _aws(p: Platform) -> list[Problem]:
                 f"the desired count {pool.count} must lie between min_count {low} and max_count {high}")))
         if pool.load_balancer and not pool.public:
             problems.append(Problem(f"{key}.load_balancer", "only a public pool sits behind the load balancer; set public: true"))
+    return problems
+
+
+def _vpc_cidr(cidr: str) -> list[Problem]:
+    """A private /16: the subnets are its /20s (components/aws/network.py), and AWS allows no larger VPC."""
+    key = "platform.aws.vpc_cidr"
+    try:
+        net = ipaddress.ip_network(cidr)
+    except ValueError as e:
+        return [Problem(key, f"{cidr!r} is not a network ({e}); write e.g. 10.40.0.0/16")]
+    if net.prefixlen != 16:
+        return [Problem(key, f"{cidr} is a /{net.prefixlen}; the VPC must be a /16 (its subnets are /20s), e.g. 10.40.0.0/16")]
+    if not net.is_private:
+        return [Problem(key, f"{cidr} is not a private range; use one of 10.0.0.0/8, 172.16.0.0/12 or 192.168.0.0/16")]
+    return []
+
+
+def resources(p: Platform) -> list[Problem]:
+    """Agent resources as Mesos reads them: positive amounts, port ranges inside 1-65535."""
+    problems = []
+    for i, pool in enumerate(p.mesos.agent_pools):
+        for name, value in pool.resources.items():
+            key = f"platform.mesos.agent_pools[{i}].resources.{name}"
+            if name == "ports":
+                continue  # offers.py parses and checks ranges
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or value <= 0:
+                problems.append(Problem(key, f"expected an amount above 0 (cpus, MB of mem or disk), got {value!r}"))
     return problems
 
 

@@ -58,6 +58,27 @@ def _model_in(annotation: Any) -> Any:
     return None
 
 
+# What each pattern of the model expects, said in words (keyed by the pattern itself).
+PATTERNS = {
+    r"^[a-z][a-z0-9-]{0,39}$": "is not a valid name: use lower-case letters, digits and '-', starting with a "
+                               "letter (at most 40 characters)",
+    r"^[a-z_][a-z0-9_-]{0,31}$": "is not a user name: lower-case letters, digits, '_' and '-' (e.g. ops)",
+    r"^[A-Za-z0-9_./-]{1,128}$": "cannot be a Mesos attribute or label: letters, digits and _ . / - only "
+                                "(';' and ':' would split it)",
+    r"^[A-Za-z0-9+.-]+:[^\s]+$": "is not a URL without spaces (e.g. file:/spark-events or s3a://bucket/events)",
+    r"^\d+(ms|secs|mins|hrs)$": "is not a Mesos duration: a number and ms, secs, mins or hrs (e.g. 5mins)",
+    r"^\d+\.\d+\.\d+$": "is not a version: major.minor.patch (e.g. 3.5.7)",
+    r"^\d+[kmgt]?$": "is not a size: a number with k, m, g or t (e.g. 2g)",
+    r"^/[A-Za-z0-9_/-]+$": "is not an absolute ZooKeeper path (e.g. /spark)",
+    r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$": "is not an IPv4 network in CIDR form (e.g. 10.40.0.0/16)",
+    r"^ami-[0-9a-f]{8,17}$": "is not an AMI id (ami- and 8 to 17 hex digits)",
+    r"^vpc-[0-9a-f]+$": "is not a VPC id (vpc-...)",
+    r"^subnet-[0-9a-f]+$": "is not a subnet id (subnet-...)",
+    r"^[A-Za-z][A-Za-z0-9_-]*$": "is not a config key name: a letter, then letters, digits, '_' or '-'",
+    r"^[A-Za-z_][A-Za-z0-9_]*$": "is not a variable name: a letter or '_', then letters, digits or '_'",
+}
+
+
 def from_validation_error(error: ValidationError, model: type) -> list[Problem]:
     """Turn pydantic's errors into Problems worded for a platform engineer."""
     problems = []
@@ -84,10 +105,7 @@ def from_validation_error(error: ValidationError, model: type) -> list[Problem]:
         elif kind in ("greater_than_equal", "greater_than", "less_than_equal", "less_than"):
             message = f"{err['msg'].lower()}, got {given!r}"
         elif kind == "string_pattern_mismatch":
-            message = (
-                f"{given!r} is not a valid name: use lower-case letters, digits and '-', "
-                "starting with a letter (at most 40 characters)"
-            )
+            message = f"{given!r} {PATTERNS.get(err.get('ctx', {}).get('pattern', ''), 'does not have the expected form')}"
         elif kind in ("model_type", "dict_type"):
             message = f"expected a mapping of keys, got {type(given).__name__} {given!r}"
         elif kind == "list_type":

@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING, Optional, Sequence
 from ..compose import Service, Stack, constraints
 from .errors import Problem
 from .model import MARATHON_LB_STATS_PORT as STATS_PORT, Platform, swarm_managers
-from .offers import parse_ranges
+from .offers import parse_ranges, task_ports
 from .placement import Instance, machine_of
 
 if TYPE_CHECKING:
@@ -140,6 +140,21 @@ def _discovery(p: Platform, instances: Sequence[Instance]) -> list[Problem]:
             problems.append(Problem("platform.discovery", (
                 f"{count} marathon-lb instances on {machine}: each binds port {STATS_PORT} and every service port, "
                 "so only one can run per machine; set platform.discovery.count or hosts to one per machine")))
+    # marathon-lb binds every service port on its machine; an agent there hands the same ports to tasks.
+    lb_machines = set(machines)
+    d = p.discovery
+    for i, pool in enumerate(p.mesos.agent_pools):
+        on_lb = any(machine_of(p, n.host) in lb_machines for n in instances if n.group == f"agent-{pool.name}")
+        declared = pool.resources.get("ports")
+        if not on_lb or (declared is not None and parse_ranges(str(declared)) is None):
+            continue
+        for low, high in task_ports(pool):
+            if low <= d.service_port_max and d.service_port_min <= high:
+                problems.append(Problem("platform.discovery.service_port_min", (
+                    f"service ports {d.service_port_min}-{d.service_port_max} overlap the task ports {low}-{high} "
+                    f"of agent pool '{pool.name}', whose agents share a machine with marathon-lb: a task would get "
+                    "a port marathon-lb holds; move the service port range (default 10000-10100)")))
+                break
     return problems
 
 

@@ -14,9 +14,13 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..roles import images
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
-Port = Annotated[int, Field(ge=1, le=65535)]
-Count = Annotated[int, Field(ge=0)]
-PositiveCount = Annotated[int, Field(ge=1)]
+# Strict: YAML's `true` is not a count of 1, nor a port.
+Port = Annotated[int, Field(ge=1, le=65535, strict=True)]
+Count = Annotated[int, Field(ge=0, le=100_000, strict=True)]
+PositiveCount = Annotated[int, Field(ge=1, le=100_000, strict=True)]
+# Mesos attribute and label text: `;` separates attributes and `:` name from value in
+# MESOS_ATTRIBUTES, so neither may appear inside one (nor whitespace, nor a newline).
+AttributeText = Annotated[str, Field(pattern=r"^[A-Za-z0-9_./-]{1,128}$")]
 Target = Literal["local", "aws", "physical"]
 
 
@@ -29,9 +33,10 @@ class Host(Model):
 
     name: Name
     address: Optional[str] = None  # local: 127.0.0.1; physical: required; aws: assigned
-    ssh_user: str = "root"  # physical: the user the bootstrap and the Docker provider log in as
+    # physical: the user the bootstrap and the Docker provider log in as (a POSIX user name)
+    ssh_user: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")] = "root"
     ssh_port: Port = 22
-    labels: dict[str, str] = {}
+    labels: dict[AttributeText, AttributeText] = {}
     zone: Optional[Annotated[int, Field(ge=0)]] = None  # aws: index into the zones; default round-robin
     instance_type: Optional[str] = None  # aws: default platform.aws.instance_type
 
@@ -65,7 +70,7 @@ class AgentPool(Model):
     port: Port = 5051
     public: bool = False  # public agents offer their resources to the `slave_public` role
     resources: dict[str, int | float | str] = {}
-    attributes: dict[str, str] = {}
+    attributes: dict[AttributeText, AttributeText] = {}
     # aws: the pool is an auto scaling group; `count` is its desired capacity.
     min_count: Optional[Count] = None  # default: count
     max_count: Optional[Count] = None  # default: count
@@ -172,7 +177,7 @@ class Spark(Model):
     zookeeper_dir: Annotated[str, Field(pattern=r"^/[A-Za-z0-9_/-]+$")] = "/spark"
     # Event logs for the history server: a shared volume on local and physical hosts,
     # an s3a:// URL on AWS.
-    event_log_dir: str = "file:/spark-events"
+    event_log_dir: Annotated[str, Field(pattern=r"^[A-Za-z0-9+.-]+:[^\s]+$")] = "file:/spark-events"
     masters: SparkMasters = SparkMasters()
     workers: SparkWorkers = SparkWorkers()
     history: SparkHistory = SparkHistory()

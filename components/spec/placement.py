@@ -156,9 +156,22 @@ def place(p: Platform) -> list[Instance]:
 
 
 def port_clashes(p: Platform, instances: list[Instance]) -> list[Problem]:
-    """Two instances binding one port on one machine: name both, the host, and the key to move."""
+    """Two instances binding one port on one machine: name both, the host, and the key to move.
+    On physical hosts sshd holds `ssh_port` first: the platform reaches the host through it."""
     bound: dict[tuple[str, int], tuple[Instance, PortUse]] = {}
     problems = []
+    if p.target == "physical":
+        for i, h in enumerate(p.hosts):
+            bound[(machine_of(p, h.name), h.ssh_port)] = (
+                Instance("sshd", "sshd", i, h.name), PortUse("ssh", h.ssh_port, f"platform.hosts[{i}].ssh_port"))
+    for inst in instances:
+        for use in inst.ports:
+            if use.port + use.span - 1 > 65535:
+                problems.append(Problem(use.key, (
+                    f"{inst.role} '{inst.name}' would bind port {use.port + use.span - 1} ({use.source}), above "
+                    "65535; choose a lower port")))
+    if problems:
+        return problems
     for inst in instances:
         machine = machine_of(p, inst.host)
         for use in inst.ports:
@@ -170,14 +183,15 @@ def port_clashes(p: Platform, instances: list[Instance]) -> list[Problem]:
                 continue
             other, other_use = first
             taken = {port for (m, port) in bound if m == machine}
-            free = next(n for n in range(use.port + 10, 65536)
-                        if not taken.intersection(range(n, n + use.span)))
+            free = next((n for n in range(use.port + 10, 65536 - use.span)
+                         if not taken.intersection(range(n, n + use.span))), None)
             where = f"host '{inst.host}'" + (" (this machine)" if machine == THIS_MACHINE else "")
             clash = next(n for n in range(use.port, use.port + use.span) if (machine, n) in bound)
             problems.append(Problem(use.key, (
                 f"port {clash} on {where} is bound by both {other.role} '{other.name}' "
                 f"({other_use.purpose} port, {other_use.source}) and {inst.role} '{inst.name}' "
-                f"({use.purpose} port, {use.source}); move one of them, e.g. set {use.key} "
-                f"to {free - use.offset}, or {other_use.key} elsewhere"
+                f"({use.purpose} port, {use.source}); move one of them" + (
+                    f", e.g. set {use.key} to {free - use.offset}, or {other_use.key} elsewhere" if free is not None
+                    else f" (or run fewer {inst.role} instances per machine)")
             )))
     return problems
