@@ -1,5 +1,7 @@
 """Layer 1: the environment spec accepts good configs and names the key of every bad one."""
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from components.spec import SpecError, load, quorum
 from components.spec.model import MesosMasters
@@ -139,3 +141,23 @@ def test_sshd_holds_its_port_on_physical_hosts():
 def test_aws_networks_are_checked(aws, path, fragment):
     found = problems({"target": "aws", "hosts": [{"name": "h"}], "aws": aws})
     assert any(p.path == path and fragment in p.message for p in found), found
+
+
+VALUE = st.one_of(st.none(), st.booleans(), st.integers(-3, 70000), st.floats(allow_nan=True), st.text(max_size=8),
+                  st.sampled_from(["h1", "local", "10.0.0.0/16", "[31000-32000]", "a;b", "1g", "5mins"]))
+SECTION = st.dictionaries(st.sampled_from(["count", "hosts", "port", "client_port", "admin_port", "quorum", "enabled",
+                                           "resources", "attributes", "labels", "name", "public", "mode", "image",
+                                           "service_port_min", "service_port_max", "masters", "agent_pools"]),
+                          st.one_of(VALUE, st.lists(VALUE, max_size=2), st.dictionaries(st.text(max_size=4), VALUE,
+                                                                                        max_size=2)), max_size=4)
+
+
+@settings(max_examples=300, deadline=None)
+@given(raw=st.dictionaries(st.sampled_from(["target", "hosts", "zookeeper", "mesos", "marathon", "discovery", "spark",
+                                            "swarm", "aws", "name"]), st.one_of(VALUE, SECTION), max_size=4))
+def test_any_platform_config_is_an_environment_or_a_spec_error(raw):
+    """Never a traceback: what is not a valid environment is a SpecError naming key paths."""
+    try:
+        load(raw, ["sshPrivateKey", "marathonPassword"])
+    except SpecError as e:
+        assert e.problems and all(p.path.startswith("platform") for p in e.problems)
