@@ -22,9 +22,9 @@ pytestmark = pytest.mark.real
 PLATFORM, STACK = "rt", "st"
 
 
-def record(file: str = "tests/data/swarm-stack/compose.yaml", **stack):
+def record(file: str = "tests/data/swarm-stack/compose.yaml", platform_overrides: dict = {}, **stack):
     cfg = stack_config("local")
-    platform = {**cfg["container-platform:platform"], "name": PLATFORM,
+    platform = {**cfg["container-platform:platform"], "name": PLATFORM, **platform_overrides,
                 "stacks": [{"name": STACK, "file": file, "scheduler": "swarm", **stack}]}
     d = evaluate("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
     assert d.error is None, d.error
@@ -150,12 +150,20 @@ def test_a_rendered_stack_runs_in_order_wired_and_self_healing_on_swarm():
 def test_compose_as_written_arrives_inside_swarm_tasks():
     """The features stack of the real local test on Swarm: variables, env_file, a relative bind
     (this machine is the swarm), a Swarm config from a file, a named overlay network and alias."""
-    d = record("tests/data/compose-features/compose.yaml", variables={"STACK_VAR": "from-config"})
-    (init,) = [c for c in d.of_type("command:local:Command") if c.name == "swarm-init"]
+    d = record("tests/data/compose-features/compose.yaml", {"hosts": [{"name": "local", "labels": {"zone": "a"}}]},
+               variables={"STACK_VAR": "from-config"})
+    commands = {c.name: c for c in d.of_type("command:local:Command")}
     assert swarm_state() == "inactive", "this engine is already in a swarm; leave it first"
     deployed = Deployed()
     try:
-        subprocess.run(["/bin/sh", "-c", init.inputs["create"]], check=True, capture_output=True)
+        subprocess.run(["/bin/sh", "-c", commands["swarm-init"].inputs["create"]], check=True, capture_output=True)
+        # The host's labels become the node's (api is constrained to node.labels.zone==a): the
+        # node's id from the host, then the labels script on the manager with it on stdin.
+        node_id = subprocess.run(["/bin/sh", "-c", commands["swarm-node-local"].inputs["create"]], check=True,
+                                 capture_output=True, text=True).stdout
+        subprocess.run(["/bin/sh", "-c", commands["swarm-labels-local"].inputs["create"]], input=node_id, check=True,
+                       capture_output=True, text=True)
+        assert json.loads(docker("node", "inspect", "-f", "{{json .Spec.Labels}}", node_id.strip()).stdout) == {"zone": "a"}
         deployed.create(d)
         (api,), (web,) = containers_of(f"{PLATFORM}-{STACK}-api"), containers_of(f"{PLATFORM}-{STACK}-web")
         env = dict(line.split("=", 1) for line in exec_in(api, "env").splitlines() if "=" in line)
@@ -169,5 +177,5 @@ def test_compose_as_written_arrives_inside_swarm_tasks():
         assert exec_in(web, "cat", "/proc/1/comm").strip() == "docker-init"
     finally:
         deployed.remove()
-        subprocess.run(["/bin/sh", "-c", init.inputs["delete"]], capture_output=True)
+        subprocess.run(["/bin/sh", "-c", commands["swarm-init"].inputs["delete"]], capture_output=True)
     assert swarm_state() == "inactive"

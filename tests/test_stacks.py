@@ -247,7 +247,8 @@ def test_a_multi_node_swarm_joins_with_secret_tokens():
     d = evaluate_changed("onprem", lambda p: p.update(
         swarm={"managers": ["core-1", "core-2", "core-3"], "workers": ["agent-1", "agent-2"]}, stacks=[app_stack("swarm")]))
     assert d.error is None, d.error
-    commands = {c.name: c for c in d.of_type("command:remote:Command") if c.name.startswith("swarm-")}
+    commands = {c.name: c for c in d.of_type("command:remote:Command")
+                if c.name.startswith("swarm-") and not c.name.startswith(("swarm-node-", "swarm-labels-"))}
     assert set(commands) == {"swarm-init", "swarm-manager-token", "swarm-worker-token", "swarm-join-core-2",
                              "swarm-join-core-3", "swarm-join-agent-1", "swarm-join-agent-2"}
     init = commands["swarm-init"]
@@ -320,3 +321,23 @@ def test_a_thousand_marathon_services_in_a_dependency_chain_evaluate(tmp_path):
     apps = {r.name: r for r in d.of_type("pulumi-python:dynamic:Resource")}
     assert len(apps) == 1000
     assert apps["chain-s998"].urn in apps["chain-s999"].dependencies
+
+
+def test_swarm_nodes_carry_their_hosts_labels_before_services_are_placed():
+    """`node.labels.<k>` means the host's label on Swarm as on Marathon: each labelled node gets
+    its labels from a manager (the node's id read on the node), and services wait for that."""
+    d = evaluate_changed("onprem", lambda p: p.update(
+        swarm={"managers": ["core-1", "core-2", "core-3"], "workers": ["agent-1"]}, stacks=[app_stack("swarm")]))
+    assert d.error is None, d.error
+    commands = {c.name: c for c in d.of_type("command:remote:Command")}
+    labelled = {n[len("swarm-labels-"):] for n in commands if n.startswith("swarm-labels-")}
+    hosts = {h["name"]: h for h in stack_config("onprem")["container-platform:platform"]["hosts"]}
+    assert labelled == {n for n in ("core-1", "core-2", "core-3", "agent-1") if hosts[n].get("labels")} != set()
+    for n in labelled:
+        label = commands[f"swarm-labels-{n}"]
+        assert label.inputs["connection"]["host"] == hosts["core-1"]["address"]  # run on the manager
+        assert label.inputs["stdin"] == f"swarm-node-{n}-stdout"  # the node's id, read on the node
+        for k, v in hosts[n]["labels"].items():
+            assert f"--label-add {k}={v}" in label.inputs["create"]
+    for service in d.of_type("docker:index/service:Service"):
+        assert {commands[f"swarm-labels-{n}"].urn for n in labelled} <= set(service.dependencies)

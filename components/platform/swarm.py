@@ -41,6 +41,22 @@ def token_script(role: str) -> str:
     return f"docker swarm join-token -q {role}"
 
 
+NODE_ID = "docker info --format '{{.Swarm.NodeID}}'"
+
+
+def labels_script(labels: Mapping[str, str]) -> str:
+    """Run on a manager with the node's id on stdin: the node's labels become exactly the host's
+    (platform.hosts[].labels), so `node.labels.<k>==v` constraints mean what they do on Marathon."""
+    keep = " ".join(sorted(labels))
+    adds = " ".join(f"--label-add {shlex.quote(f'{k}={v}')}" for k, v in sorted(labels.items()))
+    return ("set -eu\n"
+            "id=$(cat)\n"
+            "for k in $(docker node inspect -f '{{range $k, $v := .Spec.Labels}}{{$k}} {{end}}' \"$id\"); do\n"
+            f'  case " {keep} " in *" $k "*) ;; *) docker node update --label-rm "$k" "$id" >/dev/null ;; esac\n'
+            "done\n"
+            + (f'docker node update {adds} "$id" >/dev/null\n' if labels else ""))
+
+
 class SwarmCluster(pulumi.ComponentResource):
     """`manager` is the host whose engine the stack's services are created through."""
 
@@ -54,7 +70,8 @@ class SwarmCluster(pulumi.ComponentResource):
         init = self.manager.shell(f"{name}-init", self.manager.address.apply(lambda a: init_script(a, port)),
                                   parent=self, delete=LEAVE)
         self.initialized = init  # enough for swarm-scoped objects (networks, configs, secrets)
-        self.members: list[pulumi.Resource] = [init]  # every node in: what services wait for
+        self.members: list[pulumi.Resource] = [init]  # every node in (and labelled): what services wait for
+        joined: dict[str, pulumi.Resource] = {manager_names[0]: init}
         for role, names in (("manager", manager_names[1:]), ("worker", p.swarm.workers)):
             if not names:
                 continue
@@ -64,6 +81,14 @@ class SwarmCluster(pulumi.ComponentResource):
                 host = hosts[n]
                 script = pulumi.Output.all(host.address, self.manager.address).apply(
                     lambda a: join_script(a[0], a[1], port))
-                self.members.append(host.shell(f"{name}-join-{n}", script, parent=self, delete=LEAVE,
-                                               stdin=token.stdout, depends_on=[token]))
+                joined[n] = host.shell(f"{name}-join-{n}", script, parent=self, delete=LEAVE,
+                                       stdin=token.stdout, depends_on=[token])
+                self.members.append(joined[n])
+        labels = {h.name: h.labels for h in p.hosts}
+        for n, membership in joined.items():
+            if not labels[n]:
+                continue
+            node = hosts[n].shell(f"{name}-node-{n}", NODE_ID, parent=self, depends_on=[membership])
+            self.members.append(self.manager.shell(f"{name}-labels-{n}", labels_script(labels[n]), parent=self,
+                                                   stdin=node.stdout, depends_on=[node]))
         self.register_outputs({"managers": manager_names, "workers": p.swarm.workers})
