@@ -77,8 +77,7 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
                 [*marathon.instances, *marathon.load_balancers], p.target == "local")
         elif stack.scheduler == "swarm":
             assert swarm is not None
-            scheduler = functools.partial(SwarmScheduler, p.name, stack, swarm, p.target == "local",
-                                          config.require_secret)
+            scheduler = functools.partial(SwarmScheduler, p.name, stack, swarm, config.require_secret)
         else:
             scheduler = functools.partial(LocalScheduler, p.name, stack, hosts[p.hosts[0].name], config.require_secret)
         deployed = ServiceStack(stack, scheduler, config.require_secret)

@@ -2,6 +2,7 @@
 with a stand-in of the official ZooKeeper image (tests/images/zookeeper, reproducing its
 entrypoint's chown of /data as root, the drop to uid 1000, and zoo.cfg/myid written only when
 absent). The ensemble reaches quorum, serves writes, and keeps them after losing a host."""
+import re
 import socket
 
 import pytest
@@ -61,13 +62,20 @@ def test_prod_zookeeper_hosts_form_a_quorum_from_their_user_data_and_survive_los
             addresses = [t.address for t in twins]
             wait_for("a leader and two followers",
                      lambda: sorted(zk_mode(a) for a in addresses) == ["follower", "follower", "leader"], timeout=90)
-            for i, twin in enumerate(twins, start=1):
+            ids = []
+            for twin in twins:
                 (container,) = twin.containers
                 # The entrypoint chowned /data (myid was copied in, not mounted read-only) and
-                # the server runs as uid 1000 with the id the program gave it.
+                # the server runs as uid 1000 with the id the program gave it: the one zoo.cfg's
+                # server line names for this host's address (the instances register in no fixed
+                # order, so the id comes from the ensemble's config, not from the list's order).
                 assert docker("exec", container, "stat", "-c", "%u", "/data/myid", "/proc/1").stdout.split() == ["1000", "1000"]
-                assert docker("exec", container, "cat", "/data/myid").stdout.strip() == str(i)
+                cfg = docker("exec", container, "cat", "/conf/zoo.cfg").stdout
+                (expected,) = re.findall(rf"^server\.(\d+)={re.escape(twin.address)}:", cfg, re.MULTILINE)
+                ids.append(docker("exec", container, "cat", "/data/myid").stdout.strip())
+                assert ids[-1] == expected
                 assert docker("inspect", "-f", "{{.RestartCount}}", container).stdout.strip() == "0"
+            assert sorted(ids) == ["1", "2", "3"]
             client = KazooClient(hosts=",".join(f"{a}:2181" for a in addresses), timeout=5)
             client.start(timeout=20)
             try:

@@ -247,6 +247,11 @@ def key_values(value: Any) -> dict[str, Optional[str]]:
     return out
 
 
+def text_mapping(value: Any) -> dict[str, str]:
+    """`key_values` where a missing value is the empty string (labels, build args, options)."""
+    return {k: v or "" for k, v in key_values(value).items()}
+
+
 def string_list(value: Any) -> tuple[str, ...]:
     """Compose's "string or list of strings" (cap_add, dns, security_opt, ...)."""
     return (str(value),) if isinstance(value, str) else tuple(str(v) for v in value or ())

@@ -159,10 +159,6 @@ class Engine:
     volumes_from: tuple[str, ...] = ()  # services of the stack
     pull_always: bool = False
 
-    def set_keys(self) -> list[str]:
-        """The options given, by field name (what a scheduler must map or refuse)."""
-        default = Engine()
-        return [f for f in self.__dataclass_fields__ if getattr(self, f) != getattr(default, f)]
 
 
 @dataclass(frozen=True)
@@ -217,8 +213,8 @@ class Service:
     files: tuple[FileRef, ...] = ()
     cpus_reserved: Optional[float] = None
     memory_reserved_mb: Optional[int] = None
-    # depends_on conditions beyond "service_started": the dependency is healthy / has exited 0.
-    wait_healthy_for: tuple[str, ...] = ()
+    # depends_on `service_completed_successfully`: these must have exited 0 first. (For
+    # `service_healthy` nothing is needed: a service with a health check is waited for until healthy.)
     wait_completed_for: tuple[str, ...] = ()
     service_labels: dict[str, str] = field(default_factory=dict)  # deploy.labels (Swarm's service)
     placement_preferences: tuple[str, ...] = ()  # spread=<label>

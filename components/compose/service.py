@@ -191,11 +191,11 @@ def _file_mode(value: Any) -> int:
         raise fields.FieldError(f"{value!r} is not a file mode; write e.g. 0440") from None
 
 
-def _dependencies(key: str, raw: dict, ctx: Context) -> tuple[list[str], list[str], list[str]]:
-    """depends_on as (names, those to be healthy first, those to have exited 0 first)."""
+def _dependencies(key: str, raw: dict, ctx: Context) -> tuple[list[str], list[str]]:
+    """depends_on as (names, those to have exited 0 first)."""
     deps = raw.get("depends_on") or []
     entries = {d: {} for d in deps} if isinstance(deps, list) else {d: c or {} for d, c in deps.items()}
-    names, healthy, completed = [], [], []
+    names, completed = [], []
     for dep, cfg in entries.items():
         if dep in ctx.inactive:
             if fields.boolean(cfg.get("required", True)):
@@ -204,16 +204,13 @@ def _dependencies(key: str, raw: dict, ctx: Context) -> tuple[list[str], list[st
                     "activate one under platform.stacks[].profiles, or mark the dependency `required: false`"))
             continue
         names.append(dep)
-        condition = cfg.get("condition", "service_started")
-        if condition == "service_healthy":
-            healthy.append(dep)
-        elif condition == "service_completed_successfully":
+        if cfg.get("condition") == "service_completed_successfully":
             completed.append(dep)
     for link in fields.string_list(raw.get("links")):
         target = link.split(":")[0]
         if target not in names:
             names.append(target)
-    return names, healthy, completed
+    return names, completed
 
 
 def link_aliases(declared: Mapping[str, Any]) -> dict[str, list[str]]:
@@ -242,7 +239,7 @@ def _build(key: str, raw: dict, ctx: Context) -> Optional[Build]:
                                      "needs a registry image: build and push it, then set `image`"))
         return None
     return Build(str(b["context"]), fields.optional_str(b.get("dockerfile")),
-                 {k: v or "" for k, v in fields.key_values(b.get("args")).items()}, fields.optional_str(b.get("target")))
+                 fields.text_mapping(b.get("args")), fields.optional_str(b.get("target")))
 
 
 def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
@@ -277,7 +274,7 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
         if m and m.kind == "volume" and m.source and m.source not in ctx.volumes:
             out.add(f"{key}.volumes[{i}]", f"volume '{m.source}' is not declared; add it under the top-level `volumes`")
     mounts, shipped = _local_binds(key, mounts, ctx)
-    depends, healthy, completed = _dependencies(key, raw, ctx)
+    depends, completed = _dependencies(key, raw, ctx)
     mode = str(deploy.get("mode", "replicated"))
     if mode not in ("replicated", "global"):
         out.add(f"{key}.deploy.mode", f"{mode!r} is not a mode; use replicated or global")
@@ -321,13 +318,13 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
         health=health, replicas=1 if replicas is None else replicas, restart=restart, update=update,
         constraints=tuple(str(c) for c in placement.get("constraints") or ()),
         max_per_node=max_per, cpus=cpus, memory_mb=memory,
-        mounts=tuple(mounts), labels={k: v or "" for k, v in fields.key_values(raw.get("labels")).items()},
+        mounts=tuple(mounts), labels=fields.text_mapping(raw.get("labels")),
         endpoint_mode=str(deploy.get("endpoint_mode", "vip")), public=bool(x.get("public", False)),
         mode=mode, build=build, container_name=fields.optional_str(raw.get("container_name")), engine=engine,
         networks=networks, network_mode=network_mode, files=tuple(files),
         cpus_reserved=cpus_reserved, memory_reserved_mb=memory_reserved,
-        wait_healthy_for=tuple(healthy), wait_completed_for=tuple(completed),
-        service_labels={k: v or "" for k, v in fields.key_values(deploy.get("labels")).items()},
+        wait_completed_for=tuple(completed),
+        service_labels=fields.text_mapping(deploy.get("labels")),
         placement_preferences=tuple(str(p.get("spread")) for p in placement.get("preferences") or [] if p.get("spread")),
         rollback=rollback,
     )

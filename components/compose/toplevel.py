@@ -16,7 +16,7 @@ def volumes(doc: dict) -> dict[str, Volume]:
         v = v or {}
         size = (v.get("x-platform") or {}).get("size")
         out[name] = Volume(name, _external(v, name), v.get("driver"),
-                           {k: x or "" for k, x in fields.key_values(v.get("driver_opts")).items()},
+                           fields.text_mapping(v.get("driver_opts")),
                            fields.megabytes(size) if size is not None else None)
     return out
 
@@ -35,7 +35,7 @@ def networks(doc: dict) -> dict[str, Network]:
     for name, n in (doc.get("networks") or {}).items():
         n = n or {}
         out[name] = Network(name, _external(n, name), n.get("internal") in (True, "true"), n.get("driver"),
-                            {k: x or "" for k, x in fields.key_values(n.get("driver_opts")).items()})
+                            fields.text_mapping(n.get("driver_opts")))
     return out
 
 

@@ -54,9 +54,8 @@ class MarathonScheduler:
 class SwarmScheduler:
     """`docker.Service`s on the stack's overlay networks; reached by service name."""
 
-    def __init__(self, platform_name: str, stack: Stack, cluster: SwarmCluster, single_machine: bool,
+    def __init__(self, platform_name: str, stack: Stack, cluster: SwarmCluster,
                  secret: Callable[[str], pulumi.Output[str]], parent: pulumi.Resource):
-        """`single_machine`: the swarm is this machine alone, so `build:` images are built here."""
         self.platform_name, self.stack, self.parent = platform_name, stack, parent
         self.provider, self.manager = cluster.manager.provider, cluster.manager
         # Networks, configs and secrets need only the initialised swarm, so they are created while
@@ -64,21 +63,19 @@ class SwarmScheduler:
         self.objects = StackObjects(platform_name, stack, self.provider, parent, secret, swarm=True,
                                     depends_on=[cluster.initialized])
         self.members = cluster.members
-        self.images = StackImages(platform_name, stack, self.provider, parent)
+        self.images = StackImages(stack, self.provider, parent)
 
     def deploy(self, service, env, args, parent, depends_on):
-        networks = {n: self.objects.network(n) for n in {a.network for a in service.networks} or {"default"}} \
-            if service.network_mode is None else {"host": "host"}
-        volumes = {m.source: self.objects.volume(m.source) for m in service.mounts if m.kind == "volume" and m.source}
+        networks = self.objects.networks_for(service) if service.network_mode is None else {"host": "host"}
+        volume_names, volumes = self.objects.volumes_for(service)
         files = {(f.kind, f.source): self.objects.swarm_file(f.kind, f.source) for f in service.files}
         image, built = self.images.image(service)
         resource = docker.Service(
             f"{self.stack.name}-{service.name}",
             **swarm.service_args(self.platform_name, self.stack.name, service, image, env, args, networks,
-                                 {n: name for n, (name, _) in volumes.items()}, files),
+                                 volume_names, files),
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
-                                        depends_on=[*self.members, *built, *(r for _, r in volumes.values() if r),
-                                                    *depends_on]))
+                                        depends_on=[*self.members, *built, *volumes, *depends_on]))
         made: list[pulumi.Resource] = [resource]
         if service.engine.init:
             made.append(self._enable_init(service, resource, parent))
@@ -103,16 +100,19 @@ class LocalScheduler:
                  secret: Callable[[str], pulumi.Output[str]], parent: pulumi.Resource):
         self.platform_name, self.stack, self.host = platform_name, stack, host
         self.objects = StackObjects(platform_name, stack, host.provider, parent, secret, swarm=False)
-        self.images = StackImages(platform_name, stack, host.provider, parent, pulls=host)
+        self.images = StackImages(stack, host.provider, parent, pulls=host)
         self.completes = {d for s in stack.services for d in s.wait_completed_for}
-        self.container_of = {s.name: s.container_name or stack_object(platform_name, stack.name, s.name, "1")
-                             for s in stack.services}
+        self.container_of = {s.name: self._container_names(s)[0] for s in stack.services}
+
+    def _container_names(self, s: Service) -> list[str]:
+        """`container_name` (one replica), else `<platform>-<stack>-<service>-<n>` per replica."""
+        return [s.container_name] if s.container_name else [
+            stack_object(self.platform_name, self.stack.name, s.name, str(i + 1)) for i in range(max(1, s.replicas))]
 
     def deploy(self, service, env, args, parent, depends_on):
         s = service
-        networks = {n: self.objects.network(n) for n in {a.network for a in s.networks} or {"default"}} \
-            if s.network_mode is None else {}
-        volumes = {m.source: self.objects.volume(m.source) for m in s.mounts if m.kind == "volume" and m.source}
+        networks = self.objects.networks_for(s) if s.network_mode is None else {}
+        volume_names, volumes = self.objects.volumes_for(s)
         files = {(f.kind, f.source): self.objects.content(f.kind, f.source) for f in s.files}
         image, built = self.images.image(s)
         labels = {"container-platform/stack": self.stack.name, "container-platform/service": s.name,
@@ -120,13 +120,11 @@ class LocalScheduler:
         containers = [
             docker.Container(
                 name, **local.container_args(
-                    s, name, image, env, args, networks, {n: v for n, (v, _) in volumes.items()}, files,
+                    s, name, image, env, args, networks, volume_names, files,
                     self.container_of, labels, one_shot=s.name in self.completes),
                 opts=pulumi.ResourceOptions(parent=parent, provider=self.host.provider,
-                                            depends_on=[*built, *(r for _, r in volumes.values() if r), *depends_on]))
-            for name in (s.container_name and [s.container_name]
-                         or [stack_object(self.platform_name, self.stack.name, s.name, str(i + 1))
-                             for i in range(s.replicas)])
+                                            depends_on=[*built, *volumes, *depends_on]))
+            for name in self._container_names(s)[:s.replicas]
         ]
         return containers, Address.same_ports(depending_on(s.name, containers), s)
 
@@ -135,9 +133,9 @@ class StackImages:
     """The image a service runs: pulled once per engine, or built from its `build:` context on
     this machine (never pushed: the engine that builds it runs it)."""
 
-    def __init__(self, platform_name: str, stack: Stack, provider: docker.Provider, parent: pulumi.Resource,
+    def __init__(self, stack: Stack, provider: docker.Provider, parent: pulumi.Resource,
                  pulls: Optional[DockerEngineHost] = None):
-        self.platform_name, self.stack, self.provider, self.parent, self.pulls = platform_name, stack, provider, parent, pulls
+        self.stack, self.provider, self.parent, self.pulls = stack, provider, parent, pulls
 
     def image(self, s: Service) -> tuple[pulumi.Input[str], list[pulumi.Resource]]:
         """The reference to run, and the resources that must exist first."""

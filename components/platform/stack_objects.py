@@ -13,7 +13,7 @@ from typing import Callable, Optional, Sequence
 import pulumi
 import pulumi_docker as docker
 
-from ..compose import Stack
+from ..compose import Service, Stack
 from ..services.names import stack_object
 
 
@@ -44,6 +44,16 @@ class StackObjects:
                     driver=n.driver or ("overlay" if self.swarm else "bridge"), attachable=True if self.swarm else None,
                     internal=n.internal or None, options=dict(n.options) or None, opts=self._opts()).name
         return self._networks[name]
+
+    def networks_for(self, s: Service) -> dict[str, pulumi.Input[str]]:
+        """Compose network -> the engine's network name, for every network the service joins."""
+        return {n: self.network(n) for n in sorted({a.network for a in s.networks} or {"default"})}
+
+    def volumes_for(self, s: Service) -> tuple[dict[str, str], list[docker.Volume]]:
+        """Compose volume -> the engine's volume name for the service's named volumes, and the
+        volume resources it must wait for (none for external ones)."""
+        found = {m.source: self.volume(m.source) for m in s.mounts if m.kind == "volume" and m.source}
+        return {n: name for n, (name, _) in found.items()}, [r for _, r in found.values() if r]
 
     def volume(self, name: str) -> tuple[str, Optional[docker.Volume]]:
         """The engine's volume name, and the resource when the stack owns it. Kept when the stack
