@@ -95,3 +95,23 @@ def test_marathon_lb_follows_every_marathon():
     assert spec.env["PORTS"] == "9090"  # HAProxy's stats port; service ports open as apps appear
     services = next(u for u in node.ports if u.purpose == "services")
     assert (services.port, services.port + services.span - 1) == (10000, 10100)
+
+
+def test_each_zookeeper_node_binds_the_admin_port_placement_planned_for_it():
+    """Issue 17's admin-port bug: zoo.cfg must bind the port the clash check and firewalls know."""
+    one_machine = load({"target": "physical", "hosts": [{"name": "m1", "address": ADDRS[0]}],
+                        "zookeeper": {"count": 3, "admin_port": 8081},
+                        "mesos": {"masters": {"count": 1}, "agent_pools": [{"name": "private", "count": 0}]}},
+                       secrets=["sshPrivateKey"])
+    nodes = one_machine.of("zookeeper")
+    planned = [n.port("admin") for n in nodes]
+    assert planned == [8081, 8082, 8083]
+    for n in nodes:
+        cfg = zookeeper.zookeeper_node(n, nodes, [ADDRS[0]] * 3, one_machine.platform.zookeeper, "p").files["/conf/zoo.cfg"]
+        assert f"admin.serverPort={n.port('admin')}\n" in cfg and "admin.enableServer=true" in cfg
+    spread = load({**ha_env().platform.model_dump(exclude_defaults=True), "zookeeper": {"count": 3, "admin_port": 8081}},
+                  secrets=["sshPrivateKey"])
+    nodes = spread.of("zookeeper")
+    for n in nodes:
+        cfg = zookeeper.zookeeper_node(n, nodes, ADDRS, spread.platform.zookeeper, "p").files["/conf/zoo.cfg"]
+        assert "admin.serverPort=8081\n" in cfg and f"admin.serverAddress={ADDRS[n.index]}" in cfg
