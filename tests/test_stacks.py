@@ -304,8 +304,8 @@ def test_off_the_local_target_tasks_reach_marathon_lb_at_its_host():
 
 
 def test_a_thousand_marathon_services_in_a_dependency_chain_evaluate(tmp_path):
-    """1,000 services, each referring to the one before: the deepest stack a file can write. The
-    SDK walks dependencies one frame per edge (program.RECURSION_LIMIT says why it is raised)."""
+    """1,000 services, each referring to the one before: the deepest stack a file can write (the
+    SDK's own cycle check would recurse past the limit: components/sdk_cycle_check.py)."""
     lines = ["services:"]
     for i in range(1000):
         lines += [f"  s{i}:", "    image: example/web:1.0", "    expose: ['8080']",
