@@ -6,17 +6,18 @@ without a traceback) before a single resource is registered.
 from __future__ import annotations
 
 import functools
-import sys
 from pathlib import Path
 from typing import Callable, Optional
 
 import pulumi
 import pulumi.runtime.config as runtime_config
 
-from . import spec
+from . import sdk_cycle_check, spec
 from .aws.target import AwsTarget
 from .hosts.local import LocalHost
 from .hosts.physical import PhysicalHost, SshKeyFile
+from .platform import credentials as creds
+from .platform.credentials import ControlPlaneCredentials
 from .platform.marathon import Marathon
 from .platform.mesos import MesosCluster
 from .platform.schedulers import LocalScheduler, MarathonScheduler, Scheduler, SwarmScheduler
@@ -24,6 +25,7 @@ from .platform.service_stack import ServiceStack
 from .platform.spark import SparkCluster
 from .platform.swarm import SwarmCluster
 from .platform.zookeeper import ZooKeeperEnsemble
+from .roles.mesos import AgentAuth
 
 
 def load_environment(config: pulumi.Config) -> spec.Environment:
@@ -53,14 +55,6 @@ def build_hosts(env: spec.Environment, config: pulumi.Config, aws_target: Option
     return {h.name: PhysicalHost(h.name, h.address, h.ssh_user, h.ssh_port, key, key_file) for h in p.hosts}
 
 
-def marathon_credentials(env: spec.Environment, config: pulumi.Config) -> Optional[pulumi.Output[str]]:
-    auth = env.platform.marathon.auth
-    if not auth:
-        return None
-    # Built from a secret, so the result is secret too.
-    return pulumi.Output.concat(auth.username, ":", config.require_secret("marathonPassword"))
-
-
 def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
                  marathon: Optional[Marathon]) -> dict[str, dict]:
     """Every Compose stack on its scheduler; what each service is reached at, by stack."""
@@ -85,9 +79,9 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
     return out
 
 
-def build_agent_groups(target: AwsTarget, zk_connect: pulumi.Input[str]) -> dict[str, pulumi.Input]:
+def build_agent_groups(target: AwsTarget, zk_connect: pulumi.Input[str], auth: AgentAuth) -> dict[str, pulumi.Input]:
     """AWS agents (auto scaling groups), once ZooKeeper's address is known; what to export."""
-    groups = target.agent_groups(zk_connect)
+    groups = target.agent_groups(zk_connect, auth)
     exports: dict[str, pulumi.Input] = {
         "vpc_id": target.network.vpc_id,
         "hosts": {name: {"address": h.address, "instance_id": h.instance.id} for name, h in target.hosts.items()},
@@ -99,31 +93,32 @@ def build_agent_groups(target: AwsTarget, zk_connect: pulumi.Input[str]) -> dict
     return exports
 
 
-# The SDK walks a resource's dependencies recursively (pulumi/runtime/resource_cycle_breaker.py,
-# `_with_transitive_deps`, one frame per edge of a chain), so a Compose stack whose services
-# depend on each other a thousand deep would end in RecursionError at Python's default of 1,000.
-RECURSION_LIMIT = 20_000
-
-
 def main() -> None:
-    sys.setrecursionlimit(max(sys.getrecursionlimit(), RECURSION_LIMIT))
+    sdk_cycle_check.install()  # a stack chained a thousand deep: see components/sdk_cycle_check.py
     config = pulumi.Config()
     env = load_environment(config)
     aws_target = AwsTarget(env) if env.platform.target == "aws" else None
     hosts = build_hosts(env, config, aws_target)
     zookeeper = ZooKeeperEnsemble("zookeeper", env, hosts)
-    mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string)
+    # Marathon's login is the secret marathonPassword where it is set, else generated.
+    credentials = ControlPlaneCredentials("credentials", env.platform.marathon.auth.username,
+                                          config.get_secret("marathonPassword"))
+    mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string, credentials.mesos)
     load_balancers: list = []
     marathon: Optional[Marathon] = None
     exports: dict[str, pulumi.Input] = {
         "zookeeper_connect": zookeeper.connect_string,
         "mesos_ui": mesos.leader_url,
         "mesos_masters": mesos.master_urls,
+        # The login for the masters' and agents' HTTP endpoints (the Mesos web UI): a secret.
+        "mesos_http_credentials": pulumi.Output.concat(creds.OPERATOR, ":", credentials.mesos[creds.OPERATOR]),
     }
     if env.platform.marathon.enabled:
         marathon = Marathon("marathon", env, hosts, zookeeper.connect_string, depends_on=mesos.masters,
-                            credentials=marathon_credentials(env, config))
+                            credentials=credentials.marathon_http, mesos_principal=creds.MARATHON,
+                            mesos_secret=credentials.mesos[creds.MARATHON])
         exports["marathon_ui"] = marathon.urls[0]
+        exports["marathon_credentials"] = credentials.marathon_http  # a secret
         exports["marathon_urls"] = marathon.urls
         load_balancers = marathon.load_balancer_addresses
         if marathon.load_balancers:
@@ -134,7 +129,8 @@ def main() -> None:
                        f"{env.platform.discovery.group} with service port P is at <load balancer>:P",
             }
     if env.platform.spark.enabled:
-        spark = SparkCluster("spark", env, hosts, zookeeper.connect_string, load_balancers)
+        spark = SparkCluster("spark", env, hosts, zookeeper.connect_string, load_balancers,
+                             credentials.mesos[creds.SPARK] if env.platform.mesos.authenticate_frameworks else None)
         exports["spark_master_url"] = spark.master_url
         exports["spark_pi"] = spark.spark_pi
         exports["spark_client_files"] = spark.client_files
@@ -143,7 +139,7 @@ def main() -> None:
         if spark.dispatcher_app is not None:
             exports["spark_dispatcher_marathon_app"] = spark.dispatcher_app
     if aws_target is not None:
-        exports.update(build_agent_groups(aws_target, zookeeper.connect_string))
+        exports.update(build_agent_groups(aws_target, zookeeper.connect_string, mesos.agent_auth))
     if env.stacks:
         exports["stacks"] = build_stacks(env, config, hosts, marathon)
     for host in hosts.values():

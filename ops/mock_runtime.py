@@ -134,6 +134,11 @@ class PlatformMocks(Mocks):
         if args.typ == "docker:index/remoteImage:RemoteImage":
             # Stable across processes (the offline review compares two runs).
             state["imageId"] = "sha256:" + hashlib.sha256(args.inputs["name"].encode()).hexdigest()
+        if args.typ == "random:index/randomPassword:RandomPassword":
+            # As the provider would: `length` letters and digits (special=False), here stable
+            # across runs so the offline review compares like with like.
+            digest = hashlib.sha256(args.name.encode()).hexdigest()
+            state["result"] = (digest * 2)[: int(args.inputs["length"])]
         if args.typ.startswith("command:"):
             state.setdefault("stdout", f"{args.name}-stdout")  # what the command printed
         if args.typ == "aws:ec2/launchTemplate:LaunchTemplate":

@@ -4,6 +4,8 @@ import json
 import pulumi
 import pytest
 
+from components.hosts.aws import unpacked
+
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .harness import cloud_config, evaluate, stack_config, units
 
@@ -189,15 +191,30 @@ def test_iam_roles_per_host_role_with_ssm_access():
     assert {p["Statement"][0]["Resource"] for p in policies} == {"arn:aws:ssm:*:*:parameter/container-platform/prod/*"}
 
 
-def test_marathon_credentials_go_to_ssm_not_into_user_data():
+def test_control_plane_credentials_go_to_ssm_not_into_user_data():
     d = deployed("prod")
-    params = d.of_type("aws:ssm/parameter:Parameter")
-    assert len(params) == 6 and all(p.inputs["type"] == "SecureString" and "value" in p.secret_inputs for p in params)
-    password = PLACEHOLDER_SECRETS["marathonPassword"]
-    for r in d.of_type("aws:ec2/instance:Instance"):
-        assert password not in json.dumps(cloud_config(r))
+    params = {p.inputs["name"]: p for p in d.of_type("aws:ssm/parameter:Parameter")}
+    assert all(p.inputs["type"] == "SecureString" and "value" in p.secret_inputs for p in params.values())
+    by_container = {}
+    for name in params:
+        container, key = name.removeprefix("/container-platform/prod/").split("/")
+        by_container.setdefault(container.rsplit("-", 1)[0] if container[-1].isdigit() else container, set()).add(key)
+    assert by_container == {
+        "prod-master": {"etc-mesos-credentials-json"},
+        "prod-marathon": {"MESOSPHERE_HTTP_CREDENTIALS", "etc-marathon-mesos-secret"},
+        "prod-marathon-lb": {"etc-marathon-lb-credentials"},
+        "prod-agent-private": {"etc-mesos-credential-json", "etc-mesos-http-credentials-json"},
+        "prod-agent-public": {"etc-mesos-credential-json", "etc-mesos-http-credentials-json"},
+    }
+    rendered = [json.dumps(cloud_config(r)) for r in d.of_type("aws:ec2/instance:Instance")]
+    rendered += [unpacked(t.inputs["userData"]) for t in d.of_type("aws:ec2/launchTemplate:LaunchTemplate")]
+    secrets = {PLACEHOLDER_SECRETS["marathonPassword"]}
+    secrets |= {c["secret"] for p in params.values() if p.inputs["name"].endswith("credentials-json")
+                for c in json.loads(p.inputs["value"])["credentials"]}
+    assert len(secrets) == 5  # Marathon's login and the four Mesos principals
+    assert not [s for s in secrets for text in rendered if s in text]
     marathon = [u for u in units(d) if u.role == "marathon"]
-    assert all("--env-file" in u.argv and "MARATHON_HTTP_CREDENTIALS" not in u.env for u in marathon)
+    assert all("--env-file" in u.argv and not any("CREDENTIALS" in k for k in u.env) for u in marathon)
 
 
 @pytest.mark.parametrize("change, path", [

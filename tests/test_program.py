@@ -121,7 +121,7 @@ def test_marathon_credentials_stay_secret():
         roles.add(role_of(c))
         if role_of(c) == "marathon":
             assert "envs" in c.secret_inputs, c.name
-            assert env_of(c)["MARATHON_HTTP_CREDENTIALS"] == "ops:hunter2-s3cret"
+            assert env_of(c)["MESOSPHERE_HTTP_CREDENTIALS"] == "ops:hunter2-s3cret"
         if role_of(c) == "marathon-lb":
             # marathon-lb reads them from a 0400 file (--marathon-auth-credential-file); as an
             # argument or MARATHON_USER/_PASSWORD its run script would log them.
@@ -134,14 +134,15 @@ def test_marathon_credentials_stay_secret():
         assert not any("hunter2" in str(a) for a in c.inputs.get("command", []) + c.inputs.get("entrypoints", []))
         assert not any("hunter2" in e for e in c.inputs.get("envs", []) if role_of(c) != "marathon")
     assert {"marathon", "marathon-lb"} <= roles
-    assert "hunter2-s3cret" not in repr(d.outputs)
+    assert [k for k, v in d.outputs.items() if "hunter2-s3cret" in repr(v)] == ["marathon_credentials"]
+    assert "marathon_credentials" in d.secret_outputs
 
 
 @pytest.mark.parametrize("raw,path", [
     ({"zookeeper": {"count": 2}}, "platform.zookeeper.count"),
     ({"mesos": {"masters": {"count": "three"}}}, "platform.mesos.masters.count"),
     ({"zookeeper": {"hosts": ["nowhere"]}}, "platform.zookeeper.hosts[0]"),
-    ({"marathon": {"auth": {"username": "ops"}}}, "platform.marathon.auth"),
+    ({"marathon": {"auth": None}}, "platform.marathon.auth"),
 ])
 def test_invalid_config_stops_cleanly_before_any_resource(raw, path):
     d = evaluate("invalid", {"container-platform:platform": raw})

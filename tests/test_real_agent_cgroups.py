@@ -23,7 +23,8 @@ pytestmark = pytest.mark.real
 def agent_run_options() -> list[str]:
     env = load({})
     node = env.of("mesos-agent")[0]
-    spec = role.mesos_agent(node, env.platform.mesos.agent_pools[0], "127.0.0.1", "zk:2181", env.platform.mesos, "t")
+    spec = role.mesos_agent(node, env.platform.mesos.agent_pools[0], "127.0.0.1", "zk:2181", env.platform.mesos, "t",
+                            auth=role.AgentAuth("{}", "{}"))
     assert not spec.privileged
     options = [f"--pid={spec.pid_mode}"]
     for v in spec.volumes:

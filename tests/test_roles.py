@@ -5,6 +5,7 @@ from components.roles.marathon_lb import marathon_lb
 from components.spec import load
 
 ADDRS = ["10.0.1.10", "10.0.2.10", "10.0.3.10"]
+AGENT_AUTH = mesos.AgentAuth(credential='{"principal": "agent", ...}', http_credentials='{"credentials": [...]}')
 
 
 def ha_env():
@@ -42,7 +43,8 @@ def test_connect_string_lists_client_ports():
 
 def test_master_has_majority_quorum_and_zk_path():
     env = ha_env()
-    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk1:2181,zk2:2181", env.platform.mesos, "p")
+    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk1:2181,zk2:2181", env.platform.mesos, "p",
+                              credentials="{...}")
     assert spec.env["MESOS_ZK"] == "zk://zk1:2181,zk2:2181/mesos"
     assert spec.env["MESOS_QUORUM"] == "2"
     assert spec.env["MESOS_IP"] == ADDRS[0] and spec.env["MESOS_PORT"] == "5050"
@@ -56,7 +58,8 @@ def test_agent_uses_docker_containerizer_with_socket_host_network_and_no_systemd
                     {"name": "public", "count": 1, "public": True, "resources": {"cpus": 4, "mem": 8192},
                      "attributes": {"zone": "a"}, "port": 5061}]}}, secrets=["sshPrivateKey"])
     node = env.of("mesos-agent")[0]
-    spec = mesos.mesos_agent(node, env.platform.mesos.agent_pools[0], ADDRS[0], "zk:2181", env.platform.mesos, "p")
+    spec = mesos.mesos_agent(node, env.platform.mesos.agent_pools[0], ADDRS[0], "zk:2181", env.platform.mesos, "p",
+                             auth=AGENT_AUTH)
     assert spec.env["MESOS_MASTER"] == "zk://zk:2181/mesos"
     assert spec.env["MESOS_CONTAINERIZERS"] == "docker,mesos"
     assert spec.env["MESOS_SYSTEMD_ENABLE_SUPPORT"] == "false"
@@ -64,7 +67,7 @@ def test_agent_uses_docker_containerizer_with_socket_host_network_and_no_systemd
     assert spec.env["MESOS_RESOURCES"] == "cpus:4;mem:8192"
     assert spec.env["MESOS_ATTRIBUTES"] == "zone:a;pool:public"
     labelled = mesos.mesos_agent(node, env.platform.mesos.agent_pools[0], ADDRS[0], "zk:2181", env.platform.mesos, "p",
-                                 {"rack": "r7", "zone": "host-zone"})
+                                 {"rack": "r7", "zone": "host-zone"}, auth=AGENT_AUTH)
     assert labelled.env["MESOS_ATTRIBUTES"] == "rack:r7;zone:a;pool:public"
     assert spec.network_mode == "host"
     socket = [v for v in spec.volumes if v.container_path == "/var/run/docker.sock"]
@@ -76,11 +79,13 @@ def test_agent_uses_docker_containerizer_with_socket_host_network_and_no_systemd
 def test_marathon_shares_zk_for_leader_election_and_takes_credentials():
     env = ha_env()
     node = env.of("marathon")[2]
-    spec = marathon_role.marathon(node, ADDRS[2], "zk:2181", env.platform.marathon, "p", True, "ops:pw")
+    spec = marathon_role.marathon(node, ADDRS[2], "zk:2181", env.platform.marathon, "p", True,
+                                  http_credentials="ops:pw", mesos_principal="marathon", mesos_secret="s3cret-s3cret")
     assert spec.env["MARATHON_MASTER"] == "zk://zk:2181/mesos"
     assert spec.env["MARATHON_ZK"] == "zk://zk:2181/marathon"
     assert spec.env["MARATHON_MESOS_ROLE"] == "slave_public"
-    assert spec.secret_env == {"MARATHON_HTTP_CREDENTIALS": "ops:pw"} and "MARATHON_HTTP_CREDENTIALS" not in spec.env
+    # MARATHON_HTTP_CREDENTIALS would become --http_credentials on the Java command line.
+    assert spec.secret_env == {"MESOSPHERE_HTTP_CREDENTIALS": "ops:pw"} and not any("CREDENTIALS" in k for k in spec.env)
     assert spec.env["MARATHON_HTTP_PORT"] == "8080" and spec.network_mode == "host"
 
 
@@ -115,3 +120,42 @@ def test_each_zookeeper_node_binds_the_admin_port_placement_planned_for_it():
     for n in nodes:
         cfg = zookeeper.zookeeper_node(n, nodes, ADDRS, spread.platform.zookeeper, "p").files["/conf/zoo.cfg"]
         assert "admin.serverPort=8081\n" in cfg and f"admin.serverAddress={ADDRS[n.index]}" in cfg
+
+
+def test_masters_admit_only_authenticated_agents_frameworks_and_http_callers():
+    env = ha_env()
+    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk:2181", env.platform.mesos, "p",
+                              credentials='{"credentials": []}')
+    for flag in ("AUTHENTICATE_AGENTS", "AUTHENTICATE_FRAMEWORKS", "AUTHENTICATE_HTTP_READONLY", "AUTHENTICATE_HTTP_READWRITE"):
+        assert spec.env[f"MESOS_{flag}"] == "true", flag
+    # Credentials from a 0400 file the master reads (path or file:// URL), never a flag value.
+    assert spec.secret_files == {spec.env["MESOS_CREDENTIALS"]: '{"credentials": []}'}
+    assert spec.env["MESOS_CREDENTIALS"].startswith("/") and not spec.secret_env
+    opted_out = load({**env.platform.model_dump(exclude_defaults=True),
+                      "mesos": {**env.platform.mesos.model_dump(exclude_defaults=True), "authenticate_frameworks": False}},
+                     secrets=["sshPrivateKey"]).platform.mesos
+    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk:2181", opted_out, "p", credentials="{}")
+    assert spec.env["MESOS_AUTHENTICATE_FRAMEWORKS"] == "false" and spec.env["MESOS_AUTHENTICATE_AGENTS"] == "true"
+
+
+def test_agents_register_with_their_credential_and_guard_their_own_endpoints():
+    env = ha_env()
+    env = load({**env.platform.model_dump(exclude_defaults=True),
+                "mesos": {"masters": {"count": 3}, "agent_pools": [{"name": "private", "count": 1, "port": 5061}]}},
+               secrets=["sshPrivateKey"])
+    spec = mesos.mesos_agent(env.of("mesos-agent")[0], env.platform.mesos.agent_pools[0], ADDRS[0], "zk:2181",
+                             env.platform.mesos, "p", auth=AGENT_AUTH)
+    assert spec.secret_files == {spec.env["MESOS_CREDENTIAL"]: AGENT_AUTH.credential,
+                                 spec.env["MESOS_HTTP_CREDENTIALS"]: AGENT_AUTH.http_credentials}
+    assert spec.env["MESOS_AUTHENTICATE_HTTP_READONLY"] == spec.env["MESOS_AUTHENTICATE_HTTP_READWRITE"] == "true"
+    assert spec.health.test[1].endswith("/health")  # the one endpoint Mesos never authenticates
+
+
+def test_marathon_registers_as_an_authenticated_framework_with_its_secret_in_a_file():
+    env = ha_env()
+    spec = marathon_role.marathon(env.of("marathon")[0], ADDRS[0], "zk:2181", env.platform.marathon, "p", False,
+                                  http_credentials="ops:pw", mesos_principal="marathon", mesos_secret="s3cret-s3cret")
+    assert spec.env["MARATHON_MESOS_AUTHENTICATION"] == ""  # an empty value: the boolean --mesos_authentication
+    assert spec.env["MARATHON_MESOS_AUTHENTICATION_PRINCIPAL"] == "marathon"
+    assert spec.secret_files == {spec.env["MARATHON_MESOS_AUTHENTICATION_SECRET_FILE"]: "s3cret-s3cret"}
+    assert "s3cret" not in repr(spec.env) + repr(spec.args)

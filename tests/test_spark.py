@@ -1,4 +1,8 @@
 """Spark rendering for every mode, the version check, and the SparkCluster under the mock runtime."""
+import json
+import zipfile
+from pathlib import Path
+
 import jsonschema
 import pytest
 
@@ -17,7 +21,8 @@ def spark(**overrides):
 
 
 def spark_spec(**overrides):
-    return load(spark(**overrides)).platform.spark
+    opt_out = {"mesos": {"authenticate_frameworks": False}} if overrides.get("deploy_mode") == "cluster" else {}
+    return load({**spark(**overrides), **opt_out}).platform.spark
 
 
 @pytest.mark.parametrize("mode,deploy,expected", [
@@ -108,7 +113,9 @@ def test_dispatcher_app_schema_check_can_fail():
 
 def _mode_config(mode: str, deploy: str = "client") -> dict:
     extra = {"yarn": {"resource_manager": "rm.example"}} if mode == "yarn" else {}
-    return {"container-platform:platform": spark(mode=mode, deploy_mode=deploy, **extra)}
+    # The cluster-mode dispatcher cannot be given a Mesos credential: it needs the explicit opt-out.
+    opt_out = {"mesos": {"authenticate_frameworks": False}} if (mode, deploy) == ("mesos", "cluster") else {}
+    return {"container-platform:platform": {**spark(mode=mode, deploy_mode=deploy, **extra), **opt_out}}
 
 
 @pytest.mark.parametrize("mode,deploy", [("local", "client"), ("standalone", "client"), ("standalone", "cluster"),
@@ -142,3 +149,40 @@ def test_standalone_wiring_by_output(stack):
         assert {m.urn for m in masters} <= set(w.dependencies)
     history = [c for c in d.containers() if role_of(c) == "spark-history"]
     assert "spark.history.fs.logDirectory file:/spark-events" in uploads(history[0])["/opt/spark/conf/spark-defaults.conf"]
+
+
+def test_spark_drivers_on_mesos_register_as_principal_spark_with_the_secret_from_a_file():
+    d = evaluate("spark-mesos-auth", _mode_config("mesos", "client"))
+    assert d.error is None, d.error
+    client = d.outputs["spark_client_files"]
+    assert "spark_client_files" in d.secret_outputs  # it carries the secret
+    defaults = client[f"{role.CONF_DIR}/spark-defaults.conf"]
+    assert "spark.mesos.principal spark\n" in defaults
+    assert f"spark.mesos.secret.file {role.MESOS_SECRET_FILE}\n" in defaults
+    master = next(c for c in d.containers() if role_of(c) == "mesos-master")
+    (credentials,) = [v for k, v in uploads(master).items() if k.endswith("credentials.json")]
+    known = {c["principal"]: c["secret"] for c in json.loads(credentials)["credentials"]}
+    assert client[role.MESOS_SECRET_FILE] == known["spark"]
+    assert known["spark"] not in defaults
+
+
+def test_cluster_mode_on_authenticating_mesos_is_refused_with_the_reason():
+    with pytest.raises(SpecError) as e:
+        load(spark(mode="mesos", deploy_mode="cluster"))
+    (problem,) = e.value.problems
+    assert problem.path == "platform.spark.deploy_mode"
+    assert "authenticate_frameworks: false" in problem.message and "/v2/apps" in problem.message
+
+
+def test_the_spark_mesos_keys_rendered_exist_in_spark_mesos_3_5():
+    """The keys are checked against the real spark-mesos jar (pyspark ships it): a renamed key
+    would be silently ignored by Spark and the driver would register without a credential."""
+    import pyspark
+    jar = next((Path(pyspark.__file__).parent / "jars").glob("spark-mesos_*.jar"))
+    with zipfile.ZipFile(jar) as z:
+        constants = z.read("org/apache/spark/deploy/mesos/config/package$.class")
+    defaults = role.client_defaults(spark_spec(mode="mesos"), "mesos://zk://zk:2181/mesos", mesos_authenticated=True)
+    rendered = [k for k in defaults if k.startswith("spark.mesos.")]
+    assert {"spark.mesos.principal", "spark.mesos.secret.file"} <= set(rendered)
+    for key in rendered:
+        assert key.encode() in constants, key

@@ -71,7 +71,7 @@ BAD = [
     ({"hosts": [{"name": "h1", "address": "not an address!"}]}, "platform.hosts[0].address", "neither an IP address nor a DNS name"),
     ({"mesos": {"masters": {"count": 3}}}, "platform.mesos.agent_pools[0].port", "port 5051"),
     ({"zookeeper": {"admin_port": 8080}}, "platform.marathon.port", "zookeeper 'zookeeper-1'"),
-    ({"marathon": {"auth": {"username": "ops"}}}, "platform.marathon.auth", "pulumi config set --secret marathonPassword"),
+    ({"marathon": {"auth": {"username": "Ops!"}}}, "platform.marathon.auth.username", "not a valid name"),
     ({"mesos": {"agent_pools": "private"}}, "platform.mesos.agent_pools", "expected a list"),
     ("just a string", "platform", "expected a mapping"),
     (None, "platform", "container-platform:platform"),
@@ -120,9 +120,10 @@ def test_port_clash_on_a_range_is_found():
     assert "port 10050" in p.message and "marathon-lb" in p.message
 
 
-def test_secret_present_satisfies_auth():
-    env = load({"marathon": {"auth": {"username": "ops"}}}, secrets=["marathonPassword"])
-    assert env.platform.marathon.auth.username == "ops"
+def test_marathon_auth_is_on_without_configuration_and_takes_a_username():
+    assert load({}).platform.marathon.auth.username == "admin"
+    assert load({"marathon": {"auth": {"username": "ops"}}}).platform.marathon.auth.username == "ops"
+    assert load({}).platform.mesos.authenticate_frameworks is True
 
 
 def test_sshd_holds_its_port_on_physical_hosts():

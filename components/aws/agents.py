@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
-from ..hosts.aws import DATA_DEVICE, IMDS_V2, encrypted_volume, packed, resolved
+from ..hosts.aws import DATA_DEVICE, IMDS_V2, encrypted_volume, packed, resolved, secret_parameters
 from ..hosts.cloud_init import INSTANCE_IP, user_data
 from ..roles import mesos as role
 from ..spec import Environment
@@ -16,17 +16,18 @@ from ..spec.model import AgentPool
 from ..spec.placement import Instance, PortUse
 
 
-def agent_spec(env: Environment, index: int, pool: AgentPool, zk_connect: pulumi.Input[str]):
+def agent_spec(env: Environment, index: int, pool: AgentPool, zk_connect: pulumi.Input[str], auth: role.AgentAuth):
     """The agent's ContainerSpec: the same role as on other targets, addressed by the
     instance's own IP, which it learns at boot."""
     p = env.platform
     node = Instance("mesos-agent", f"agent-{pool.name}", 0, f"asg-{pool.name}",
                     (PortUse("http", pool.port, f"platform.mesos.agent_pools[{index}].port"),))
-    return role.mesos_agent(node, pool, INSTANCE_IP, zk_connect, p.mesos, p.name, public_ports=env.public_ports)
+    return role.mesos_agent(node, pool, INSTANCE_IP, zk_connect, p.mesos, p.name, public_ports=env.public_ports,
+                            auth=auth)
 
 
 class AgentGroup(pulumi.ComponentResource):
-    def __init__(self, name: str, env: Environment, index: int, zk_connect: pulumi.Input[str],
+    def __init__(self, name: str, env: Environment, index: int, zk_connect: pulumi.Input[str], auth: role.AgentAuth,
                  subnet_ids: Sequence[pulumi.Input[str]], public_subnet_ids: Sequence[pulumi.Input[str]],
                  vpc_id: pulumi.Input[str], security_group_id: pulumi.Input[str], instance_profile: pulumi.Input[str],
                  ami_id: pulumi.Input[str], public_ports: Sequence[int], provider: aws.Provider,
@@ -37,8 +38,10 @@ class AgentGroup(pulumi.ComponentResource):
         self.pool = pool.name
         self.load_balancer_dns: Optional[pulumi.Output[str]] = None
         child = pulumi.ResourceOptions(parent=self, provider=provider)
-        spec = agent_spec(env, index, pool, zk_connect)
-        self.user_data = resolved(spec).apply(lambda plain: user_data([plain], {}, a.region))
+        spec = agent_spec(env, index, pool, zk_connect, auth)
+        # The agent's credentials: SecureStrings its instances fetch at boot, never user data.
+        parameters = {spec.name: secret_parameters(spec, pulumi.get_stack(), self, provider)}
+        self.user_data = resolved(spec).apply(lambda plain: user_data([plain], parameters, a.region))
         # Instances an auto scaling group launches do not get the provider's default tags: the
         # group propagates these, so every agent is found by its stack (ops/aws.py verify).
         stack_tags = {"Name": f"{p.name}-{name}", "container-platform:pool": pool.name,

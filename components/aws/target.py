@@ -11,6 +11,7 @@ from ..hosts.aws import AwsHost
 from ..roles.container import lift
 from ..spec import Environment
 from ..spec.placement import zone_of
+from ..roles.mesos import AgentAuth
 from .agents import AgentGroup
 from .iam import InstanceRoles
 from .network import AwsNetwork, host_address
@@ -56,11 +57,11 @@ class AwsTarget:
                 a.ssh_key_name, protect=bool(stateful), roles=sorted(roles), provider=self.provider,
                 termination_protection=a.termination_protection and "mesos-master" in roles)
 
-    def agent_groups(self, zk_connect: pulumi.Input[str]) -> list[AgentGroup]:
+    def agent_groups(self, zk_connect: pulumi.Input[str], auth: AgentAuth) -> list[AgentGroup]:
         p = self.env.platform
         ports = self.env.public_ports
         return [
-            AgentGroup(f"agent-{pool.name}", self.env, i, zk_connect, self.network.private_subnet_ids,
+            AgentGroup(f"agent-{pool.name}", self.env, i, zk_connect, auth, self.network.private_subnet_ids,
                        self.network.public_subnet_ids, self.network.vpc_id, self.security.ids[f"agent-{pool.name}"],
                        self.iam.profiles[f"agent-{pool.name}"], self.ami_id, ports if pool.public else [], self.provider)
             for i, pool in enumerate(p.mesos.agent_pools)

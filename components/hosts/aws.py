@@ -44,6 +44,18 @@ def resolved(spec: ContainerSpec) -> pulumi.Output[ContainerSpec]:
                                       secret_files={k: "" for k in spec.secret_files}))
 
 
+def secret_parameters(spec: ContainerSpec, stack: str, parent: pulumi.Resource,
+                      provider: aws.Provider) -> dict[str, str]:
+    """Each secret of `spec` as an SSM SecureString; {key: parameter name}, as
+    cloud_init.secrets_script reads them. Env vars by name, files by their absolute path."""
+    names = {}
+    for key, value in [*spec.secret_env.items(), *spec.secret_files.items()]:
+        names[key] = f"{secrets_path(stack)}/{spec.name}/{slug(key) if key.startswith('/') else key}"
+        aws.ssm.Parameter(f"{spec.name}-{slug(key)}", name=names[key], type="SecureString",
+                          value=value, opts=pulumi.ResourceOptions(parent=parent, provider=provider))
+    return names
+
+
 def packed(text: str) -> str:
     """gzip + base64: cloud-init unpacks it, and EC2's 16 KB user-data limit goes further."""
     return base64.b64encode(gzip.compress(text.encode(), mtime=0)).decode()
@@ -95,13 +107,7 @@ class AwsHost(pulumi.ComponentResource):
     def run(self, spec: ContainerSpec, parent: pulumi.Resource, protect: bool = False,
             depends_on: Sequence[pulumi.Resource] = ()) -> aws.ec2.Instance:
         self._specs.append(spec)
-        names = {}
-        # Env vars by name, files by their absolute path (cloud_init.secrets_script tells them apart).
-        for key, value in [*spec.secret_env.items(), *spec.secret_files.items()]:
-            names[key] = f"{secrets_path(self.stack)}/{spec.name}/{slug(key) if key.startswith('/') else key}"
-            aws.ssm.Parameter(f"{spec.name}-{slug(key)}", name=names[key], type="SecureString",
-                              value=value, opts=pulumi.ResourceOptions(parent=parent, provider=self._provider))
-        self._parameters[spec.name] = names
+        self._parameters[spec.name] = secret_parameters(spec, self.stack, parent, self._provider)
         return self.instance
 
     def shell(self, *_args, **_kwargs):

@@ -17,8 +17,10 @@ class Marathon(pulumi.ComponentResource):
 
     def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
                  zk_connect: pulumi.Input[str], depends_on: Sequence[pulumi.Resource],
-                 credentials: Optional[pulumi.Output[str]] = None,
+                 credentials: pulumi.Output[str], mesos_principal: str, mesos_secret: pulumi.Input[str],
                  opts: Optional[pulumi.ResourceOptions] = None):
+        """`credentials` (`user:password`) guard Marathon's REST API; Marathon registers with
+        Mesos as `mesos_principal` with `mesos_secret`."""
         super().__init__("container-platform:marathon:Marathon", name, None, opts)
         self.credentials = credentials
         p = env.platform
@@ -26,7 +28,8 @@ class Marathon(pulumi.ComponentResource):
         nodes = env.of("marathon")
         self.instances = [
             hosts[n.host].run(
-                role.marathon(n, hosts[n.host].address, zk_connect, p.marathon, p.name, public, credentials),
+                role.marathon(n, hosts[n.host].address, zk_connect, p.marathon, p.name, public,
+                              http_credentials=credentials, mesos_principal=mesos_principal, mesos_secret=mesos_secret),
                 parent=self, depends_on=depends_on)
             for n in nodes
         ]

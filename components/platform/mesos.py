@@ -9,6 +9,7 @@ from ..roles import mesos as role
 from ..roles.container import http_url
 from ..hosts import Host
 from ..spec import Environment
+from . import credentials as creds
 
 
 class MesosCluster(pulumi.ComponentResource):
@@ -16,11 +17,17 @@ class MesosCluster(pulumi.ComponentResource):
     leader_url: pulumi.Output[str]  # any master redirects its UI to the leader
 
     def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
-                 zk_connect: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None):
+                 zk_connect: pulumi.Input[str], secrets: Mapping[str, pulumi.Input[str]],
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        """`secrets[principal]` is each Mesos principal's secret (credentials.py)."""
         super().__init__("container-platform:mesos:MesosCluster", name, None, opts)
         p = env.platform
+        master_credentials = creds.master_credentials_file(dict(secrets))
+        self.agent_auth = role.AgentAuth(creds.agent_credential_file(secrets[creds.AGENT]),
+                                         creds.http_credentials_file(creds.OPERATOR, secrets[creds.OPERATOR]))
         self.masters = [
-            hosts[n.host].run(role.mesos_master(n, hosts[n.host].address, zk_connect, p.mesos, p.name),
+            hosts[n.host].run(role.mesos_master(n, hosts[n.host].address, zk_connect, p.mesos, p.name,
+                                                credentials=master_credentials),
                               parent=self, protect=p.mesos.masters.protect)
             for n in env.of("mesos-master")
         ]
@@ -34,7 +41,7 @@ class MesosCluster(pulumi.ComponentResource):
         # saves a round of registration retries.
         self.agents = [
             hosts[n.host].run(role.mesos_agent(n, pools[n.group], hosts[n.host].address, zk_connect, p.mesos,
-                                               p.name, labels[n.host], env.public_ports),
+                                               p.name, labels[n.host], env.public_ports, auth=self.agent_auth),
                               parent=self, depends_on=self.masters)
             for n in env.of("mesos-agent")
         ]

@@ -20,7 +20,10 @@ class SparkCluster(pulumi.ComponentResource):
     client_files: pulumi.Output[dict]  # {path: content} for submitting clients
 
     def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host], zk_connect: pulumi.Input[str],
-                 load_balancers: Sequence[pulumi.Input[str]] = (), opts: Optional[pulumi.ResourceOptions] = None):
+                 load_balancers: Sequence[pulumi.Input[str]] = (), mesos_secret: Optional[pulumi.Input[str]] = None,
+                 opts: Optional[pulumi.ResourceOptions] = None):
+        """`mesos_secret`: the Mesos principal `spark`'s secret, where the masters authenticate
+        frameworks (client files then carry it, and are a secret output)."""
         super().__init__("container-platform:spark:SparkCluster", name, None, opts)
         p, spark = env.platform, env.platform.spark
         recovery_zk = zk_connect if spark.recovery == "zookeeper" else None
@@ -44,7 +47,8 @@ class SparkCluster(pulumi.ComponentResource):
         dispatcher = lift(lambda lb: f"{lb}:{spark.mesos.dispatcher_port}", load_balancers[0]) if load_balancers else ""
         self.master_url = pulumi.Output.from_input(
             lift(lambda s, zk, d: role.master_url(spark, s, zk, d), standalone, zk_connect, dispatcher))
-        self.client_files = self.master_url.apply(lambda url: role.client_files(spark, url))
+        self.client_files = pulumi.Output.all(self.master_url, mesos_secret).apply(
+            lambda v: role.client_files(spark, v[0], v[1]))
         self.spark_pi = self.master_url.apply(lambda url: shlex.join(role.spark_submit(spark, url)))
         self.ui_urls = [http_url(hosts[n.host].address, n.port("ui")) for n in masters]
         self.history_urls = [http_url(hosts[n.host].address, n.port("ui")) for n in env.of("spark-history")]

@@ -5,8 +5,6 @@ Flags are `MARATHON_<FLAG>` environment variables, which Marathon's start script
 """
 from __future__ import annotations
 
-from typing import Optional
-
 import pulumi
 
 from ..spec import Instance
@@ -14,10 +12,14 @@ from ..spec.model import Marathon
 from .container import ContainerSpec, HealthCheck, container_name, zk_url
 from .mesos import PUBLIC_ROLE
 
+MESOS_SECRET_FILE = "/etc/marathon/mesos-secret"
+
 
 def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
-             spec: Marathon, platform_name: str, has_public_agents: bool,
-             credentials: Optional[pulumi.Input[str]] = None) -> ContainerSpec:
+             spec: Marathon, platform_name: str, has_public_agents: bool, *,
+             http_credentials: pulumi.Input[str], mesos_principal: str, mesos_secret: pulumi.Input[str]) -> ContainerSpec:
+    """`http_credentials` (`user:password`) guards the REST API; Marathon registers with Mesos as
+    `mesos_principal`, with the secret read from a file."""
     port = node.port("http")
     env: dict[str, pulumi.Input[str]] = {
         "MARATHON_MASTER": zk_url(zk_connect, "mesos"),
@@ -26,6 +28,9 @@ def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Inpu
         "MARATHON_HTTP_ADDRESS": address,
         "MARATHON_HTTP_PORT": str(port),
         "MARATHON_FRAMEWORK_NAME": "marathon",
+        "MARATHON_MESOS_AUTHENTICATION": "",  # an empty value is a boolean flag: --mesos_authentication
+        "MARATHON_MESOS_AUTHENTICATION_PRINCIPAL": mesos_principal,
+        "MARATHON_MESOS_AUTHENTICATION_SECRET_FILE": MESOS_SECRET_FILE,
     }
     if has_public_agents:
         # Register for the public role too, so apps can ask for public agents with
@@ -36,8 +41,13 @@ def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Inpu
         name=container_name(platform_name, node.name),
         image=spec.image,
         env=env,
-        # `user:password` from the secret marathonPassword.
-        secret_env={"MARATHON_HTTP_CREDENTIALS": credentials} if credentials is not None else {},
+        # Marathon takes its HTTP credentials only as a value, never from a file. As
+        # MARATHON_HTTP_CREDENTIALS it would be turned into `--http_credentials` on the Java
+        # command line (visible in `ps`); MESOSPHERE_HTTP_CREDENTIALS is read as that flag's
+        # default (HttpConf.scala) and stays in the environment, which only root and `docker
+        # inspect` can read.
+        secret_env={"MESOSPHERE_HTTP_CREDENTIALS": http_credentials},
+        secret_files={MESOS_SECRET_FILE: mesos_secret},
         # /ping needs no credentials and answers once the HTTP service is up.
         health=HealthCheck(("CMD-SHELL", f"curl -fsS http://$MARATHON_HTTP_ADDRESS:{port}/ping"),
                            start_period_s=120),

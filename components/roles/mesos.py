@@ -4,6 +4,7 @@ here is checked against `mesos_flags.txt` by the tests.
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Optional, Sequence
 
 import pulumi
@@ -16,6 +17,19 @@ from .container import ContainerSpec, HealthCheck, Volume, container_name, zk_ur
 MASTER_WORK_DIR = "/var/lib/mesos"
 AGENT_WORK_ROOT = "/var/lib/mesos-agents"
 PUBLIC_ROLE = "slave_public"
+# Secret files (mode 0400, copied in before the start; fetched from SSM on EC2).
+MASTER_CREDENTIALS = "/etc/mesos/credentials.json"
+AGENT_CREDENTIAL = "/etc/mesos/credential.json"
+AGENT_HTTP_CREDENTIALS = "/etc/mesos/http-credentials.json"
+# Every HTTP endpoint that supports authentication requires it; /health does not, so the
+# health checks stay anonymous (Mesos endpoint docs: "does not require authentication").
+HTTP_AUTHENTICATION = {"MESOS_AUTHENTICATE_HTTP_READONLY": "true", "MESOS_AUTHENTICATE_HTTP_READWRITE": "true"}
+
+
+@dataclass(frozen=True)
+class AgentAuth:
+    credential: pulumi.Input[str]  # `--credential` JSON: the principal the agent registers as
+    http_credentials: pulumi.Input[str]  # `--http_credentials` JSON: who may call its endpoints
 
 
 def _health(port: int) -> HealthCheck:
@@ -25,7 +39,8 @@ def _health(port: int) -> HealthCheck:
 
 
 def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
-                 mesos: Mesos, platform_name: str) -> ContainerSpec:
+                 mesos: Mesos, platform_name: str, *, credentials: pulumi.Input[str]) -> ContainerSpec:
+    """`credentials` is the `--credentials` JSON of every principal (credentials.py)."""
     port = node.port("http")
     return ContainerSpec(
         name=container_name(platform_name, node.name),
@@ -42,7 +57,14 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
             "MESOS_WORK_DIR": MASTER_WORK_DIR,
             "MESOS_LOG_DIR": "/var/log/mesos",
             "MESOS_HOSTNAME_LOOKUP": "false",
+            # Only agents and frameworks with a credential may register: without it any task
+            # could register an agent (and be sent other apps' tasks) or tear Marathon down.
+            "MESOS_AUTHENTICATE_AGENTS": "true",
+            "MESOS_AUTHENTICATE_FRAMEWORKS": "true" if mesos.authenticate_frameworks else "false",
+            "MESOS_CREDENTIALS": MASTER_CREDENTIALS,
+            **HTTP_AUTHENTICATION,
         },
+        secret_files={MASTER_CREDENTIALS: credentials},
         volumes=(
             Volume(MASTER_WORK_DIR, name=f"{platform_name}-{node.name}-work", persistent=True),
             Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
@@ -61,7 +83,8 @@ def _attributes(pool: AgentPool, host_labels: dict[str, str]) -> str:
 
 def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
                 zk_connect: pulumi.Input[str], mesos: Mesos, platform_name: str,
-                host_labels: Optional[dict[str, str]] = None, public_ports: Sequence[int] = ()) -> ContainerSpec:
+                host_labels: Optional[dict[str, str]] = None, public_ports: Sequence[int] = (), *,
+                auth: AgentAuth) -> ContainerSpec:
     """The agent runs in a container as Mesos documents it (docker-containerizer.md): the
     Docker containerizer through the host's socket, executors in containers of the agent's own
     image (`docker_mesos_image`), the work dir at the same path inside and out, the host's PID
@@ -93,6 +116,11 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         # isolators lose nothing and work on v1 and v2 alike, without privileges.
         "MESOS_LAUNCHER": "posix",
         "MESOS_ISOLATION": "posix/cpu,posix/mem",
+        "MESOS_CREDENTIAL": AGENT_CREDENTIAL,
+        "MESOS_HTTP_CREDENTIALS": AGENT_HTTP_CREDENTIALS,
+        # Tasks run under the Docker executor, which talks to the agent over libprocess, not the
+        # v1 HTTP API, so read-write authentication does not lock it out (docs/authentication.md).
+        **HTTP_AUTHENTICATION,
     }
     resources = resources_flag(pool, public_ports)
     if resources:
@@ -103,6 +131,7 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         name=container_name(platform_name, node.name),
         image=mesos.image_agent,
         env=env,
+        secret_files={AGENT_CREDENTIAL: auth.credential, AGENT_HTTP_CREDENTIALS: auth.http_credentials},
         volumes=(
             Volume(work_dir, host_path=work_dir, persistent=True),
             Volume("/var/run/docker.sock", host_path="/var/run/docker.sock"),

@@ -20,6 +20,9 @@ from .container import ContainerSpec, HealthCheck, Volume, container_name, lift
 
 SPARK_HOME = "/opt/spark"
 CONF_DIR = f"{SPARK_HOME}/conf"
+# Where a submitting client keeps the Spark principal's Mesos secret (spark.mesos.secret.file).
+MESOS_SECRET_FILE = f"{CONF_DIR}/mesos-secret"
+MESOS_PRINCIPAL = "spark"
 HADOOP_CONF_DIR = "/etc/hadoop/conf"
 EVENTS_VOLUME_PATH = "/spark-events"
 EXAMPLES_JAR = f"{SPARK_HOME}/examples/jars/spark-examples_2.12-{{version}}.jar"
@@ -69,8 +72,10 @@ def master_url(spark: Spark, standalone: Sequence[tuple[str, int]] = (), zk_conn
     return "yarn"
 
 
-def client_defaults(spark: Spark, master: str) -> dict[str, str]:
-    """spark-defaults.conf for whoever submits: the master, event logs, mode-specific settings."""
+def client_defaults(spark: Spark, master: str, mesos_authenticated: bool = False) -> dict[str, str]:
+    """spark-defaults.conf for whoever submits: the master, event logs, mode-specific settings.
+    A driver on authenticating Mesos masters registers as principal `spark` with the secret
+    read from a file (keys as spark-mesos 3.5 defines them in deploy/mesos/config)."""
     values = {
         "spark.master": master,
         "spark.submit.deployMode": spark.deploy_mode,
@@ -81,6 +86,9 @@ def client_defaults(spark: Spark, master: str) -> dict[str, str]:
     if spark.mode == "mesos":
         values["spark.mesos.executor.docker.image"] = spark.mesos.executor_image
         values["spark.mesos.executor.home"] = SPARK_HOME
+        if mesos_authenticated:
+            values["spark.mesos.principal"] = MESOS_PRINCIPAL
+            values["spark.mesos.secret.file"] = MESOS_SECRET_FILE
     if spark.mode == "yarn" and spark.yarn:
         values["spark.yarn.queue"] = spark.yarn.queue
     return values
@@ -90,13 +98,16 @@ def client_env(spark: Spark) -> dict[str, str]:
     return {"HADOOP_CONF_DIR": HADOOP_CONF_DIR} if spark.mode == "yarn" else {}
 
 
-def client_files(spark: Spark, master: str) -> dict[str, str]:
-    """Every file a submitting client needs, by path: SPARK_CONF_DIR's two files, and on YARN
-    the Hadoop site files HADOOP_CONF_DIR points at."""
+def client_files(spark: Spark, master: str, mesos_secret: Optional[str] = None) -> dict[str, str]:
+    """Every file a submitting client needs, by path: SPARK_CONF_DIR's two files, on YARN the
+    Hadoop site files HADOOP_CONF_DIR points at, and on authenticating Mesos masters the
+    principal's secret (`mesos_secret`; keep it mode 0400)."""
+    authenticated = spark.mode == "mesos" and mesos_secret is not None
     return {
-        f"{CONF_DIR}/spark-defaults.conf": render_defaults(client_defaults(spark, master)),
+        f"{CONF_DIR}/spark-defaults.conf": render_defaults(client_defaults(spark, master, authenticated)),
         f"{CONF_DIR}/spark-env.sh": render_env(client_env(spark)),
         **hadoop_site_files(spark),
+        **({MESOS_SECRET_FILE: mesos_secret} if authenticated and mesos_secret is not None else {}),
     }
 
 

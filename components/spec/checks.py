@@ -117,10 +117,6 @@ def _masters(p: Platform) -> list[Problem]:
 
 def _secrets(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
     problems = []
-    if p.marathon.enabled and p.marathon.auth and not secret_is_set("marathonPassword"):
-        problems.append(Problem("platform.marathon.auth", (
-            "basic auth needs its password as a Pulumi secret: "
-            "run `pulumi config set --secret marathonPassword <password>`")))
     if p.target == "physical" and not secret_is_set("sshPrivateKey"):
         problems.append(Problem("platform.target", (
             "physical hosts are reached over SSH with a key kept as a Pulumi secret: "
@@ -142,6 +138,12 @@ def _spark(p: Platform) -> list[Problem]:
         problems.append(Problem("platform.spark.deploy_mode", (
             "cluster mode on Mesos runs the MesosClusterDispatcher as a Marathon app; "
             "enable platform.marathon or use deploy_mode 'client'")))
+    if s.mode == "mesos" and s.deploy_mode == "cluster" and p.mesos.authenticate_frameworks:
+        problems.append(Problem("platform.spark.deploy_mode", (
+            "Mesos accepts only frameworks with a credential, and the cluster-mode dispatcher and the "
+            "drivers it launches could get one only through Marathon's app env, readable by anyone who "
+            "can read /v2/apps (Marathon 1.7 has no secrets without DC/OS); use deploy_mode 'client', "
+            "or accept unauthenticated frameworks with platform.mesos.authenticate_frameworks: false")))
     if s.mode == "yarn" and s.yarn is None:
         problems.append(Problem("platform.spark.yarn", (
             "mode 'yarn' needs the ResourceManager of an existing Hadoop cluster: "

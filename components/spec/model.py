@@ -85,12 +85,16 @@ class Mesos(Model):
     masters: MesosMasters = MesosMasters()
     agent_pools: list[AgentPool] = [AgentPool(name="private")]
     executor_registration_timeout: Annotated[str, Field(pattern=r"^\d+(ms|secs|mins|hrs)$")] = "5mins"
+    # Only frameworks with a credential may register (Marathon, Spark in client mode). Turning it
+    # off is for a framework that cannot be given one (Spark's cluster-mode dispatcher).
+    authenticate_frameworks: bool = True
 
 
 class MarathonAuth(Model):
-    """HTTP basic auth; the password is the secret `container-platform:marathonPassword`."""
+    """HTTP basic auth, always on. The password is the secret `container-platform:marathonPassword`
+    where set, else generated (pulumi-random) and kept in the stack's state as a secret."""
 
-    username: Name
+    username: Name = "admin"
 
 
 class Marathon(Model):
@@ -101,7 +105,7 @@ class Marathon(Model):
     hosts: Optional[list[Name]] = None
     port: Port = 8080
     image: str = images.MARATHON
-    auth: Optional[MarathonAuth] = None
+    auth: MarathonAuth = MarathonAuth()
 
 
 # marathon-lb's built-in HAProxy template binds its stats and health-check endpoint here.

@@ -1,0 +1,100 @@
+"""Issue 13 under the mock runtime, on every stack: the control plane authenticates, each party
+carries its own credential, and no secret value sits in a plain input, a command line, a label or
+(apart from the one documented case) an environment variable."""
+import json
+
+import pytest
+
+from components.roles import marathon as marathon_role
+from components.roles import mesos as mesos_role
+
+from .conftest import PLACEHOLDER_SECRETS
+from .harness import evaluate, role_of, units, uploads
+
+STACKS = ["local", "local-ha", "onprem", "dev", "prod"]
+
+
+def mesos_principals(d) -> dict[str, str]:
+    """{principal: secret} as the masters' --credentials file has them (a docker upload, or on
+    EC2 the SSM parameter the unit fetches)."""
+    texts = [uploads(c)[mesos_role.MASTER_CREDENTIALS] for c in d.containers() if role_of(c) == "mesos-master"]
+    texts += [p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")
+              if p.inputs["name"].endswith("/etc-mesos-credentials-json")]
+    assert texts and len(set(texts)) == 1, "every master reads the same credentials"
+    return {c["principal"]: c["secret"] for c in json.loads(texts[0])["credentials"]}
+
+
+def secret_values(d) -> set[str]:
+    values = set(mesos_principals(d).values())
+    values.add(d.outputs["marathon_credentials"].split(":", 1)[1])
+    return values | {v for v in PLACEHOLDER_SECRETS.values() if len(v) > 8}
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_every_secret_is_a_secret_input_and_never_on_a_command_line_label_or_output(stack, name):
+    d = stack(name)
+    assert d.error is None, d.error
+    secrets = secret_values(d)
+    assert len(mesos_principals(d)) == 4 and all(len(s) >= 8 for s in secrets)
+    for r in d.resources:
+        for key, value in r.inputs.items():
+            text = json.dumps(value)
+            found = [s for s in secrets if s in text]
+            assert not found or key in r.secret_inputs, f"{r.type} {r.name}: {key} holds a secret as a plain input"
+            if r.type == "docker:index/container:Container" and key in ("command", "entrypoints", "labels"):
+                assert not found, f"{r.name}: {key}"
+    for c in d.containers():
+        if role_of(c) == "service":
+            continue  # a Compose service's env is as its file wrote it (${secret.*} included)
+        for entry in c.inputs.get("envs", []):
+            k, v = entry.split("=", 1)
+            if any(s in v for s in secrets):
+                # Marathon takes its HTTP login only as a value (README, "Security").
+                assert (role_of(c), k) == ("marathon", "MESOSPHERE_HTTP_CREDENTIALS"), f"{c.name}: {k}"
+    for u in units(d):
+        assert not [s for s in secrets if s in " ".join(u.argv)], u.name
+    for key, value in d.outputs.items():
+        if any(s in json.dumps(value) for s in secrets):
+            assert key in d.secret_outputs, key
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_masters_require_authentication_and_agents_and_marathon_carry_their_own_credential(stack, name):
+    d = stack(name)
+    principals = mesos_principals(d)
+    docker = [(role_of(c), {e.split("=", 1)[0]: e.split("=", 1)[1] for e in c.inputs.get("envs", [])}, uploads(c))
+              for c in d.containers()]
+    aws = [(u.role, u.env, None) for u in units(d)]
+    seen = set()
+    for role, env, files in docker + aws:
+        seen.add(role)
+        if role == "mesos-master":
+            for flag in ("AGENTS", "FRAMEWORKS", "HTTP_READONLY", "HTTP_READWRITE"):
+                assert env[f"MESOS_AUTHENTICATE_{flag}"] == "true", flag
+            assert env["MESOS_CREDENTIALS"] == mesos_role.MASTER_CREDENTIALS
+        if role == "mesos-agent":
+            assert env["MESOS_CREDENTIAL"] == mesos_role.AGENT_CREDENTIAL
+            assert env["MESOS_AUTHENTICATE_HTTP_READWRITE"] == "true"
+            if files is not None:
+                assert json.loads(files[mesos_role.AGENT_CREDENTIAL]) == {"principal": "agent", "secret": principals["agent"]}
+                (operator,) = json.loads(files[mesos_role.AGENT_HTTP_CREDENTIALS])["credentials"]
+                assert operator == {"principal": "operator", "secret": principals["operator"]}
+        if role == "marathon":
+            assert env["MARATHON_MESOS_AUTHENTICATION"] == ""
+            assert env["MARATHON_MESOS_AUTHENTICATION_PRINCIPAL"] == "marathon"
+            if files is not None:
+                assert files[marathon_role.MESOS_SECRET_FILE] == principals["marathon"]
+    assert {"mesos-master", "mesos-agent", "marathon"} <= seen
+    assert d.outputs["mesos_http_credentials"] == f"operator:{principals['operator']}"
+    assert {"mesos_http_credentials", "marathon_credentials"} <= d.secret_outputs
+    assert len(set(principals.values())) == 4, "each principal has its own secret"
+
+
+def test_marathon_login_is_generated_where_no_password_is_configured(stack):
+    local, prod = evaluate("local", secrets={"dbPassword": "placeholder-db-password"}), stack("prod")
+    user, password = local.outputs["marathon_credentials"].split(":", 1)
+    assert user == "admin" and len(password) == 32 and password.isalnum()
+    assert prod.outputs["marathon_credentials"].endswith(":" + PLACEHOLDER_SECRETS["marathonPassword"])
+    generated = [r for r in local.of_type("random:index/randomPassword:RandomPassword")]
+    assert {r.inputs["length"] for r in generated} == {32} and all(r.inputs["special"] is False for r in generated)
+    assert len(generated) == 5  # four Mesos principals and Marathon's login
