@@ -138,31 +138,53 @@ def image_of(argv):
     return argv[i]
 
 
+def ssm_standin(bin_dir, d) -> dict:
+    """An `aws` on PATH that answers `ssm get-parameter --name N` with what the program stored in
+    SSM under N (as the CLI prints `--output text`: the value and a newline)."""
+    stored = {p.inputs["name"]: p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")}
+    bin_dir.mkdir()
+    (bin_dir / "ssm.json").write_text(json.dumps(stored))
+    (bin_dir / "aws").write_text(
+        "#!/usr/bin/python3\n# stand-in for the AWS CLI: SSM get-parameter answers the stored value\n"
+        "import json, sys\n"
+        f"stored = json.load(open({str(bin_dir / 'ssm.json')!r}))\n"
+        "print(stored[sys.argv[sys.argv.index('--name') + 1]])\n")
+    (bin_dir / "aws").chmod(0o755)
+    return {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+
+
 @pytest.mark.real
 def test_rendered_run_scripts_start_the_containers_they_describe(tmp_path):
-    """dev's user data, written under a scratch root, run with the local stand-in image (only
-    the image is swapped; tests/test_twin_aws.py runs prod's unchanged)."""
+    """dev's user data, written under a scratch root, each unit's secrets script (SSM answered
+    by a stand-in with the values the program stored) then its run script, as systemd runs them,
+    with the local stand-in image (only the image is swapped; tests/test_twin_aws.py runs prod's
+    unchanged). Secret files arrive at their paths, mode 0400, and in no argument."""
     d = evaluate("dev", secrets=PLACEHOLDER_SECRETS)
     assert d.error is None, d.error
-    scratch = tmp_path / cloud_init.ROOT.lstrip("/")
+    scratch, secrets_dir = tmp_path / cloud_init.ROOT.lstrip("/"), tmp_path / "secrets"
     scratch.mkdir(parents=True)
     (scratch / "instance.env").write_text("INSTANCE_IP=127.0.0.1\n")
     for r in d.of_type("aws:ec2/instance:Instance") + d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
         for f in cloud_config(r)["write_files"]:
             target = tmp_path / f["path"].lstrip("/")
             target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(f["content"].replace(cloud_init.ROOT, str(scratch)))
-    started = []
+            target.write_text(f["content"].replace(cloud_init.ROOT, str(scratch)).replace(cloud_init.SECRETS_DIR, str(secrets_dir)))
+    env = ssm_standin(tmp_path / "bin", d)
+    stored = {p.inputs["name"]: p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")}
+    started, secret_files = [], 0
     try:
         for unit in units(d):
+            if (scratch / unit.name / "secrets.sh").exists():
+                fetched = subprocess.run(["sh", str(scratch / unit.name / "secrets.sh")], env=env, capture_output=True, text=True)
+                assert fetched.returncode == 0, (unit.name, fetched.stderr)
             script = (scratch / unit.name / "run.sh").read_text().replace(f" {image_of(unit.argv)}", f" {STANDIN_IMAGE}", 1)
-            run = subprocess.run(["sh", "-c", script], capture_output=True, text=True)
+            run = subprocess.run(["sh", "-c", script], env=env, capture_output=True, text=True)
             assert run.returncode == 0, (unit.name, run.stderr)
             started.append(unit.name)
             info = json.loads(docker("inspect", unit.name).stdout)[0]
-            env = dict(e.split("=", 1) for e in info["Config"]["Env"])
+            container_env = dict(e.split("=", 1) for e in info["Config"]["Env"])
             for key, value in unit.env.items():
-                assert env[key] == value.replace("$INSTANCE_IP", "127.0.0.1"), (unit.name, key)
+                assert container_env[key] == value.replace("$INSTANCE_IP", "127.0.0.1"), (unit.name, key)
             assert info["HostConfig"]["RestartPolicy"]["Name"] == unit.argv[unit.argv.index("--restart") + 1]
             assert info["HostConfig"]["NetworkMode"] == unit.argv[unit.argv.index("--network") + 1]
             assert info["Config"]["Healthcheck"]["Test"] == ["CMD-SHELL", *unit.health[1:]]
@@ -170,7 +192,18 @@ def test_rendered_run_scripts_start_the_containers_they_describe(tmp_path):
                      lambda: docker("inspect", "-f", "{{.State.Running}}", unit.name).stdout.strip() == "true")
             for path, content in unit.files.items():
                 assert docker("exec", unit.name, "cat", path).stdout == content
+            fetched_root = secrets_dir / unit.name / "files"  # laid out as in the container
+            for fetched_file in (p for p in fetched_root.rglob("*") if p.is_file()):
+                path, value = "/" + str(fetched_file.relative_to(fetched_root)), fetched_file.read_text()
+                assert value in stored.values(), (unit.name, path)
+                assert docker("exec", unit.name, "cat", path).stdout == value, (unit.name, path)
+                assert docker("exec", unit.name, "stat", "-c", "%a", path).stdout.strip() == "400"
+                assert value not in " ".join(unit.argv) + json.dumps(info["Config"]["Env"])
+                secret_files += 1
         assert {"dev-zookeeper-1", "dev-master-1", "dev-marathon-1", "dev-marathon-lb-1", "dev-agent-private-1"} <= set(started)
+        # Every file parameter stored (env vars keep their upper-case names; files are slugs of paths):
+        # the master's credentials, Marathon's Mesos secret, marathon-lb's login, the agents' two each.
+        assert secret_files == len([n for n in stored if not n.rsplit("/", 1)[1].isupper()]) >= 5
     finally:
         for name in started:
             docker("rm", "-f", "-v", name, check=False)
