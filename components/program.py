@@ -25,6 +25,7 @@ from .platform.service_stack import ServiceStack
 from .platform.spark import SparkCluster
 from .platform.swarm import SwarmCluster
 from .platform.zookeeper import ZooKeeperEnsemble
+from .roles import marathon as marathon_role, mesos as mesos_role
 from .roles.mesos import AgentAuth
 
 
@@ -103,7 +104,8 @@ def main() -> None:
     # Marathon's login is the secret marathonPassword where it is set, else generated.
     credentials = ControlPlaneCredentials("credentials", env.platform.marathon.auth.username,
                                           config.get_secret("marathonPassword"))
-    mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string, credentials.mesos)
+    mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string, credentials.mesos,
+                         credentials.zookeeper[mesos_role.ZK_IDENTITY])
     load_balancers: list = []
     marathon: Optional[Marathon] = None
     exports: dict[str, pulumi.Input] = {
@@ -116,7 +118,8 @@ def main() -> None:
     if env.platform.marathon.enabled:
         marathon = Marathon("marathon", env, hosts, zookeeper.connect_string, depends_on=mesos.masters,
                             credentials=credentials.marathon_http, mesos_principal=creds.MARATHON,
-                            mesos_secret=credentials.mesos[creds.MARATHON])
+                            mesos_secret=credentials.mesos[creds.MARATHON],
+                            zk_secret=credentials.zookeeper[marathon_role.ZK_IDENTITY])
         exports["marathon_ui"] = marathon.urls[0]
         exports["marathon_credentials"] = credentials.marathon_http  # a secret
         exports["marathon_urls"] = marathon.urls

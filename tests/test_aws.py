@@ -191,6 +191,11 @@ def test_iam_roles_per_host_role_with_ssm_access():
     assert {p["Statement"][0]["Resource"] for p in policies} == {"arn:aws:ssm:*:*:parameter/container-platform/prod/*"}
 
 
+def zk_password(url: str) -> str:
+    """The password of a `zk://user:password@hosts/path` URL."""
+    return url.split("@", 1)[0].split(":")[-1]
+
+
 def test_control_plane_credentials_go_to_ssm_not_into_user_data():
     d = deployed("prod")
     params = {p.inputs["name"]: p for p in d.of_type("aws:ssm/parameter:Parameter")}
@@ -200,8 +205,8 @@ def test_control_plane_credentials_go_to_ssm_not_into_user_data():
         container, key = name.removeprefix("/container-platform/prod/").split("/")
         by_container.setdefault(container.rsplit("-", 1)[0] if container[-1].isdigit() else container, set()).add(key)
     assert by_container == {
-        "prod-master": {"etc-mesos-credentials-json"},
-        "prod-marathon": {"MESOSPHERE_HTTP_CREDENTIALS", "etc-marathon-mesos-secret"},
+        "prod-master": {"etc-mesos-credentials-json", "etc-mesos-zk"},
+        "prod-marathon": {"MESOSPHERE_HTTP_CREDENTIALS", "MARATHON_ZK", "etc-marathon-mesos-secret"},
         "prod-marathon-lb": {"etc-marathon-lb-credentials"},
         "prod-agent-private": {"etc-mesos-credential-json", "etc-mesos-http-credentials-json"},
         "prod-agent-public": {"etc-mesos-credential-json", "etc-mesos-http-credentials-json"},
@@ -211,7 +216,8 @@ def test_control_plane_credentials_go_to_ssm_not_into_user_data():
     secrets = {PLACEHOLDER_SECRETS["marathonPassword"]}
     secrets |= {c["secret"] for p in params.values() if p.inputs["name"].endswith("credentials-json")
                 for c in json.loads(p.inputs["value"])["credentials"]}
-    assert len(secrets) == 5  # Marathon's login and the four Mesos principals
+    secrets |= {zk_password(p.inputs["value"]) for p in params.values() if p.inputs["name"].endswith(("etc-mesos-zk", "MARATHON_ZK"))}
+    assert len(secrets) == 7  # Marathon's login, the four Mesos principals, two ZooKeeper identities
     assert not [s for s in secrets for text in rendered if s in text]
     marathon = [u for u in units(d) if u.role == "marathon"]
     assert all("--env-file" in u.argv and not any("CREDENTIALS" in k for k in u.env) for u in marathon)

@@ -2,6 +2,8 @@
 import pulumi
 import pytest
 
+from components.roles.mesos import MASTER_ZK
+
 from .harness import env_of, evaluate, labels_of, role_of, uploads, workloads
 
 
@@ -24,25 +26,35 @@ def test_every_docker_resource_uses_its_hosts_explicit_provider(deployment):
             assert r.provider_urn in providers, f"{r.name} uses the default provider"
 
 
+def without_password(url: str) -> str:
+    """zk://user:password@hosts/path -> zk://hosts/path"""
+    scheme, rest = url.split("//", 1)
+    return f"{scheme}//{rest.split('@', 1)[1]}" if "@" in rest.split("/", 1)[0] else url
+
+
 def test_consumers_get_the_ensembles_connect_string_as_an_output(deployment):
     connect = deployment.outputs["zookeeper_connect"]
     zk_urns = {c.urn for c in zk_containers(deployment)}
     expected = {
-        "MESOS_ZK": f"zk://{connect}/mesos",
         "MESOS_MASTER": f"zk://{connect}/mesos",
         "MARATHON_MASTER": f"zk://{connect}/mesos",
-        "MARATHON_ZK": f"zk://{connect}/marathon",
+        "MARATHON_ZK": f"zk://{connect}/marathon",  # with Marathon's ZooKeeper credentials
+        MASTER_ZK: f"zk://{connect}/mesos",  # the masters' --zk=file://, with theirs
     }
     consumers = [w for w in workloads(deployment) if w.role in ("mesos-master", "mesos-agent", "marathon")]
     assert {w.role for w in consumers} == {"mesos-master", "mesos-agent", "marathon"}
+    seen = set()
     for w in consumers:
         for key, value in expected.items():
-            if key in w.env:
-                assert w.env[key] == value, (w.name, key)
+            if key in w.env or key in w.files:
+                seen.add(key)
+                assert without_password(w.env[key] if key in w.env else w.files[key]) == value, (w.name, key)
         if w.argv:  # EC2 hosts boot independently: their user data carries no resource edges
             continue
-        # Not a copy: the env property depends on every ZooKeeper node's resource.
-        assert zk_urns <= set(w.resource.property_dependencies["envs"]), w.name
+        # Not a copy: the env or the uploaded files depend on every ZooKeeper node's resource.
+        deps = {*w.resource.property_dependencies.get("envs", []), *w.resource.property_dependencies.get("uploads", [])}
+        assert zk_urns <= deps, w.name
+    assert seen >= {"MESOS_MASTER", "MARATHON_MASTER"}
 
 
 def test_connect_string_lists_every_node(deployment):

@@ -44,8 +44,10 @@ def test_connect_string_lists_client_ports():
 def test_master_has_majority_quorum_and_zk_path():
     env = ha_env()
     spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk1:2181,zk2:2181", env.platform.mesos, "p",
-                              credentials="{...}")
-    assert spec.env["MESOS_ZK"] == "zk://zk1:2181,zk2:2181/mesos"
+                              credentials="{...}", zk_secret="zk-s3cret")
+    # The URL carries the masters' ZooKeeper password: in a 0400 file Mesos reads (file://), not in env.
+    assert spec.env["MESOS_ZK"] == "file:///etc/mesos/zk"
+    assert spec.secret_files["/etc/mesos/zk"] == "zk://mesos:zk-s3cret@zk1:2181,zk2:2181/mesos"
     assert spec.env["MESOS_QUORUM"] == "2"
     assert spec.env["MESOS_IP"] == ADDRS[0] and spec.env["MESOS_PORT"] == "5050"
     assert any(v.container_path == mesos.MASTER_WORK_DIR and v.persistent for v in spec.volumes)
@@ -80,12 +82,14 @@ def test_marathon_shares_zk_for_leader_election_and_takes_credentials():
     env = ha_env()
     node = env.of("marathon")[2]
     spec = marathon_role.marathon(node, ADDRS[2], "zk:2181", env.platform.marathon, "p", True,
-                                  http_credentials="ops:pw", mesos_principal="marathon", mesos_secret="s3cret-s3cret")
+                                  http_credentials="ops:pw", mesos_principal="marathon", mesos_secret="s3cret-s3cret",
+                                  zk_secret="zk-s3cret")
     assert spec.env["MARATHON_MASTER"] == "zk://zk:2181/mesos"
-    assert spec.env["MARATHON_ZK"] == "zk://zk:2181/marathon"
+    # Its state only for its own ZooKeeper identity; the Mesos znodes anyone may read.
+    assert spec.secret_env["MARATHON_ZK"] == "zk://marathon:zk-s3cret@zk:2181/marathon" and "MARATHON_ZK" not in spec.env
     assert spec.env["MARATHON_MESOS_ROLE"] == "slave_public"
     # MARATHON_HTTP_CREDENTIALS would become --http_credentials on the Java command line.
-    assert spec.secret_env == {"MESOSPHERE_HTTP_CREDENTIALS": "ops:pw"} and not any("CREDENTIALS" in k for k in spec.env)
+    assert spec.secret_env["MESOSPHERE_HTTP_CREDENTIALS"] == "ops:pw" and not any("CREDENTIALS" in k for k in spec.env)
     assert spec.env["MARATHON_HTTP_PORT"] == "8080" and spec.network_mode == "host"
 
 
@@ -125,16 +129,17 @@ def test_each_zookeeper_node_binds_the_admin_port_placement_planned_for_it():
 def test_masters_admit_only_authenticated_agents_frameworks_and_http_callers():
     env = ha_env()
     spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk:2181", env.platform.mesos, "p",
-                              credentials='{"credentials": []}')
+                              credentials='{"credentials": []}', zk_secret="z")
     for flag in ("AUTHENTICATE_AGENTS", "AUTHENTICATE_FRAMEWORKS", "AUTHENTICATE_HTTP_READONLY", "AUTHENTICATE_HTTP_READWRITE"):
         assert spec.env[f"MESOS_{flag}"] == "true", flag
     # Credentials from a 0400 file the master reads (path or file:// URL), never a flag value.
-    assert spec.secret_files == {spec.env["MESOS_CREDENTIALS"]: '{"credentials": []}'}
+    assert spec.secret_files[spec.env["MESOS_CREDENTIALS"]] == '{"credentials": []}'
+    assert set(spec.secret_files) == {spec.env["MESOS_CREDENTIALS"], spec.env["MESOS_ZK"].removeprefix("file://")}
     assert spec.env["MESOS_CREDENTIALS"].startswith("/") and not spec.secret_env
     opted_out = load({**env.platform.model_dump(exclude_defaults=True),
                       "mesos": {**env.platform.mesos.model_dump(exclude_defaults=True), "authenticate_frameworks": False}},
                      secrets=["sshPrivateKey"]).platform.mesos
-    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk:2181", opted_out, "p", credentials="{}")
+    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk:2181", opted_out, "p", credentials="{}", zk_secret="z")
     assert spec.env["MESOS_AUTHENTICATE_FRAMEWORKS"] == "false" and spec.env["MESOS_AUTHENTICATE_AGENTS"] == "true"
 
 
@@ -154,8 +159,10 @@ def test_agents_register_with_their_credential_and_guard_their_own_endpoints():
 def test_marathon_registers_as_an_authenticated_framework_with_its_secret_in_a_file():
     env = ha_env()
     spec = marathon_role.marathon(env.of("marathon")[0], ADDRS[0], "zk:2181", env.platform.marathon, "p", False,
-                                  http_credentials="ops:pw", mesos_principal="marathon", mesos_secret="s3cret-s3cret")
+                                  http_credentials="ops:pw", mesos_principal="marathon", mesos_secret="s3cret-s3cret",
+                                  zk_secret="zk-s3cret")
     assert spec.env["MARATHON_MESOS_AUTHENTICATION"] == ""  # an empty value: the boolean --mesos_authentication
     assert spec.env["MARATHON_MESOS_AUTHENTICATION_PRINCIPAL"] == "marathon"
     assert spec.secret_files == {spec.env["MARATHON_MESOS_AUTHENTICATION_SECRET_FILE"]: "s3cret-s3cret"}
     assert "s3cret" not in repr(spec.env) + repr(spec.args)
+    assert spec.env["MARATHON_MASTER"] == "zk://zk:2181/mesos"  # the leader is readable anonymously

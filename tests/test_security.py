@@ -24,8 +24,20 @@ def mesos_principals(d) -> dict[str, str]:
     return {c["principal"]: c["secret"] for c in json.loads(texts[0])["credentials"]}
 
 
+def zookeeper_urls(d) -> dict[str, str]:
+    """{ZooKeeper identity: the zk:// URL with its password} as the masters and Marathon get them."""
+    urls = [uploads(c)[mesos_role.MASTER_ZK] for c in d.containers()
+            if role_of(c) == "mesos-master"]
+    urls += [e.split("=", 1)[1] for c in d.containers() if role_of(c) == "marathon"
+             for e in c.inputs["envs"] if e.startswith("MARATHON_ZK=")]
+    urls += [p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")
+             if p.inputs["name"].endswith(("/etc-mesos-zk", "/MARATHON_ZK"))]
+    return {u.split("//", 1)[1].split(":", 1)[0]: u for u in urls}
+
+
 def secret_values(d) -> set[str]:
     values = set(mesos_principals(d).values())
+    values |= {u.split("@", 1)[0].rsplit(":", 1)[1] for u in zookeeper_urls(d).values()}
     values.add(d.outputs["marathon_credentials"].split(":", 1)[1])
     return values | {v for v in PLACEHOLDER_SECRETS.values() if len(v) > 8}
 
@@ -35,7 +47,8 @@ def test_every_secret_is_a_secret_input_and_never_on_a_command_line_label_or_out
     d = stack(name)
     assert d.error is None, d.error
     secrets = secret_values(d)
-    assert len(mesos_principals(d)) == 4 and all(len(s) >= 8 for s in secrets)
+    assert len(mesos_principals(d)) == 4 and set(zookeeper_urls(d)) == {"mesos", "marathon"}
+    assert all(len(s) >= 8 for s in secrets)
     for r in d.resources:
         for key, value in r.inputs.items():
             text = json.dumps(value)
@@ -50,7 +63,7 @@ def test_every_secret_is_a_secret_input_and_never_on_a_command_line_label_or_out
             k, v = entry.split("=", 1)
             if any(s in v for s in secrets):
                 # Marathon takes its HTTP login only as a value (README, "Security").
-                assert (role_of(c), k) == ("marathon", "MESOSPHERE_HTTP_CREDENTIALS"), f"{c.name}: {k}"
+                assert role_of(c) == "marathon" and k in ("MESOSPHERE_HTTP_CREDENTIALS", "MARATHON_ZK"), f"{c.name}: {k}"
     for u in units(d):
         assert not [s for s in secrets if s in " ".join(u.argv)], u.name
     for key, value in d.outputs.items():
@@ -72,6 +85,7 @@ def test_masters_require_authentication_and_agents_and_marathon_carry_their_own_
             for flag in ("AGENTS", "FRAMEWORKS", "HTTP_READONLY", "HTTP_READWRITE"):
                 assert env[f"MESOS_AUTHENTICATE_{flag}"] == "true", flag
             assert env["MESOS_CREDENTIALS"] == mesos_role.MASTER_CREDENTIALS
+            assert env["MESOS_ZK"] == f"file://{mesos_role.MASTER_ZK}"
         if role == "mesos-agent":
             assert env["MESOS_CREDENTIAL"] == mesos_role.AGENT_CREDENTIAL
             assert env["MESOS_AUTHENTICATE_HTTP_READWRITE"] == "true"
@@ -97,4 +111,4 @@ def test_marathon_login_is_generated_where_no_password_is_configured(stack):
     assert prod.outputs["marathon_credentials"].endswith(":" + PLACEHOLDER_SECRETS["marathonPassword"])
     generated = [r for r in local.of_type("random:index/randomPassword:RandomPassword")]
     assert {r.inputs["length"] for r in generated} == {32} and all(r.inputs["special"] is False for r in generated)
-    assert len(generated) == 5  # four Mesos principals and Marathon's login
+    assert len(generated) == 7  # four Mesos principals, two ZooKeeper identities, Marathon's login

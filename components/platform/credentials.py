@@ -15,7 +15,7 @@ from typing import Optional
 import pulumi
 import pulumi_random as random
 
-from ..roles import spark as spark_role
+from ..roles import marathon as marathon_role, mesos as mesos_role, spark as spark_role
 
 # Who talks to the Mesos masters: Marathon and Spark drivers register as frameworks, agents as
 # agents, and `operator` is the login for the masters' and agents' HTTP endpoints (the web UI).
@@ -24,6 +24,8 @@ AGENT = "agent"
 SPARK = spark_role.MESOS_PRINCIPAL  # what the client files name
 OPERATOR = "operator"
 PRINCIPALS = (MARATHON, AGENT, SPARK, OPERATOR)
+# ZooKeeper digest identities: the masters and Marathon each own their znodes.
+ZOOKEEPER_IDENTITIES = (mesos_role.ZK_IDENTITY, marathon_role.ZK_IDENTITY)
 
 # Letters and digits only: marathon-lb splits `user:password` at the first ':' and Marathon
 # refuses framework secrets under eight characters (docs/docs/auth-secret.md).
@@ -56,16 +58,19 @@ def http_credentials_file(principal: str, secret: pulumi.Input[str]) -> pulumi.O
 
 
 class ControlPlaneCredentials(pulumi.ComponentResource):
-    """`mesos[principal]` is that principal's secret; `marathon_http` is `user:password` for
-    Marathon's REST API (and marathon-lb, which reads Marathon's event stream)."""
+    """`mesos[principal]` is that principal's secret; `zookeeper[identity]` the password of a
+    ZooKeeper digest identity; `marathon_http` is `user:password` for Marathon's REST API (and
+    marathon-lb, which reads Marathon's event stream)."""
 
     mesos: dict[str, pulumi.Output[str]]
+    zookeeper: dict[str, pulumi.Output[str]]
     marathon_http: pulumi.Output[str]
 
     def __init__(self, name: str, marathon_user: str, marathon_password: Optional[pulumi.Input[str]] = None,
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:security:ControlPlaneCredentials", name, None, opts)
         self.mesos = {p: _generated(f"{name}-mesos-{p}", self) for p in PRINCIPALS}
+        self.zookeeper = {i: _generated(f"{name}-zookeeper-{i}", self) for i in ZOOKEEPER_IDENTITIES}
         password = marathon_password if marathon_password is not None else _generated(f"{name}-marathon-http", self)
         self.marathon_http = pulumi.Output.secret(pulumi.Output.concat(marathon_user, ":", password))
         self.register_outputs({})

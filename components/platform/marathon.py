@@ -18,7 +18,7 @@ class Marathon(pulumi.ComponentResource):
     def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
                  zk_connect: pulumi.Input[str], depends_on: Sequence[pulumi.Resource],
                  credentials: pulumi.Output[str], mesos_principal: str, mesos_secret: pulumi.Input[str],
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 zk_secret: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None):
         """`credentials` (`user:password`) guard Marathon's REST API; Marathon registers with
         Mesos as `mesos_principal` with `mesos_secret`."""
         super().__init__("container-platform:marathon:Marathon", name, None, opts)
@@ -29,7 +29,8 @@ class Marathon(pulumi.ComponentResource):
         self.instances = [
             hosts[n.host].run(
                 role.marathon(n, hosts[n.host].address, zk_connect, p.marathon, p.name, public,
-                              http_credentials=credentials, mesos_principal=mesos_principal, mesos_secret=mesos_secret),
+                              http_credentials=credentials, mesos_principal=mesos_principal, mesos_secret=mesos_secret,
+                              zk_secret=zk_secret),
                 parent=self, depends_on=depends_on)
             for n in nodes
         ]

@@ -18,8 +18,9 @@ class MesosCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
                  zk_connect: pulumi.Input[str], secrets: Mapping[str, pulumi.Input[str]],
-                 opts: Optional[pulumi.ResourceOptions] = None):
-        """`secrets[principal]` is each Mesos principal's secret (credentials.py)."""
+                 zk_secret: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None):
+        """`secrets[principal]` is each Mesos principal's secret (credentials.py); `zk_secret`
+        the masters' ZooKeeper password."""
         super().__init__("container-platform:mesos:MesosCluster", name, None, opts)
         p = env.platform
         master_credentials = creds.master_credentials_file(dict(secrets))
@@ -27,7 +28,7 @@ class MesosCluster(pulumi.ComponentResource):
                                          creds.http_credentials_file(creds.OPERATOR, secrets[creds.OPERATOR]))
         self.masters = [
             hosts[n.host].run(role.mesos_master(n, hosts[n.host].address, zk_connect, p.mesos, p.name,
-                                                credentials=master_credentials),
+                                                credentials=master_credentials, zk_secret=zk_secret),
                               parent=self, protect=p.mesos.masters.protect)
             for n in env.of("mesos-master")
         ]

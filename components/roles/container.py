@@ -106,3 +106,13 @@ def container_name(platform_name: str, instance_name: str) -> str:
 def zk_url(connect_string: pulumi.Input[str], chroot: str) -> pulumi.Input[str]:
     """`zk://h1:2181,h2:2181/<chroot>`: how Mesos and Marathon name a ZooKeeper path."""
     return lift(lambda c: f"zk://{c}/{chroot}", connect_string)
+
+
+def zk_auth_url(connect_string: pulumi.Input[str], chroot: str, user: str, secret: pulumi.Input[str]) -> pulumi.Input[str]:
+    """`zk://user:secret@h1:2181,.../<chroot>`: Mesos and Marathon then authenticate with
+    ZooKeeper's digest scheme and create their znodes for that identity only (Marathon:
+    CREATOR_ALL, ZookeeperConf.scala; Mesos: readable by anyone, writable by the creator,
+    src/zookeeper/group.cpp, so agents and frameworks still find the leader anonymously).
+    A secret, so the result is one too. Letters and digits only in `user` and `secret`: both
+    parsers split at ':' and '@' (Marathon's ZkUrlPattern, Mesos's zookeeper/url.hpp)."""
+    return lift(lambda c, s: f"zk://{user}:{s}@{c}/{chroot}", connect_string, secret)

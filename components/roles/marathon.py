@@ -9,21 +9,23 @@ import pulumi
 
 from ..spec import Instance
 from ..spec.model import Marathon
-from .container import ContainerSpec, HealthCheck, container_name, zk_url
+from .container import ContainerSpec, HealthCheck, container_name, zk_auth_url, zk_url
 from .mesos import PUBLIC_ROLE
 
 MESOS_SECRET_FILE = "/etc/marathon/mesos-secret"
+ZK_IDENTITY = "marathon"  # Marathon's ZooKeeper digest user
 
 
 def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
              spec: Marathon, platform_name: str, has_public_agents: bool, *,
-             http_credentials: pulumi.Input[str], mesos_principal: str, mesos_secret: pulumi.Input[str]) -> ContainerSpec:
+             http_credentials: pulumi.Input[str], mesos_principal: str, mesos_secret: pulumi.Input[str],
+             zk_secret: pulumi.Input[str]) -> ContainerSpec:
     """`http_credentials` (`user:password`) guards the REST API; Marathon registers with Mesos as
-    `mesos_principal`, with the secret read from a file."""
+    `mesos_principal`, with the secret read from a file; its state in ZooKeeper is readable and
+    writable only with `zk_secret`."""
     port = node.port("http")
     env: dict[str, pulumi.Input[str]] = {
         "MARATHON_MASTER": zk_url(zk_connect, "mesos"),
-        "MARATHON_ZK": zk_url(zk_connect, "marathon"),
         "MARATHON_HOSTNAME": address,
         "MARATHON_HTTP_ADDRESS": address,
         "MARATHON_HTTP_PORT": str(port),
@@ -46,7 +48,10 @@ def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Inpu
         # command line (visible in `ps`); MESOSPHERE_HTTP_CREDENTIALS is read as that flag's
         # default (HttpConf.scala) and stays in the environment, which only root and `docker
         # inspect` can read.
-        secret_env={"MESOSPHERE_HTTP_CREDENTIALS": http_credentials},
+        # MARATHON_ZK, with its digest credentials, likewise: Marathon turns MARATHON_* variables
+        # into flags inside the JVM (Main.scala, envToArgs), not on the command line.
+        secret_env={"MESOSPHERE_HTTP_CREDENTIALS": http_credentials,
+                    "MARATHON_ZK": zk_auth_url(zk_connect, "marathon", ZK_IDENTITY, zk_secret)},
         secret_files={MESOS_SECRET_FILE: mesos_secret},
         # /ping needs no credentials and answers once the HTTP service is up.
         health=HealthCheck(("CMD-SHELL", f"curl -fsS http://$MARATHON_HTTP_ADDRESS:{port}/ping"),

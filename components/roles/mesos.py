@@ -12,13 +12,15 @@ import pulumi
 from ..spec import Instance
 from ..spec.model import AgentPool, Mesos, quorum
 from ..spec.offers import resources_flag
-from .container import ContainerSpec, HealthCheck, Volume, container_name, zk_url
+from .container import ContainerSpec, HealthCheck, Volume, container_name, zk_auth_url, zk_url
 
 MASTER_WORK_DIR = "/var/lib/mesos"
 AGENT_WORK_ROOT = "/var/lib/mesos-agents"
 PUBLIC_ROLE = "slave_public"
 # Secret files (mode 0400, copied in before the start; fetched from SSM on EC2).
 MASTER_CREDENTIALS = "/etc/mesos/credentials.json"
+MASTER_ZK = "/etc/mesos/zk"  # the ZooKeeper URL with the masters' digest credentials
+ZK_IDENTITY = "mesos"  # the masters' ZooKeeper digest user
 AGENT_CREDENTIAL = "/etc/mesos/credential.json"
 AGENT_HTTP_CREDENTIALS = "/etc/mesos/http-credentials.json"
 # Every HTTP endpoint that supports authentication requires it; /health does not, so the
@@ -39,14 +41,18 @@ def _health(port: int) -> HealthCheck:
 
 
 def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
-                 mesos: Mesos, platform_name: str, *, credentials: pulumi.Input[str]) -> ContainerSpec:
-    """`credentials` is the `--credentials` JSON of every principal (credentials.py)."""
+                 mesos: Mesos, platform_name: str, *, credentials: pulumi.Input[str],
+                 zk_secret: pulumi.Input[str]) -> ContainerSpec:
+    """`credentials` is the `--credentials` JSON of every principal (credentials.py);
+    `zk_secret` the password of the masters' ZooKeeper identity."""
     port = node.port("http")
     return ContainerSpec(
         name=container_name(platform_name, node.name),
         image=mesos.image_master,
         env={
-            "MESOS_ZK": zk_url(zk_connect, "mesos"),
+            # `--zk` reads a file:// value's content (stout's SecurePathOrValue, Mesos 1.7), so the
+            # URL's password stays out of the environment.
+            "MESOS_ZK": f"file://{MASTER_ZK}",
             "MESOS_QUORUM": str(quorum(mesos.masters)),
             "MESOS_CLUSTER": mesos.cluster_name,
             "MESOS_IP": address,
@@ -64,7 +70,8 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
             "MESOS_CREDENTIALS": MASTER_CREDENTIALS,
             **HTTP_AUTHENTICATION,
         },
-        secret_files={MASTER_CREDENTIALS: credentials},
+        secret_files={MASTER_CREDENTIALS: credentials,
+                      MASTER_ZK: zk_auth_url(zk_connect, "mesos", ZK_IDENTITY, zk_secret)},
         volumes=(
             Volume(MASTER_WORK_DIR, name=f"{platform_name}-{node.name}-work", persistent=True),
             Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
