@@ -3,6 +3,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
+import yaml
 
 from .harness import ROOT
 
@@ -20,3 +21,27 @@ def test_the_validator_rejects_a_broken_workflow(tmp_path):
     broken = tmp_path / "broken.yml"
     broken.write_text(WORKFLOWS[0].read_text().replace("runs-on:", "runs-onn:", 1))
     assert subprocess.run([str(VALIDATOR), str(broken)], capture_output=True).returncode != 0
+
+
+def jobs(workflow: Path) -> dict:
+    return yaml.safe_load(workflow.read_text())["jobs"]
+
+
+@pytest.mark.parametrize("workflow", WORKFLOWS, ids=lambda p: p.name)
+def test_no_expression_is_spliced_into_a_shell_line(workflow: Path):
+    """`${{ }}` in `run:` is pasted into the script before the shell parses it, so a value a pull
+    request controls (a branch name, a job output it computed) could run as code: env only."""
+    for name, job in jobs(workflow).items():
+        for step in job.get("steps", []):
+            assert "${{" not in step.get("run", ""), f"{workflow.name}: {name}: {step['run']}"
+
+
+def test_the_preview_with_credentials_waits_for_a_reviewer_and_never_runs_for_forks():
+    preview = jobs(ROOT / ".github" / "workflows" / "pull-request.yml")["preview"]
+    assert preview["environment"] == "pulumi-preview"
+    assert "github.event.pull_request.head.repo.full_name == github.repository" in preview["if"]
+    steps = preview["steps"]
+    secrets = [i for i, s in enumerate(steps) if "secrets." in str(s.get("env", {})) or "vars." in str(s.get("with", {}))]
+    checked = next(i for i, s in enumerate(steps) if "STACK" in s.get("env", {}))
+    assert "stacks/Pulumi.$STACK.yaml" in steps[checked]["run"]
+    assert checked < max(secrets), "the stack name is checked before the preview uses the credentials"
