@@ -147,5 +147,7 @@ def main() -> None:
         exports["stacks"] = build_stacks(env, config, hosts, marathon)
     for host in hosts.values():
         host.finish()
+    if aws_target is not None:
+        aws_target.finish()
     for key, value in exports.items():
         pulumi.export(key, value)

@@ -1,9 +1,12 @@
 """The aws target under the mock runtime: `dev` and `prod` resource graphs, rule by rule."""
+import fnmatch
 import json
+import re
 
 import pulumi
 import pytest
 
+from components.aws import iam
 from components.hosts.aws import unpacked
 
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
@@ -45,7 +48,6 @@ DEV_RULES = {
     ("marathon", 8080, 8080, "marathon"), ("marathon", 8080, 8080, "marathon-lb"), ("marathon", 8080, 8080, ADMIN),
     ("marathon-lb", 9090, 9090, ADMIN),
     ("marathon-lb", 10000, 10100, "agent-private"), ("marathon-lb", 10000, 10100, "marathon-lb"),
-    ("marathon-lb", 10000, 10100, ADMIN),
     ("agent-private", 5051, 5051, "mesos-master"),
     ("agent-private", 31000, 32000, "marathon-lb"), ("agent-private", 31000, 32000, "marathon"),
 }
@@ -176,19 +178,53 @@ def test_agents_learn_their_address_at_boot():
     assert "/etc/container-platform/instance.sh" in {f["path"] for f in cloud_config(template)["write_files"]}
 
 
-def test_iam_roles_per_host_role_with_ssm_access():
+def fetched_parameters(r) -> set[str]:
+    """The SSM parameter names a host's (or launch template's) secrets scripts fetch."""
+    return {m for f in cloud_config(r).get("write_files", []) if f["path"].endswith("/secrets.sh")
+            for m in re.findall(r"--name (\S+)", f["content"])}
+
+
+def test_each_host_role_reads_exactly_its_own_containers_secrets_and_no_managed_policy():
     d = deployed("prod")
     roles = by_name(d, "aws:iam/role:Role")
     assert sorted(roles) == ["iam-agent-private", "iam-agent-public", "iam-master", "iam-zookeeper"]
-    attachments = {r.inputs["role"]: r.inputs["policyArn"] for r in d.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment")}
-    assert attachments == {role: "arn:aws:iam::aws:policy/AmazonSSMManagedInstanceCore" for role in roles}
+    assert d.of_type("aws:iam/rolePolicyAttachment:RolePolicyAttachment") == []  # no AWS managed policy
+    policies: dict[str, list[dict]] = {}
+    for p in d.of_type("aws:iam/rolePolicy:RolePolicy"):
+        policies.setdefault(p.inputs["role"].removesuffix("-id"), []).extend(json.loads(p.inputs["policy"])["Statement"])
+    session = {tuple(sorted(st["Action"])) for sts in policies.values() for st in sts if st["Resource"] == "*"}
+    assert session == {tuple(sorted(iam.SESSION_MANAGER_ACTIONS))}
+    assert all(not any(a.startswith("ssm:GetParameter") for a in st["Action"]) for sts in policies.values()
+               for st in sts if st["Resource"] == "*")
+
+    def readable(role: str, name: str) -> bool:
+        return any(fnmatch.fnmatchcase(f"arn:aws:ssm:eu-west-1:123456789012:parameter{name}", res)
+                   for st in policies.get(role, []) if "ssm:GetParameter" in st["Action"] for res in st["Resource"])
+
     instances = by_name(d, "aws:ec2/instance:Instance")
     assert {n: i.inputs["iamInstanceProfile"] for n, i in instances.items()} == {
         **{h: "iam-zookeeper" for h in ("zk-a", "zk-b", "zk-c")}, **{h: "iam-master" for h in ("master-a", "master-b", "master-c")}}
     templates = by_name(d, "aws:ec2/launchTemplate:LaunchTemplate")
     assert templates["agent-public"].inputs["iamInstanceProfile"] == {"name": "iam-agent-public"}
-    policies = [json.loads(p.inputs["policy"]) for p in d.of_type("aws:iam/rolePolicy:RolePolicy")]
-    assert {p["Statement"][0]["Resource"] for p in policies} == {"arn:aws:ssm:*:*:parameter/container-platform/prod/*"}
+    fetched: dict[str, set[str]] = {}  # role -> the parameters its hosts fetch
+    for i in instances.values():
+        fetched.setdefault(i.inputs["iamInstanceProfile"], set()).update(fetched_parameters(i))
+    for t in templates.values():
+        fetched.setdefault(t.inputs["iamInstanceProfile"]["name"], set()).update(fetched_parameters(t))
+    all_names = {p.inputs["name"] for p in d.of_type("aws:ssm/parameter:Parameter")}
+    assert set().union(*fetched.values()) == all_names  # every parameter is fetched by someone
+    for role, names in fetched.items():
+        assert all(readable(role, n) for n in names), role
+        assert not [n for n in all_names - names if readable(role, n)], f"{role} reads other roles' secrets"
+    assert "iam-zookeeper" not in {r for r in policies if any("ssm:GetParameter" in st["Action"] for st in policies[r])}
+
+
+def test_instances_give_no_instance_credentials_to_bridge_networked_tasks():
+    d = deployed("prod")
+    for r in d.of_type("aws:ec2/instance:Instance"):
+        assert r.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1, r.name
+    for r in d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        assert r.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1, r.name
 
 
 def zk_password(url: str) -> str:

@@ -10,6 +10,7 @@ import pulumi_aws as aws
 
 from ..hosts.aws import DATA_DEVICE, IMDS_V2, encrypted_volume, packed, resolved, secret_parameters
 from ..hosts.cloud_init import INSTANCE_IP, user_data
+from .iam import secrets_path
 from ..roles import mesos as role
 from ..spec import Environment
 from ..spec.model import AgentPool
@@ -41,6 +42,7 @@ class AgentGroup(pulumi.ComponentResource):
         spec = agent_spec(env, index, pool, zk_connect, auth)
         # The agent's credentials: SecureStrings its instances fetch at boot, never user data.
         parameters = {spec.name: secret_parameters(spec, pulumi.get_stack(), self, provider)}
+        self.secret_paths = {f"{secrets_path(pulumi.get_stack())}/{spec.name}"} if parameters[spec.name] else set()
         self.user_data = resolved(spec).apply(lambda plain: user_data([plain], parameters, a.region))
         # Instances an auto scaling group launches do not get the provider's default tags: the
         # group propagates these, so every agent is found by its stack (ops/aws.py verify).

@@ -33,7 +33,9 @@ ACCESS: dict[tuple[str, str], tuple[str, ...]] = {
     ("mesos-master", "http"): ("mesos-master", "marathon", AGENTS, ADMIN),
     ("marathon", "http"): ("marathon", "marathon-lb", ADMIN),
     ("marathon-lb", "stats"): (ADMIN,),
-    ("marathon-lb", "services"): (AGENTS, "marathon-lb", ADMIN),
+    # Internal services (databases among them) only for tasks; public services are published on
+    # the public agents (and their load balancer) instead.
+    ("marathon-lb", "services"): (AGENTS, "marathon-lb"),
     ("spark-master", "rpc"): ("spark-master", "spark-worker", ADMIN),
     ("spark-master", "ui"): (ADMIN,),
     ("spark-master", "rest"): (ADMIN,),

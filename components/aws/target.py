@@ -37,7 +37,9 @@ class AwsTarget:
         for i in env.instances:
             roles_on[i.host].add(i.role)
         kinds = sorted({host_role(r) for r in roles_on.values()}) + [f"agent-{pool.name}" for pool in p.mesos.agent_pools]
-        self.iam = InstanceRoles("iam", kinds, self.stack, self.provider)
+        self.iam = InstanceRoles("iam", kinds, self.stack, a.region, self.provider)
+        self._kind_of = {h: host_role(r) for h, r in roles_on.items()}
+        self._groups: list[AgentGroup] = []
         invoke = pulumi.InvokeOutputOptions(provider=self.provider)
         self.ami_id = a.ami.id or aws.ec2.get_ami_output(
             most_recent=True, owners=a.ami.owners,
@@ -60,9 +62,21 @@ class AwsTarget:
     def agent_groups(self, zk_connect: pulumi.Input[str], auth: AgentAuth) -> list[AgentGroup]:
         p = self.env.platform
         ports = self.env.public_ports
-        return [
+        self._groups = [
             AgentGroup(f"agent-{pool.name}", self.env, i, zk_connect, auth, self.network.private_subnet_ids,
                        self.network.public_subnet_ids, self.network.vpc_id, self.security.ids[f"agent-{pool.name}"],
                        self.iam.profiles[f"agent-{pool.name}"], self.ami_id, ports if pool.public else [], self.provider)
             for i, pool in enumerate(p.mesos.agent_pools)
         ]
+        return self._groups
+
+    def finish(self) -> None:
+        """Once every container is placed (and each host finished): each host role may read the
+        secrets of the containers on its hosts, each agent group those of its agent."""
+        paths: dict[str, set[str]] = {kind: set() for kind in self._kind_of.values()}
+        for name, host in self.hosts.items():
+            paths[self._kind_of[name]] |= host.secret_paths
+        for group in self._groups:
+            paths[f"agent-{group.pool}"] = group.secret_paths
+        for kind, containers_path in paths.items():
+            self.iam.grant_reads(kind, sorted(containers_path))

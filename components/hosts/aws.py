@@ -20,9 +20,11 @@ from ..outputs import Deferred
 from ..roles.container import ContainerSpec, slug
 from . import cloud_init
 
+# One hop: the host's own units (the secrets scripts) and host-networked containers (every
+# platform role) reach the metadata service; a task in a bridge network is a hop further and
+# gets no instance credentials.
 IMDS_V2 = aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required",
-                                              # containers on the host are one hop further
-                                              http_put_response_hop_limit=2)
+                                              http_put_response_hop_limit=1)
 
 
 DATA_DEVICE = "/dev/sdf"  # becomes /var/lib/docker (cloud_init.DATA_VOLUME)
@@ -109,6 +111,11 @@ class AwsHost(pulumi.ComponentResource):
         self._specs.append(spec)
         self._parameters[spec.name] = secret_parameters(spec, self.stack, parent, self._provider)
         return self.instance
+
+    @property
+    def secret_paths(self) -> set[str]:
+        """The SSM path of each container here that has secrets (its parameters are under it)."""
+        return {f"{secrets_path(self.stack)}/{name}" for name, params in self._parameters.items() if params}
 
     def shell(self, *_args, **_kwargs):
         raise NotImplementedError("EC2 hosts run containers from cloud-init; nothing else runs on them")
