@@ -363,3 +363,17 @@ def test_limits_in_deploy_form_and_top_level_keys_are_never_dropped(tmp_path):
     found = problems(tmp_path, "services: {a: {image: x, deploy: {resources: {reservations: {devices: "
                                "[{capabilities: [gpu]}]}}}}}")
     assert "not translated yet" in found["compose.yaml:services.a.deploy.resources.reservations.devices"]
+
+
+@pytest.mark.parametrize("extra, path, says", [
+    ("x-platform: true", "x-platform", "expected a mapping with scheduler"),
+    ("x-platform: {schedulr: local}", "x-platform.schedulr", "unknown key"),
+    ("volumes: {v: {x-platform: true}}", "volumes.v.x-platform", "expected a mapping with size"),
+    ("volumes: {v: {x-platform: {size: lots}}}", "volumes.v.x-platform.size", "is not a size"),
+    ("secrets: {s: {x-platform: [1]}}", "secrets.s.x-platform", "expected a mapping with secret"),
+    ("configs: {c: {x-platform: {secret: k, mode: 1}}}", "configs.c.x-platform.mode", "unknown key"),
+])
+def test_x_platform_blocks_of_any_shape_are_judged_never_a_traceback(tmp_path, extra, path, says):
+    """The Compose schema leaves an extension's shape open, so its shape is checked here."""
+    found = problems(tmp_path, "services:\n  a: {image: nginx:1.27}\n" + extra + "\n")
+    assert any(where.endswith(":" + path) and says in message for where, message in found.items()), found

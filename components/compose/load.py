@@ -75,9 +75,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
         out.warn("name", f"has no effect: the stack's objects are named from {config_key}.name ({name})")
     if "version" in doc:
         out.warn("version", "has no effect: the Compose Specification ignores it (docker compose says it is obsolete)")
-    x_top = doc.get("x-platform") or {}
-    for key in set(x_top) - X_PLATFORM_TOP:
-        out.add(f"x-platform.{key}", f"unknown key; x-platform at the top level takes: {', '.join(sorted(X_PLATFORM_TOP))}")
+    x_top = out.extension("x-platform", doc.get("x-platform"), X_PLATFORM_TOP)
     scheduler = scheduler or x_top.get("scheduler")
     if scheduler not in SCHEDULERS:
         where = f"x-platform.scheduler ({scheduler!r})" if scheduler else "no scheduler is set"
@@ -88,7 +86,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
         out.warn(f"services.{svc}", (f"not deployed: none of its profiles ({', '.join(profs)}) is active; "
                                      f"list one under {config_key}.profiles to deploy it"))
 
-    ctx = Context(scheduler, out, toplevel.volumes(doc), toplevel.networks(doc), toplevel.files(doc, out),
+    ctx = Context(scheduler, out, toplevel.volumes(doc, out), toplevel.networks(doc), toplevel.files(doc, out),
                    variable_lookup(path.parent, variables, out), single_machine, project.inactive,
                    project.local_sources)
     declared = doc.get("services") or {}

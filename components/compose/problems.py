@@ -1,7 +1,7 @@
 """Problems found in one Compose file, each named `<file>:<key path>`."""
 from __future__ import annotations
 
-from typing import Any, Callable
+from typing import Any, Callable, Iterable
 
 from ..problem import Problem
 from .fields import FieldError
@@ -27,6 +27,19 @@ class Problems:
     def warn(self, path: str, message: str) -> None:
         """Said, but the deploy goes on: a key without effect on the scheduler."""
         self.warnings.append(Problem(self._where(path), message))
+
+    def extension(self, path: str, value: Any, allowed: Iterable[str]) -> dict:
+        """An `x-platform` block (the Compose schema leaves extensions' shape to us): its
+        mapping, every unknown key and any other shape named."""
+        allowed = sorted(allowed)
+        if value is None:
+            return {}
+        if not isinstance(value, dict):
+            self.add(path, f"expected a mapping with {', '.join(allowed)}; got {value!r}")
+            return {}
+        for key in sorted(set(value) - set(allowed), key=str):
+            self.add(f"{path}.{key}", f"unknown key; {path.rsplit('.', 1)[-1]} here takes: {', '.join(allowed)}")
+        return value
 
     def parsed(self, path: str, parse: Callable[[], Any]) -> Any:
         try:

@@ -249,9 +249,7 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
     _rule_check(key, raw, SERVICE_KEYS, ctx)
     deploy = raw.get("deploy") or {}
     _rule_check(f"{key}.deploy", deploy, DEPLOY_KEYS, ctx)
-    x = raw.get("x-platform") or {}
-    for k in set(x) - X_PLATFORM_SERVICE:
-        out.add(f"{key}.x-platform.{k}", f"unknown key; x-platform in a service takes: {', '.join(sorted(X_PLATFORM_SERVICE))}")
+    x = out.extension(f"{key}.x-platform", raw.get("x-platform"), X_PLATFORM_SERVICE)
     build = _build(key, raw, ctx)
     if "image" not in raw and "build" not in raw:
         out.add(f"{key}.image", "is missing; give the image to run (or `build` on the local scheduler)")

@@ -10,14 +10,15 @@ from .problems import Problems
 from .project import read_text
 
 
-def volumes(doc: dict) -> dict[str, Volume]:
+def volumes(doc: dict, problems: Problems) -> dict[str, Volume]:
     out = {}
     for name, v in (doc.get("volumes") or {}).items():
         v = v or {}
-        size = (v.get("x-platform") or {}).get("size")
+        key = f"volumes.{name}.x-platform"
+        size = problems.extension(key, v.get("x-platform"), ("size",)).get("size")
         out[name] = Volume(name, _external(v, name), v.get("driver"),
                            fields.text_mapping(v.get("driver_opts")),
-                           fields.megabytes(size) if size is not None else None)
+                           problems.parsed(f"{key}.size", lambda: fields.megabytes(size)) if size is not None else None)
     return out
 
 
@@ -45,7 +46,7 @@ def files(doc: dict, out: Problems) -> dict[tuple[str, str], StackFile]:
         for name, f in (doc.get(kind + "s") or {}).items():
             key = f"{kind}s.{name}"
             f = f or {}
-            x = f.get("x-platform") or {}
+            x = out.extension(f"{key}.x-platform", f.get("x-platform"), ("secret",))
             if f.get("external"):
                 found[(kind, name)] = StackFile(name, kind, external=f.get("name") or name)
             elif x.get("secret"):
