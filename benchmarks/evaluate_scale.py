@@ -13,11 +13,13 @@ import time
 from components.spec import load
 from ops.mock_runtime import evaluate
 
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINdjXuDiVBAgUq9tRo36lAQepRaSxY2L8JY2j+uYJRMD"  # physical hosts pin their SSH key
+
 
 def platform(hosts: int, agents: int) -> dict:
     return {
         "target": "physical",
-        "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}"} for i in range(1, hosts + 1)],
+        "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}", "host_key": HOST_KEY} for i in range(1, hosts + 1)],
         "zookeeper": {"count": 5, "hosts": [f"h{i}" for i in range(1, 6)]},
         "mesos": {"masters": {"count": 5, "hosts": [f"h{i}" for i in range(1, 6)]},
                   "agent_pools": [{"name": "private", "count": agents, "hosts": [f"h{i}" for i in range(6, hosts + 1)]}]},

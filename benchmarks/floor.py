@@ -20,13 +20,15 @@ import time
 
 import pulumi
 
+from benchmarks.evaluate_scale import HOST_KEY
 from ops.mock_runtime import Deployment, Registered, evaluate
 
 HOSTS = [f"192.0.2.{i}" for i in range(1, 255)]
 
 
 def _hosts(n: int) -> list[dict]:
-    return [{"name": f"h{i}", "address": f"10.{i // 65536}.{(i // 256) % 256}.{i % 256}"} for i in range(1, n + 1)]
+    return [{"name": f"h{i}", "address": f"10.{i // 65536}.{(i // 256) % 256}.{i % 256}", "host_key": HOST_KEY}
+            for i in range(1, n + 1)]
 
 
 def _stack_file(scheduler: str, services: int) -> str:

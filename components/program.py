@@ -15,7 +15,7 @@ import pulumi.runtime.config as runtime_config
 from . import sdk_cycle_check, spec
 from .aws.target import AwsTarget
 from .hosts.local import LocalHost
-from .hosts.physical import PhysicalHost, SshKeyFile
+from .hosts.physical import PhysicalHost, SshClientFile, host_key_alias, known_hosts
 from .platform import credentials as creds
 from .platform.credentials import ControlPlaneCredentials
 from .platform.marathon import Marathon
@@ -52,8 +52,13 @@ def build_hosts(env: spec.Environment, config: pulumi.Config, aws_target: Option
     if p.target == "local":
         return {h.name: LocalHost(h.name, h.address or "127.0.0.1") for h in p.hosts}
     key = config.require_secret("sshPrivateKey")
-    key_file = SshKeyFile("ssh-key", str(Path.home() / ".ssh" / f"container-platform-{pulumi.get_stack()}.key"), key)
-    return {h.name: PhysicalHost(h.name, h.address, h.ssh_user, h.ssh_port, key, key_file) for h in p.hosts}
+    stack = pulumi.get_stack()
+    key_file = SshClientFile("ssh-key", str(Path.home() / ".ssh" / f"container-platform-{stack}.key"), key)
+    aliases = {h.name: host_key_alias(stack, h.name) for h in p.hosts}
+    pinned = SshClientFile("known-hosts", str(Path.home() / ".ssh" / f"container-platform-{stack}.known_hosts"),
+                           known_hosts({aliases[h.name]: h.host_key for h in p.hosts if h.host_key}))
+    return {h.name: PhysicalHost(h.name, h.address, h.ssh_user, h.ssh_port, h.host_key, key, key_file, pinned,
+                                 aliases[h.name]) for h in p.hosts}
 
 
 def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,

@@ -7,6 +7,8 @@ from .harness import Deployment, evaluate, stack_config, stack_names
 
 
 # The secrets a user sets with `pulumi config set --secret` before `pulumi up`.
+# A host's SSH public key, as physical hosts pin them (platform.hosts[i].host_key).
+HOST_KEY = "ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAINdjXuDiVBAgUq9tRo36lAQepRaSxY2L8JY2j+uYJRMD"
 PLACEHOLDER_SECRETS = {"sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\nplaceholder\n", "marathonPassword": "placeholder-password",
                       "dbPassword": "placeholder-db-password"}
 

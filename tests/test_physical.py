@@ -1,7 +1,8 @@
 """Physical hosts over SSH: providers per host, bootstrap first, the key secret everywhere."""
 import json
 
-from .harness import env_of, role_of
+from .conftest import PLACEHOLDER_SECRETS
+from .harness import env_of, evaluate, role_of, stack_config
 
 
 BOOTSTRAP = "command:remote:Command"
@@ -70,3 +71,23 @@ def test_host_labels_become_agent_attributes(stack):
     attrs = {c.name: env_of(c)["MESOS_ATTRIBUTES"] for c in d.containers() if role_of(c) == "mesos-agent"}
     assert attrs["onprem-agent-private-1"] == "rack:r1;pool:private"
     assert attrs["onprem-agent-private-2"] == "rack:r2;pool:private"
+
+
+def test_every_ssh_connection_checks_the_pinned_host_key_and_never_accepts_a_new_one():
+    """pulumi-command checks `hostKey` itself (ssh.FixedHostKey); the Docker provider's `ssh`
+    client checks the stack's own known_hosts, strictly, under a per-host alias."""
+    d = evaluate("onprem", secrets=PLACEHOLDER_SECRETS)
+    hosts = {h["name"]: h for h in stack_config("onprem")["container-platform:platform"]["hosts"]}
+    by_address = {h["address"]: h for h in hosts.values()}
+    for c in d.of_type("command:remote:Command"):
+        assert c.inputs["connection"]["hostKey"] == by_address[c.inputs["connection"]["host"]]["host_key"], c.name
+    known = next(c for c in d.of_type("command:local:Command") if c.name == "known-hosts-write").inputs["stdin"]
+    lines = dict(line.split(" ", 1) for line in known.splitlines())
+    for p in d.of_type("pulumi:providers:docker"):
+        name = p.name.removesuffix("-docker")
+        options = json.loads(p.inputs["sshOpts"])
+        settings = dict(o.split("=", 1) for o in options if "=" in o)
+        assert settings["StrictHostKeyChecking"] == "yes" and settings["GlobalKnownHostsFile"] == "/dev/null"
+        assert settings["UserKnownHostsFile"].endswith("container-platform-onprem.known_hosts")
+        assert lines[settings["HostKeyAlias"]] == hosts[name]["host_key"]
+    assert len(lines) == len(hosts)

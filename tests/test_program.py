@@ -4,6 +4,7 @@ import pytest
 
 from components.roles.mesos import MASTER_ZK
 
+from .conftest import HOST_KEY
 from .harness import env_of, evaluate, labels_of, role_of, uploads, workloads
 
 
@@ -107,7 +108,7 @@ def test_ha_stack_has_quorum_pools_and_marathon_on_every_master(stack):
 def test_quorum_and_server_lists_for_n_nodes_and_masters(n):
     config = {"container-platform:platform": {
         "target": "physical",
-        "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}"} for i in range(1, n + 1)],
+        "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}", "host_key": HOST_KEY} for i in range(1, n + 1)],
         "zookeeper": {"count": n},
         "mesos": {"masters": {"count": n}},
     }}

@@ -4,6 +4,8 @@ from components.roles import mesos, zookeeper
 from components.roles.marathon_lb import marathon_lb
 from components.spec import load
 
+from .conftest import HOST_KEY
+
 ADDRS = ["10.0.1.10", "10.0.2.10", "10.0.3.10"]
 AGENT_AUTH = mesos.AgentAuth(credential='{"principal": "agent", ...}', http_credentials='{"credentials": [...]}')
 
@@ -11,7 +13,7 @@ AGENT_AUTH = mesos.AgentAuth(credential='{"principal": "agent", ...}', http_cred
 def ha_env():
     return load({
         "target": "physical",
-        "hosts": [{"name": f"m{i}", "address": a} for i, a in enumerate(ADDRS, 1)],
+        "hosts": [{"name": f"m{i}", "address": a, "host_key": HOST_KEY} for i, a in enumerate(ADDRS, 1)],
         "zookeeper": {"count": 3},
         "mesos": {"masters": {"count": 3},
                   "agent_pools": [{"name": "private", "count": 0},
@@ -108,7 +110,7 @@ def test_marathon_lb_follows_every_marathon():
 
 def test_each_zookeeper_node_binds_the_admin_port_placement_planned_for_it():
     """Issue 17's admin-port bug: zoo.cfg must bind the port the clash check and firewalls know."""
-    one_machine = load({"target": "physical", "hosts": [{"name": "m1", "address": ADDRS[0]}],
+    one_machine = load({"target": "physical", "hosts": [{"name": "m1", "address": ADDRS[0], "host_key": HOST_KEY}],
                         "zookeeper": {"count": 3, "admin_port": 8081},
                         "mesos": {"masters": {"count": 1}, "agent_pools": [{"name": "private", "count": 0}]}},
                        secrets=["sshPrivateKey"])

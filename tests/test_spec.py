@@ -6,6 +6,8 @@ from hypothesis import strategies as st
 from components.spec import SpecError, load, quorum
 from components.spec.model import MesosMasters
 
+from .conftest import HOST_KEY
+
 
 def problems(raw, secrets=()):
     with pytest.raises(SpecError) as e:
@@ -27,7 +29,7 @@ def test_quorum_is_a_strict_majority(n, expected):
 
 def test_instances_spread_round_robin_over_their_hosts():
     env = load({"target": "physical",
-                "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}"} for i in (1, 2, 3)],
+                "hosts": [{"name": f"h{i}", "address": f"192.0.2.{i}", "host_key": HOST_KEY} for i in (1, 2, 3)],
                 "zookeeper": {"count": 3, "hosts": ["h1", "h2", "h3"]},
                 "mesos": {"masters": {"count": 3, "hosts": ["h1", "h2", "h3"]},
                           "agent_pools": [{"name": "private", "count": 4, "hosts": ["h2", "h3"]}]}},
@@ -67,6 +69,10 @@ BAD = [
     ({"zookeeper": {"client_port": 70000}}, "platform.zookeeper.client_port", "less than or equal to 65535"),
     ({"hosts": []}, "platform.hosts", "at least 1"),
     ({"target": "physical", "hosts": [{"name": "h1"}]}, "platform.hosts[0].address", "needs the address"),
+    ({"target": "physical", "hosts": [{"name": "h1", "address": "192.0.2.1", "ssh_port": 2222}]}, "platform.hosts[0].host_key",
+     "ssh-keyscan -t ed25519 -p 2222 192.0.2.1"),
+    ({"target": "physical", "hosts": [{"name": "h1", "address": "192.0.2.1", "host_key": "192.0.2.1 ssh-ed25519 AAAA"}]},
+     "platform.hosts[0].host_key", "is not an SSH public key"),
     ({"hosts": [{"name": "h1", "address": "10.0.0.1"}]}, "platform.hosts[0].address", "loopback"),
     ({"hosts": [{"name": "h1", "address": "not an address!"}]}, "platform.hosts[0].address", "neither an IP address nor a DNS name"),
     ({"mesos": {"masters": {"count": 3}}}, "platform.mesos.agent_pools[0].port", "port 5051"),
@@ -75,7 +81,7 @@ BAD = [
     ({"mesos": {"agent_pools": "private"}}, "platform.mesos.agent_pools", "expected a list"),
     ("just a string", "platform", "expected a mapping"),
     (None, "platform", "container-platform:platform"),
-    ({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1"}]}, "platform.target", "sshPrivateKey"),
+    ({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1", "host_key": HOST_KEY}]}, "platform.target", "sshPrivateKey"),
     ({"mesos": {"executor_registration_timeout": "5 minutes"}}, "platform.mesos.executor_registration_timeout",
      "is not a Mesos duration"),
     # Issue 13's bad inputs that used to crash or pass.
@@ -89,7 +95,7 @@ BAD = [
     ({"hosts": [{"name": "local", "labels": {"zone": "a\nb"}}]}, "platform.hosts[0].labels.zone", "cannot be a Mesos attribute"),
     ({"spark": {"enabled": True, "event_log_dir": "file:/x\nspark.evil=1"}}, "platform.spark.event_log_dir",
      "not a URL without spaces"),
-    ({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1", "ssh_user": ""}]}, "platform.hosts[0].ssh_user",
+    ({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1", "ssh_user": "", "host_key": HOST_KEY}]}, "platform.hosts[0].ssh_user",
      "not a user name"),
     ({"zookeeper": {"count": 3, "admin_port": 65534}}, "platform.zookeeper.admin_port", "above 65535"),
     ({"discovery": {"service_port_min": 31000, "service_port_max": 31100}}, "platform.discovery.service_port_min",
@@ -127,7 +133,7 @@ def test_marathon_auth_is_on_without_configuration_and_takes_a_username():
 
 
 def test_sshd_holds_its_port_on_physical_hosts():
-    found = problems({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1", "ssh_port": 2181}]},
+    found = problems({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1", "ssh_port": 2181, "host_key": HOST_KEY}]},
                      secrets=["sshPrivateKey"])
     assert any(p.path == "platform.zookeeper.client_port" and "sshd" in p.message for p in found), found
 

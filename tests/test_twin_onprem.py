@@ -2,11 +2,13 @@
 the onprem stack logs in as) is bootstrapped over SSH exactly as `command.remote` runs it (the
 rendered command, the script on stdin), twice, and then serves as a Docker host over `ssh://`
 to that user, as the Docker provider uses it (`docker system dial-stdio` over ssh with the
-provider's ssh options).
+provider's ssh options as rendered, against the known_hosts the program writes: the twin's own
+host key pinned; another pinned key is refused).
 
 Facts reproduced: sshd and sudo as on Debian 12; `sh -s` reads the script from stdin (so it
 cannot re-exec itself by name); the engine's socket is root:docker 0660, so only members of the
 docker group reach it without sudo."""
+import json
 import os
 import subprocess
 
@@ -14,7 +16,7 @@ import pytest
 
 from components.hosts.physical import BOOTSTRAP, bootstrap_command
 
-from .conftest import PLACEHOLDER_SECRETS
+from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .harness import evaluate
 from .realhelpers import DOCKER, docker, free_port, wait_for
 
@@ -36,6 +38,23 @@ def test_onprem_runs_the_bootstrap_through_sudo_for_its_non_root_user():
         assert c.inputs["stdin"] == BOOTSTRAP.read_text()
 
 
+def rendered_ssh_client(tmp_path, host_key: str, port: int, key_path) -> list[str]:
+    """The Docker provider's ssh options for onprem's core-1 as the program renders them when
+    core-1's pinned key is `host_key`, and the known_hosts it writes, placed in a scratch file
+    (the one path changed), with the test's client key: the options `ssh` is given for real."""
+    d = evaluate_changed("onprem", lambda p: p["hosts"][0].update(host_key=host_key))
+    assert d.error is None, d.error
+    provider = next(r for r in d.of_type("pulumi:providers:docker") if r.name == "core-1-docker")
+    options = json.loads(provider.inputs["sshOpts"])
+    known_hosts = next(c for c in d.of_type("command:local:Command") if c.name == "known-hosts-write").inputs["stdin"]
+    (tmp_path / "known_hosts").write_text(known_hosts)
+    rendered_file = next(o.split("=", 1)[1] for o in options if o.startswith("UserKnownHostsFile="))
+    rendered_key = options[options.index("-i") + 1]
+    options = [o.replace(rendered_file, str(tmp_path / "known_hosts")) for o in options]
+    options[options.index(rendered_key)] = str(key_path)
+    return options + ["-p", str(port)]
+
+
 @pytest.fixture
 def ssh_host(tmp_path):
     key = tmp_path / "id_ed25519"
@@ -46,9 +65,11 @@ def ssh_host(tmp_path):
     subprocess.run([DOCKER, "exec", "-i", cid, "sh", "-c",
                     f"cat > /home/{USER}/.ssh/authorized_keys && chown {USER} /home/{USER}/.ssh/authorized_keys"],
                    input=(tmp_path / "id_ed25519.pub").read_text(), text=True, check=True)
-    # The provider's ssh options (components/hosts/physical.py), with a known_hosts of our own.
-    options = ["-o", "StrictHostKeyChecking=accept-new", "-o", "BatchMode=yes", "-i", str(key),
-               "-o", f"UserKnownHostsFile={tmp_path / 'known_hosts'}", "-p", str(port)]
+    # The twin's own host key, as `ssh-keyscan` would print it after the address.
+    wait_for("sshd's host key", lambda: docker("exec", cid, "test", "-s", "/etc/ssh/ssh_host_ed25519_key.pub",
+                                                 check=False).returncode == 0, timeout=30)
+    host_key = docker("exec", cid, "cat", "/etc/ssh/ssh_host_ed25519_key.pub").stdout.strip()
+    options = rendered_ssh_client(tmp_path, host_key, port, key)
     # The docker CLI runs `ssh` from PATH: this one adds the options (ssh reads no $HOME config).
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
@@ -57,6 +78,23 @@ def ssh_host(tmp_path):
     wait_for("sshd", lambda: ssh(options, "true").returncode == 0, timeout=30)
     yield cid, options, bin_dir, port
     docker("rm", "-f", cid, check=False)
+
+
+def test_a_host_whose_key_is_not_the_pinned_one_is_refused(ssh_host, tmp_path):
+    """The same host and the same client key, but another key pinned for core-1 (as if another
+    machine answered at its address): ssh refuses before logging in, and a new key is never
+    accepted on first use."""
+    cid, options, _, port = ssh_host
+    assert ssh(options, "true").returncode == 0
+    impostor = tmp_path / "other"
+    subprocess.run(["ssh-keygen", "-q", "-t", "ed25519", "-N", "", "-f", str(impostor)], check=True)
+    pinned_elsewhere = tmp_path / "pinned-elsewhere"
+    pinned_elsewhere.mkdir()
+    wrong = rendered_ssh_client(pinned_elsewhere, impostor.with_suffix(".pub").read_text().strip(), port,
+                                options[options.index("-i") + 1])
+    refused = ssh(wrong, "true")
+    assert refused.returncode == 255 and "Host key verification failed" in refused.stderr, refused.stderr
+    assert (pinned_elsewhere / "known_hosts").read_text().count("\n") == 7  # nothing was added to it
 
 
 def ssh(options, command, stdin=None):

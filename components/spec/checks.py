@@ -57,6 +57,11 @@ def _host_addresses(p: Platform) -> list[Problem]:
     problems = []
     for i, h in enumerate(p.hosts):
         key = f"platform.hosts[{i}].address"
+        if p.target == "physical" and not h.host_key:
+            problems.append(Problem(f"platform.hosts[{i}].host_key", (
+                f"host '{h.name}' needs its SSH host key, so that no connection trusts whoever answers: "
+                f"`ssh-keyscan -t ed25519 -p {h.ssh_port} {h.address or '<address>'}` prints it after the host name "
+                "(check its fingerprint on the host: `ssh-keygen -lf /etc/ssh/ssh_host_ed25519_key.pub`)")))
         if p.target == "physical" and not h.address:
             problems.append(Problem(key, f"host '{h.name}' needs the address it is reached at over SSH (an IP or DNS name)"))
         elif h.address and not (_is_ip(h.address) or HOSTNAME.match(h.address)):

@@ -66,6 +66,8 @@ PATTERNS = {
     r"^[A-Za-z0-9_./-]{1,128}$": "cannot be a Mesos attribute or label: letters, digits and _ . / - only "
                                 "(';' and ':' would split it)",
     r"^[A-Za-z0-9+.-]+:[^\s]+$": "is not a URL without spaces (e.g. file:/spark-events or s3a://bucket/events)",
+    r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$": "is not an SSH public key: a type (ssh-ed25519, ecdsa-sha2-nistp256, ssh-rsa) and its base64, "
+        "as `ssh-keyscan` prints after the host name",
     r"^\d+(ms|secs|mins|hrs)$": "is not a Mesos duration: a number and ms, secs, mins or hrs (e.g. 5mins)",
     r"^\d+\.\d+\.\d+$": "is not a version: major.minor.patch (e.g. 3.5.7)",
     r"^\d+[kmgt]?$": "is not a size: a number with k, m, g or t (e.g. 2g)",

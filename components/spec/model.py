@@ -36,6 +36,9 @@ class Host(Model):
     # physical: the user the bootstrap and the Docker provider log in as (a POSIX user name)
     ssh_user: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")] = "root"
     ssh_port: Port = 22
+    # physical: the host's SSH public key as `ssh-keyscan` prints it (type and base64, no host
+    # name), required: every connection checks it, so no first connection trusts whoever answers.
+    host_key: Optional[Annotated[str, Field(pattern=r"^(ssh-ed25519|ssh-rsa|ecdsa-sha2-nistp(256|384|521)) [A-Za-z0-9+/]+={0,3}( [^\n]*)?$")]] = None
     labels: dict[AttributeText, AttributeText] = {}
     zone: Optional[Annotated[int, Field(ge=0)]] = None  # aws: index into the zones; default round-robin
     instance_type: Optional[str] = None  # aws: default platform.aws.instance_type
