@@ -19,7 +19,9 @@ CARRIES_VALUES = {"local": ("envs", "command"), "swarm": ("taskSpec",), "maratho
 
 
 def app_stack(scheduler):
-    return {"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": scheduler}
+    # On Marathon the app's database password in env is an explicit grant (compose/host_access.py).
+    allow = ["secrets-in-marathon-app"] if scheduler == "marathon" else []
+    return {"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": scheduler, "allow": allow}
 
 
 def with_stacks(scheduler, overrides=None, base=BASE):

@@ -11,6 +11,7 @@ from typing import Annotated, Literal, Optional, Union
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from ..compose.host_access import GRANTS as HOST_GRANTS
 from ..roles import images
 
 Name = Annotated[str, Field(pattern=r"^[a-z][a-z0-9-]{0,39}$")]
@@ -133,6 +134,7 @@ class Discovery(Model):
 
 
 SparkMode = Literal["local", "standalone", "mesos", "yarn"]
+HostGrant = Literal[tuple(HOST_GRANTS)]  # type: ignore[valid-type]
 Memory = Annotated[str, Field(pattern=r"^\d+[kmgt]?$")]
 
 
@@ -257,6 +259,8 @@ class ServiceStack(Model):
     # A secret variable may appear only in environment and command values.
     variables: dict[Annotated[str, Field(pattern=r"^[A-Za-z_][A-Za-z0-9_]*$")], Union[str, SecretVariable]] = {}
     profiles: list[str] = []  # Compose profiles to activate (default: COMPOSE_PROFILES, else none)
+    # What services may take from their host (compose/host_access.py): refused unless listed.
+    allow: list[HostGrant] = []
 
 
 class Swarm(Model):

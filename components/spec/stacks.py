@@ -8,7 +8,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Callable
 
-from ..compose import Stack, load_stack
+from ..compose import Stack, host_access, load_stack
 from ..compose.project import SecretVariable
 from ..problem import Problem
 from .checks import unknown_hosts
@@ -29,6 +29,8 @@ def load_stacks(p: Platform, root: Path, secret_is_set: Callable[[str], bool]) -
         problems += found
         if stack is None:
             continue
+        stack, refused = host_access.check(stack, set(cfg.allow), key)
+        problems += refused
         stacks.append(stack)
         problems += _fits_platform(p, stack, key)
         used = {n for s in stack.services for n in s.secrets()}
