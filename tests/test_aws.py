@@ -263,6 +263,7 @@ def test_control_plane_credentials_go_to_ssm_not_into_user_data():
     (lambda p: p["aws"].update(admin_cidrs=["0.0.0.0/0"]), "platform.aws.admin_cidrs[0]"),
     (lambda p: p["hosts"][3].update(zone=0) or p["hosts"][4].update(zone=0), "platform.mesos.masters.hosts"),
     (lambda p: p["mesos"]["agent_pools"][0].update(min_count=5), "platform.mesos.agent_pools[0].count"),
+    (lambda p: p["mesos"]["agent_pools"][0].update(count=20, max_count=12), "platform.mesos.agent_pools[0].count"),
     (lambda p: p["hosts"][0].update(zone=3), "platform.hosts[0].zone"),
     (lambda p: p["hosts"][0].update(address="10.0.0.1"), "platform.hosts[0].address"),
     (lambda p: p["stacks"][0].update(scheduler="swarm"), "platform.stacks[0].scheduler"),

@@ -272,3 +272,62 @@ def test_one_service_key_by_key_on_every_scheduler(tmp_path):
     assert app["healthChecks"][0]["command"]["value"] == "curl -f http://127.0.0.1:8000/"
     assert app["container"]["volumes"][1] == {"containerPath": "data", "mode": "RW", "persistent": {"size": 2048}}
     assert app["container"]["portMappings"][0]["containerPort"] == 8000
+
+
+EDGES = """
+services:
+  internal:
+    image: example/api:1.0
+    expose: ["9000"]
+    ports: ["8000:8000"]
+    restart: on-failure:4
+    deploy: {resources: {limits: {cpus: "0.25", memory: 64M}}}
+  edge:
+    image: example/web:1.0
+    ports: ["8123:80"]
+    deploy:
+      resources: {limits: {cpus: "0.25", memory: 64M}}
+      restart_policy: {condition: on-failure, delay: 7s, max_attempts: 3}
+    x-platform: {public: true}
+"""
+
+
+def test_ports_restarts_and_exposure_on_every_scheduler(tmp_path):
+    """Where a plausible slip would quietly widen exposure or lose a retry limit: an exposed
+    port is never published, a private service never binds the host's public interfaces nor
+    takes a fixed host port on Marathon, `on-failure:N` keeps its N."""
+    compose = tmp_path / "compose.yaml"
+    compose.write_text(EDGES)
+    local = deploy(compose, "local")
+    assert local.error is None, local.error
+    c = {x.name: x.inputs for x in local.containers()}
+    internal, edge = c["local-s-internal-1"], c["local-s-edge-1"]
+    assert internal["ports"] == [{"internal": 8000, "external": 8000, "ip": "127.0.0.1", "protocol": "tcp"}]
+    assert (internal["restart"], internal["maxRetryCount"]) == ("on-failure", 4)
+    assert edge["ports"] == [{"internal": 80, "external": 8123, "ip": "0.0.0.0", "protocol": "tcp"}]  # public
+    assert (edge["restart"], edge["maxRetryCount"]) == ("on-failure", 3)
+
+    swarm = deploy(compose, "swarm")
+    assert swarm.error is None, swarm.error
+    s = {x.name: x.inputs for x in swarm.of_type("docker:index/service:Service")}
+    assert s["s-internal"]["endpointSpec"]["ports"] == [
+        {"targetPort": 8000, "publishedPort": 8000, "protocol": "tcp", "publishMode": "ingress"}]  # not 9000
+    policy = s["s-internal"]["taskSpec"]["restartPolicy"]
+    assert (policy["condition"], policy["maxAttempts"]) == ("on-failure", 4)
+    assert s["s-edge"]["taskSpec"]["restartPolicy"]["delay"] == "7s"
+    assert s["s-internal"]["taskSpec"]["resources"]["limits"]["nanoCpus"] == 250_000_000
+
+    # Marathon restarts every task (it refuses on-failure): the same file restarting always.
+    assert "condition 'on-failure' cannot be honoured" in str(deploy(compose, "marathon").error)
+    always = tmp_path / "always"
+    always.mkdir()
+    (always / "compose.yaml").write_text(EDGES.replace("on-failure:4", "always").replace("condition: on-failure", "condition: any"))
+    marathon = deploy(always / "compose.yaml", "marathon")
+    assert marathon.error is None, marathon.error
+    apps = {x.name: x.inputs["app"] for x in marathon.of_type("pulumi-python:dynamic:Resource")}
+    internal, edge = apps["s-internal"], apps["s-edge"]
+    assert {m["containerPort"]: m["hostPort"] for m in internal["container"]["portMappings"]} == {9000: 0, 8000: 0}
+    assert "requirePorts" not in internal and "acceptedResourceRoles" not in internal
+    assert [m["hostPort"] for m in edge["container"]["portMappings"]] == [8123]
+    assert edge["requirePorts"] is True and edge["acceptedResourceRoles"] == ["slave_public"]
+    assert edge["backoffSeconds"] == 7 and internal["backoffSeconds"] >= 1
