@@ -125,6 +125,57 @@ def compare(before: dict, after: dict) -> dict:
                         for k in sorted(outputs)}}
 
 
+# Whether a change of these inputs replaces the resource or updates it in place, for the kinds
+# the program registers. A container's settings are fixed when Docker creates it: `docker update`
+# changes only its restart policy and resource limits, so every other input recreates it. An EC2
+# instance keeps its AMI, subnet, address, zone, key pair and attached volumes for life, and its
+# user data is set to replace (`user_data_replace_on_change`). Commands re-run on a new trigger.
+# MarathonApp replaces only for a new app id (components/platform/marathon_app.py, `diff`).
+UPDATABLE = {"docker:index/container:Container": {"restart", "maxRetryCount", "memory", "memorySwap", "cpuShares", "cpuSet"}}
+REPLACING = {
+    "aws:ec2/instance:Instance": {"ami", "subnetId", "privateIp", "availabilityZone", "keyName",
+                                  "ebsBlockDevices", "userDataBase64", "userData"},
+    "docker:index/volume:Volume": {"name", "driver", "driverOpts", "labels"},
+    "docker:index/remoteImage:RemoteImage": {"name", "platform"},
+    "command:remote:Command": {"create", "triggers", "connection"},
+    "command:local:Command": {"create", "triggers"},
+}
+# Roles that keep a quorum: replacing a majority of their members at once loses it.
+QUORUM_ROLES = ("zookeeper", "mesos-master")
+
+
+def replaces(before: dict, after: dict, keys: list[str]) -> bool:
+    """Whether the change of `keys` from `before` to `after` (one resource) replaces it."""
+    kind = after["type"]
+    if kind in UPDATABLE:
+        return any(k not in UPDATABLE[kind] for k in keys)
+    if kind == "pulumi-python:dynamic:Resource":
+        return (before["inputs"].get("app") or {}).get("id") != (after["inputs"].get("app") or {}).get("id")
+    return bool(REPLACING.get(kind, set()) & set(keys))
+
+
+def roles_of(resource: dict) -> set[str]:
+    """The platform roles a container or an EC2 host carries."""
+    inputs = resource["inputs"]
+    if resource["type"] == "docker:index/container:Container":
+        return {label["value"] for label in inputs.get("labels") or [] if label.get("label") == "container-platform/role"}
+    if resource["type"] == "aws:ec2/instance:Instance":
+        return set(((inputs.get("tags") or {}).get("container-platform:roles") or "").split(",")) - {""}
+    return set()
+
+
+def quorum_warnings(after: dict, replaced: list[str]) -> list[str]:
+    """A change that replaces more than a minority of a quorum role's members at once."""
+    out = []
+    for role in QUORUM_ROLES:
+        members = [u for u, r in after["resources"].items() if role in roles_of(r)]
+        going = [u for u in replaced if role in roles_of(after["resources"][u])]
+        if members and len(going) > (len(members) - 1) // 2:
+            out.append(f"replaces {len(going)} of {len(members)} `{role}` members at once: a quorum needs "
+                       f"{len(members) // 2 + 1}, so it is lost until they are back; change them one at a time")
+    return out
+
+
 def _label(snap: dict, urn: str) -> str:
     r = snap["resources"][urn]
     return f"`{r['type']}` **{r['name']}**"
@@ -139,29 +190,35 @@ def report(base: str, stacks: dict[str, tuple[dict, dict]]) -> str:
     lines = [f"## Offline review against `{base}`", "",
              "Every stack evaluated under Pulumi's mock runtime at the base and with this change "
              "(no credentials; secrets are placeholders, shown as `[secret <name>]`).", "",
-             "| stack | added | removed | changed | outputs changed |", "| --- | --- | --- | --- | --- |"]
+             "| stack | added | removed | replaced | updated in place | outputs changed |",
+             "| --- | --- | --- | --- | --- | --- |"]
     details = []
     for stack, (before, after) in sorted(stacks.items()):
         if after.get("error") == STACK_REMOVED:
-            lines.append(f"| `{stack}` | | the whole stack | | |")
+            lines.append(f"| `{stack}` | | the whole stack | | | |")
             continue
         if "error" in after:
-            lines.append(f"| `{stack}` | the change does not evaluate | | | |")
+            lines.append(f"| `{stack}` | **the change does not evaluate** | | | | |")
             details += [f"### `{stack}`: does not evaluate with this change", "", "```", after["error"], "```", ""]
             continue
         if "error" in before:
-            lines.append(f"| `{stack}` | {len(after['resources'])} (new, or the base did not evaluate) | | | |")
+            lines.append(f"| `{stack}` | {len(after['resources'])} (new, or the base did not evaluate) | | | | |")
             continue
         delta = compare(before, after)
-        lines.append(f"| `{stack}` | {len(delta['added'])} | {len(delta['removed'])} | {len(delta['changed'])} | "
-                     f"{len(delta['outputs'])} |")
+        replaced = [u for u, diffs in delta["changed"].items()
+                    if replaces(before["resources"][u], after["resources"][u], list(diffs))]
+        lines.append(f"| `{stack}` | {len(delta['added'])} | {len(delta['removed'])} | {len(replaced)} | "
+                     f"{len(delta['changed']) - len(replaced)} | {len(delta['outputs'])} |")
         if not is_changed(before, after, delta):
             continue
         details += [f"### `{stack}`", ""]
+        warnings = quorum_warnings(after, replaced)
+        details += [f"> **Warning**: {w}" for w in warnings] + ([""] if warnings else [])
         details += [f"- added {_label(after, u)}" for u in delta["added"]]
         details += [f"- removed {_label(before, u)}" for u in delta["removed"]]
         for urn, diffs in delta["changed"].items():
-            details += [f"- changed {_label(after, urn)}: {', '.join(f'`{k}`' for k in diffs)}", "",
+            how = "replaced" if urn in replaced else "updated in place"
+            details += [f"- {how} {_label(after, urn)}: {', '.join(f'`{k}`' for k in diffs)}", "",
                         "  <details><summary>diff</summary>", "", "  ```diff",
                         *[f"  {line}" for d in diffs.values() for line in d], "  ```", "", "  </details>", ""]
         for key, diff in delta["outputs"].items():
@@ -182,7 +239,13 @@ def _snapshot_if_present(root: Path, stack: str, absent: str) -> dict:
     return snapshot_in_subprocess(root, stack)
 
 
-def review(base: str, only: list[str], changed_aws: Optional[Path]) -> str:
+def broken(stacks: dict[str, tuple[dict, dict]]) -> list[str]:
+    """The stacks that do not evaluate with the change (a removed stack is not broken)."""
+    return sorted(n for n, (_, after) in stacks.items() if "error" in after and after["error"] != STACK_REMOVED)
+
+
+def review(base: str, only: list[str], changed_aws: Optional[Path]) -> tuple[str, list[str]]:
+    """The report, and the stacks the change breaks."""
     with tempfile.TemporaryDirectory() as tmp:
         worktree = Path(tmp) / "base"
         added = subprocess.run(["git", "worktree", "add", "--detach", str(worktree), base], cwd=HERE,
@@ -199,7 +262,7 @@ def review(base: str, only: list[str], changed_aws: Optional[Path]) -> str:
         changed = [n for n, (b, a) in stacks.items() if a.get("target") == "aws" and "error" not in a
                    and is_changed(b, a, compare(b, a) if "error" not in b else None)]
         changed_aws.write_text(json.dumps(changed))
-    return report(base, stacks)
+    return report(base, stacks), broken(stacks)
 
 
 def main(argv: Optional[list[str]] = None) -> int:
@@ -215,7 +278,11 @@ def main(argv: Optional[list[str]] = None) -> int:
     if args.command == "snapshot":
         print(json.dumps(snapshot(args.root.resolve(), args.stack)))
         return 0
-    sys.stdout.write(review(args.base, args.stack, args.changed_aws_stacks))
+    text, failing = review(args.base, args.stack, args.changed_aws_stacks)
+    sys.stdout.write(text)
+    if failing:  # the report is still written: the PR shows why
+        print(f"the change breaks: {', '.join(failing)} (see the report)", file=sys.stderr)
+        return 1
     return 0
 
 

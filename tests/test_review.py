@@ -6,7 +6,7 @@ import sys
 
 import pytest
 
-from ops.review import compare, report
+from ops.review import compare, quorum_warnings, replaces, report
 
 from .harness import ROOT
 
@@ -25,12 +25,12 @@ def test_compare_finds_added_removed_and_changed_inputs_with_a_text_diff():
     assert "-  line2" in delta["changed"]["urn:b"]["cfg"] and "+  line2 changed" in delta["changed"]["urn:b"]["cfg"]
     assert list(delta["outputs"]) == ["url"]
     text = report("main", {"s": (before, after)})
-    assert "| `s` | 1 | 1 | 1 | 1 |" in text and "added `t` **new**" in text and "removed `t` **gone**" in text
+    assert "| `s` | 1 | 1 | 0 | 1 | 1 |" in text and "added `t` **new**" in text and "removed `t` **gone**" in text
 
 
 def test_a_change_that_does_not_evaluate_is_reported_with_its_error():
     text = report("main", {"s": (snap({}), {"error": "invalid platform config: platform.zookeeper.count: ..."})})
-    assert "| `s` | the change does not evaluate |" in text and "platform.zookeeper.count" in text
+    assert "| `s` | **the change does not evaluate** |" in text and "platform.zookeeper.count" in text
 
 
 @pytest.fixture
@@ -67,13 +67,63 @@ def test_review_of_a_working_tree_change_against_the_base_revision(repo):
     text, changed_aws = review(repo, "local", "dev", "onprem")
     # local: a second Spark worker, the cache on a new image (pulled; the old one let go), the
     # database with a new variable.
-    assert "| `local` | 2 | 1 | 2 | 0 |" in text
+    assert "| `local` | 2 | 1 | 2 | 0 | 0 |" in text
     assert "added `docker:index/container:Container` **local-spark-worker-2**" in text
     assert "added `docker:index/remoteImage:RemoteImage` **local-redis-7-4-1**" in text
-    assert "changed `docker:index/container:Container` **local-app-cache-1**: `image`" in text
-    assert "| `dev` | 0 | 0 | 1 | 0 |" in text and "desiredCapacity" in text
-    assert "| `onprem` | 0 | 0 | 2 | 0 |" in text  # the app stack runs there on Marathon
+    assert "replaced `docker:index/container:Container` **local-app-cache-1**: `image`" in text
+    assert "| `dev` | 0 | 0 | 0 | 1 | 0 |" in text and "desiredCapacity" in text  # the group scales in place
+    assert "| `onprem` | 0 | 0 | 0 | 2 | 0 |" in text  # Marathon apps (same ids) are updated in place
+    assert "Warning" not in text
     assert changed_aws == ["dev"]
     # The change next to the password shows; the password (a placeholder anyway) does not.
     assert any(line.strip().startswith("+") and "POSTGRES_INITDB_ARGS" in line for line in text.splitlines())
     assert "POSTGRES_PASSWORD: '[secret dbPassword]'" in text and "placeholder-dbPassword" not in text
+
+
+
+def resource(kind, inputs):
+    return {"type": kind, "name": "r", "inputs": inputs}
+
+
+@pytest.mark.parametrize("kind, before, after, replaced", [
+    ("docker:index/container:Container", {"image": "a:1", "memory": 64}, {"image": "a:2", "memory": 64}, True),
+    ("docker:index/container:Container", {"image": "a:1", "memory": 64}, {"image": "a:1", "memory": 128}, False),
+    ("docker:index/container:Container", {"envs": ["A=1"]}, {"envs": ["A=2"]}, True),
+    ("aws:ec2/instance:Instance", {"userDataBase64": "x", "tags": {}}, {"userDataBase64": "y", "tags": {}}, True),
+    ("aws:ec2/instance:Instance", {"instanceType": "m5.large"}, {"instanceType": "m5.xlarge"}, False),
+    ("pulumi-python:dynamic:Resource", {"app": {"id": "/a", "instances": 1}}, {"app": {"id": "/a", "instances": 2}}, False),
+    ("pulumi-python:dynamic:Resource", {"app": {"id": "/a"}}, {"app": {"id": "/b"}}, True),
+    ("docker:index/service:Service", {"taskSpec": 1}, {"taskSpec": 2}, False),
+])
+def test_each_change_is_called_a_replacement_or_an_update_in_place(kind, before, after, replaced):
+    keys = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
+    assert replaces(resource(kind, before), resource(kind, after), keys) is replaced
+
+
+def zk_hosts(n, user_data):
+    return {"resources": {f"urn:zk-{i}": resource("aws:ec2/instance:Instance", {
+        "userDataBase64": user_data, "tags": {"container-platform:roles": "zookeeper"}}) for i in range(n)}}
+
+
+@pytest.mark.parametrize("members, replaced, warned", [(3, 3, True), (3, 2, True), (3, 1, False), (5, 2, False), (5, 3, True)])
+def test_replacing_a_majority_of_a_quorum_role_at_once_is_flagged(members, replaced, warned):
+    after = zk_hosts(members, "new")
+    warnings = quorum_warnings(after, [f"urn:zk-{i}" for i in range(replaced)])
+    assert bool(warnings) is warned
+    if warned:
+        assert f"replaces {replaced} of {members} `zookeeper` members" in warnings[0]
+
+
+def test_the_report_flags_a_prod_like_change_of_every_zookeeper_host():
+    before, after = zk_hosts(3, "old"), zk_hosts(3, "new")
+    text = report("main", {"prod": ({"target": "aws", "outputs": {}, **before}, {"target": "aws", "outputs": {}, **after})})
+    assert "| `prod` | 0 | 0 | 3 | 0 | 0 |" in text
+    assert "> **Warning**: replaces 3 of 3 `zookeeper` members at once" in text
+
+
+def test_a_change_that_breaks_a_stack_fails_the_review_naming_it(repo):
+    edit(repo / "stacks" / "Pulumi.dev.yaml", "          count: 2\n", "          count: -2\n")
+    run = subprocess.run([sys.executable, "-m", "ops.review", "--base", "HEAD", "--stack", "dev", "--stack", "local"],
+                         cwd=repo, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and "the change breaks: dev" in run.stderr
+    assert "| `dev` | **the change does not evaluate** |" in run.stdout  # the report is still written
