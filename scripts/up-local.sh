@@ -21,10 +21,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 
-mkdir -p .state
-export PULUMI_BACKEND_URL="file://$PWD/.state"
-# The file backend encrypts secrets with this passphrase (empty unless you set one).
-export PULUMI_CONFIG_PASSPHRASE="${PULUMI_CONFIG_PASSPHRASE-}"
+. scripts/local-env.sh
 pulumi stack select local 2>/dev/null || pulumi stack init local
 # The example app stack's database password: a random one, kept as a Pulumi secret.
 pulumi config get dbPassword --stack local >/dev/null 2>&1 \
