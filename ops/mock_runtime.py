@@ -153,7 +153,9 @@ class PlatformMocks(Mocks):
 
     def call(self, args: pulumi.runtime.MockCallArgs):
         if args.token == "aws:ec2/getSubnet:getSubnet":  # an existing subnet: a /20 per id
-            return {"id": args.args["id"], "cidrBlock": f"10.9.{16 * (int(args.args['id'][-1], 16) % 16)}.0/20"}
+            n = int(args.args["id"][-1], 16)
+            return {"id": args.args["id"], "cidrBlock": f"10.9.{16 * (n % 16)}.0/20",
+                    "availabilityZone": AWS_INVOKES["aws:index/getAvailabilityZones:getAvailabilityZones"]["names"][n % 4]}
         return AWS_INVOKES.get(args.token, {})
 
 

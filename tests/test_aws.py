@@ -7,6 +7,7 @@ import pulumi
 import pytest
 
 from components.aws import iam
+from components.hosts import cloud_init
 from components.hosts.aws import unpacked
 
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
@@ -302,3 +303,41 @@ def test_every_aws_resource_uses_the_stacks_explicit_provider(stack):
     for r in d.resources:
         if r.type.startswith("aws:"):
             assert r.provider_urn == provider.urn, f"{r.name} uses the default provider"
+
+
+def test_zookeeper_and_master_state_lives_on_a_kept_volume_attached_to_each_replacement():
+    """Stateful data outlives hosts: every host with a persistent volume (ZooKeeper's data, the
+    masters' replicated log) gets an EBS volume in its own zone, encrypted, kept on delete and
+    protected as the host is; it is attached to the instance (stopped before a detach), and the
+    user data mounts it at Docker's volume directory before Docker may start."""
+    d = deployed("prod")
+    instances = by_name(d, "aws:ec2/instance:Instance")
+    volumes = by_name(d, "aws:ebs/volume:Volume")
+    attachments = by_name(d, "aws:ec2/volumeAttachment:VolumeAttachment")
+    stateful = {n for n, i in instances.items() if {"zookeeper", "mesos-master"} & set(i.inputs["tags"]["container-platform:roles"].split(","))}
+    assert stateful == {"zk-a", "zk-b", "zk-c", "master-a", "master-b", "master-c"}
+    assert set(volumes) == {f"{n}-state" for n in stateful} == set(attachments)
+    subnets = {f"{s.name}-id": s.inputs["availabilityZone"] for s in d.of_type("aws:ec2/subnet:Subnet")}
+    for name in stateful:
+        v, a, host = volumes[f"{name}-state"], attachments[f"{name}-state"], instances[name]
+        assert v.retain_on_delete and v.protect == host.protect
+        assert v.inputs["encrypted"] is True and v.inputs["size"] == 20
+        assert v.inputs["availabilityZone"] == subnets[host.inputs["subnetId"]]
+        assert (a.inputs["volumeId"], a.inputs["instanceId"]) == (f"{v.name}-id", f"{name}-id")
+        assert a.inputs["stopInstanceBeforeDetaching"] is True
+        config = cloud_config(host)
+        assert [cloud_init.DATA_VOLUME in b for b in config["bootcmd"]] == [False, True, False]
+        assert f"{v.name}-id".replace("-", "") in config["bootcmd"][0]  # found by its own NVMe serial
+        drop_in = {f["path"]: f["content"] for f in config["write_files"]}["/etc/systemd/system/docker.service.d/state-volume.conf"]
+        assert f"RequiresMountsFor={cloud_init.STATE_MOUNT}" in drop_in
+    for lt in d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        assert "state-volume" not in unpacked(lt.inputs["userData"])  # agents keep no state
+
+
+def test_a_replaced_zookeeper_host_keeps_its_volume_and_its_user_data_names_the_same_one():
+    before, after = deployed("prod"), evaluate_changed("prod", lambda p: p["zookeeper"].update(tick_time_ms=3000))
+    b, a = by_name(before, "aws:ec2/instance:Instance")["zk-a"], by_name(after, "aws:ec2/instance:Instance")["zk-a"]
+    assert b.inputs["userDataBase64"] != a.inputs["userDataBase64"]  # the host is replaced ...
+    vb, va = by_name(before, "aws:ebs/volume:Volume")["zk-a-state"], by_name(after, "aws:ebs/volume:Volume")["zk-a-state"]
+    assert vb.inputs == va.inputs  # ... its state volume is not
+    assert cloud_config(b)["bootcmd"][0] == cloud_config(a)["bootcmd"][0]

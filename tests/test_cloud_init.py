@@ -249,3 +249,59 @@ def test_a_secret_file_reaches_the_container_readable_by_its_owner_only(tmp_path
         assert "s3cret" not in docker("inspect", lb.name).stdout  # args, env, labels
     finally:
         docker("rm", "-f", lb.name, check=False)
+
+
+NAMESPACE_BOOT = """\
+set -eu
+mount --make-rprivate /
+mount -t tmpfs tmpfs /dev
+mknod /dev/null c 1 3
+mknod {loop} b 7 {minor}
+mkdir -p /dev/disk/by-id
+ln -s {loop} /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_{serial}
+mount --bind {scratch}/fstab /etc/fstab
+mount --bind {scratch}/docker /var/lib/docker
+sh -c "$STATE_SCRIPT"
+sh -c "$MOUNT_SCRIPT"
+[ -e {mount}/kept ] && echo "kept: $(cat {mount}/kept)"
+echo written > {mount}/kept
+findmnt -no SOURCE {mount}
+"""
+
+
+@pytest.mark.real
+def test_the_state_volume_is_formatted_once_and_keeps_dockers_volumes_across_boots(tmp_path):
+    """prod's zk-a state scripts exactly as rendered (bootcmd), run as root in a private mount
+    namespace where a loop device plays the EBS volume under its NVMe by-id name, a scratch file
+    /etc/fstab and a scratch dir /var/lib/docker: the first boot formats and labels it, lists it
+    in fstab and mounts it at Docker's volume directory; the next boot (a replaced host) finds
+    what the first wrote, formats nothing and adds no second fstab line."""
+    d = evaluate("prod", secrets=PLACEHOLDER_SECRETS)
+    (host,) = [r for r in d.of_type("aws:ec2/instance:Instance") if r.name == "zk-a"]
+    (volume,) = [v for v in d.of_type("aws:ebs/volume:Volume") if v.name == "zk-a-state"]
+    state_script, data_script, mount_script = cloud_config(host)["bootcmd"]
+    assert data_script == cloud_init.DATA_VOLUME  # the data disk in between: not run here (it takes the host's disks)
+    serial = f"{volume.name}-id".replace("-", "")  # the mock's volume id, as the NVMe serial shows it
+    image = tmp_path / "ebs.img"
+    subprocess.run(["truncate", "-s", "64M", str(image)], check=True)
+    loop = subprocess.run(["losetup", "-f", "--show", str(image)], capture_output=True, text=True, check=True).stdout.strip()
+    (tmp_path / "fstab").write_text("# scratch fstab\n")
+    (tmp_path / "docker").mkdir()
+    script = NAMESPACE_BOOT.format(loop=loop, minor=loop.removeprefix("/dev/loop"), serial=serial, scratch=tmp_path,
+                                   mount=cloud_init.STATE_MOUNT)
+    env = {"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "STATE_SCRIPT": state_script, "MOUNT_SCRIPT": mount_script}
+    try:
+        first = subprocess.run(["unshare", "-m", "sh", "-c", script], env=env, capture_output=True, text=True, timeout=120)
+        assert first.returncode == 0, first.stderr
+        assert "kept:" not in first.stdout and first.stdout.strip().endswith(loop)
+        label = subprocess.run(["blkid", "-s", "LABEL", "-o", "value", loop], capture_output=True, text=True).stdout.strip()
+        assert label == cloud_init.STATE_LABEL
+        uuid = subprocess.run(["blkid", "-s", "UUID", "-o", "value", loop], capture_output=True, text=True).stdout.strip()
+        second = subprocess.run(["unshare", "-m", "sh", "-c", script], env=env, capture_output=True, text=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+        assert "kept: written" in second.stdout  # the replaced host sees the first one's data
+        assert subprocess.run(["blkid", "-s", "UUID", "-o", "value", loop], capture_output=True, text=True).stdout.strip() == uuid
+        lines = [line for line in (tmp_path / "fstab").read_text().splitlines() if "LABEL=cp-state" in line]
+        assert lines == [f"LABEL=cp-state {cloud_init.STATE_MOUNT} ext4 defaults,nofail,x-systemd.device-timeout=10min 0 2"]
+    finally:
+        subprocess.run(["losetup", "-d", loop], check=False)

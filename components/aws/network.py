@@ -31,6 +31,7 @@ class AwsNetwork(pulumi.ComponentResource):
     public_subnet_ids: list[pulumi.Output[str]]
     private_subnet_ids: list[pulumi.Output[str]]
     private_cidrs: list[pulumi.Input[str]]
+    private_zones: list[pulumi.Input[str]]  # each private subnet's availability zone
     cidr: pulumi.Input[str]
 
     def __init__(self, name: str, spec: Aws, provider: aws.Provider,
@@ -52,7 +53,9 @@ class AwsNetwork(pulumi.ComponentResource):
         self.public_subnet_ids = [pulumi.Output.from_input(i) for i in n.public_subnet_ids]
         self.private_subnet_ids = [pulumi.Output.from_input(i) for i in n.private_subnet_ids]
         invoke = pulumi.InvokeOutputOptions(parent=self, provider=self._provider)
-        self.private_cidrs = [aws.ec2.get_subnet_output(id=i, opts=invoke).cidr_block for i in n.private_subnet_ids]
+        subnets = [aws.ec2.get_subnet_output(id=i, opts=invoke) for i in n.private_subnet_ids]
+        self.private_cidrs = [s.cidr_block for s in subnets]
+        self.private_zones = [s.availability_zone for s in subnets]
         self.cidr = aws.ec2.get_vpc_output(id=n.vpc_id, opts=invoke).cidr_block
 
     def _create(self, name: str, spec: Aws) -> None:
@@ -60,6 +63,7 @@ class AwsNetwork(pulumi.ComponentResource):
             state="available", opts=pulumi.InvokeOutputOptions(parent=self, provider=self._provider)).names
         public_cidrs, private_cidrs = subnet_cidrs(spec.vpc_cidr, spec.zones)
         self.cidr, self.private_cidrs = spec.vpc_cidr, list(private_cidrs)
+        self.private_zones = [zones.apply(lambda names, z=z: names[z]) for z in range(spec.zones)]
         vpc = aws.ec2.Vpc(f"{name}-vpc", cidr_block=spec.vpc_cidr, enable_dns_hostnames=True, enable_dns_support=True,
                           tags={"Name": name}, opts=self._opts())
         self.vpc_id = vpc.id

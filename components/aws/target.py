@@ -57,7 +57,8 @@ class AwsTarget:
                 [self.security.ids[r] for r in sorted(roles)], self.iam.profiles[host_role(roles)], self.ami_id,
                 h.instance_type or a.instance_type, a.region, a.root_volume_gb, a.data_volume_gb, a.kms_key_id,
                 a.ssh_key_name, protect=bool(stateful), roles=sorted(roles), provider=self.provider,
-                termination_protection=a.termination_protection and "mesos-master" in roles)
+                termination_protection=a.termination_protection and "mesos-master" in roles,
+                zone=self.network.private_zones[zone], state_gb=a.state_volume_gb)
 
     def agent_groups(self, zk_connect: pulumi.Input[str], auth: AgentAuth) -> list[AgentGroup]:
         p = self.env.platform

@@ -28,11 +28,12 @@ IMDS_V2 = aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_toke
 
 
 DATA_DEVICE = "/dev/sdf"  # becomes /var/lib/docker (cloud_init.DATA_VOLUME)
+STATE_DEVICE = "/dev/sdg"  # the state volume: Docker's named volumes (cloud_init.state_volume_script)
 
 
 def encrypted_volume(kms_key_id: Optional[str]) -> dict:
     """EBS settings shared by hosts and agent launch templates: encrypted, gp3, gone with the
-    instance (state that must outlive it lives in the replicated services, not on one disk)."""
+    instance (what must outlive it is on the host's state volume, see AwsHost.run)."""
     return dict(encrypted=True, kms_key_id=kms_key_id, volume_type="gp3", delete_on_termination=True)
 
 
@@ -74,9 +75,13 @@ class AwsHost(pulumi.ComponentResource):
                  instance_profile: pulumi.Input[str], ami_id: pulumi.Input[str], instance_type: str,
                  region: str, root_gb: int, data_gb: int, kms_key_id: Optional[str], key_name: Optional[str],
                  protect: bool, termination_protection: bool, roles: Sequence[str], provider: aws.Provider,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 zone: pulumi.Input[str], state_gb: int, opts: Optional[pulumi.ResourceOptions] = None):
+        """`zone` is the subnet's availability zone, where the host's state volume is made."""
         super().__init__("container-platform:hosts:AwsHost", name, None, opts)
         self.name, self.stack, self.region = name, stack, region
+        self._platform_name, self._zone, self._state_gb, self._kms_key_id = platform_name, zone, state_gb, kms_key_id
+        self._protect = protect
+        self.state_volume: Optional[aws.ebs.Volume] = None
         self.address = pulumi.Output.from_input(address)
         self._provider = provider
         self._specs: list[ContainerSpec] = []
@@ -110,7 +115,25 @@ class AwsHost(pulumi.ComponentResource):
             depends_on: Sequence[pulumi.Resource] = ()) -> aws.ec2.Instance:
         self._specs.append(spec)
         self._parameters[spec.name] = secret_parameters(spec, self.stack, parent, self._provider)
+        if any(v.persistent for v in spec.volumes) and self.state_volume is None:
+            self._keep_state()
         return self.instance
+
+    def _keep_state(self) -> None:
+        """ZooKeeper's data and the masters' replicated log outlive the instance: Docker's named
+        volumes live on an EBS volume of their own, kept when the host is destroyed or replaced
+        (retain_on_delete; protected with the host) and attached to each instance that takes the
+        host's place, in the same zone. Detaching stops the instance first, so the file system
+        is unmounted cleanly."""
+        self.state_volume = aws.ebs.Volume(
+            f"{self.name}-state", availability_zone=self._zone, size=self._state_gb, type="gp3", encrypted=True,
+            kms_key_id=self._kms_key_id, tags={"Name": f"{self._platform_name}-{self.name}-state"},
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, protect=self._protect,
+                                        retain_on_delete=True))
+        aws.ec2.VolumeAttachment(
+            f"{self.name}-state", device_name=STATE_DEVICE, volume_id=self.state_volume.id,
+            instance_id=self.instance.id, stop_instance_before_detaching=True,
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider))
 
     @property
     def secret_paths(self) -> set[str]:
@@ -121,7 +144,8 @@ class AwsHost(pulumi.ComponentResource):
         raise NotImplementedError("EC2 hosts run containers from cloud-init; nothing else runs on them")
 
     def finish(self) -> None:
-        self.user_data = pulumi.Output.all(*[resolved(s) for s in self._specs]).apply(
-            lambda specs: cloud_init.user_data(specs, self._parameters, self.region))
+        state = self.state_volume.id if self.state_volume is not None else None
+        self.user_data = pulumi.Output.all(state, *[resolved(s) for s in self._specs]).apply(
+            lambda v: cloud_init.user_data(v[1:], self._parameters, self.region, v[0]))
         self._user_data.supply(self.user_data.apply(packed))
         self.register_outputs({"address": self.address, "instance_id": self.instance.id})

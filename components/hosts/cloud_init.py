@@ -9,7 +9,7 @@ starts it. Secrets are never written here: a unit fetches its `secret_env` and
 from __future__ import annotations
 
 import shlex
-from typing import Mapping, Sequence
+from typing import Mapping, Optional, Sequence
 
 import yaml
 
@@ -30,6 +30,7 @@ if ! grep -q 'LABEL=cp-data' /etc/fstab; then
   root=$(lsblk -no PKNAME "$(findmnt -no SOURCE /)")
   for d in $(lsblk -dno NAME,TYPE | awk '$2 == "disk" {print $1}'); do
     [ "$d" = "$root" ] && continue
+    [ "$(blkid -s LABEL -o value "/dev/$d" 2>/dev/null)" = cp-state ] && continue  # the state volume
     blkid "/dev/$d" >/dev/null 2>&1 || mkfs.ext4 -q -L cp-data "/dev/$d"
     echo 'LABEL=cp-data /var/lib/docker ext4 defaults,nofail 0 2' >> /etc/fstab
     break
@@ -37,6 +38,48 @@ if ! grep -q 'LABEL=cp-data' /etc/fstab; then
 fi
 mountpoint -q /var/lib/docker || mount /var/lib/docker || true
 """
+
+STATE_MOUNT = "/var/lib/docker/volumes"  # Docker's named volumes (and their metadata) live here
+STATE_LABEL = "cp-state"
+
+
+def state_volume_script(volume_id: str, wait_s: int = 600) -> str:
+    """bootcmd, before DATA_VOLUME: the host's state volume (an EBS volume kept across
+    replacements) is waited for (it is attached after the instance starts), formatted only when
+    blank and labelled, so DATA_VOLUME passes it by, and listed in fstab for Docker's volume
+    directory (STATE_MOUNT_SCRIPT mounts it once /var/lib/docker is). On Nitro instances an EBS
+    volume is the NVMe disk whose serial is its id without the dash
+    (/dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_vol...); on Xen it keeps its device name."""
+    serial = volume_id.replace("-", "")
+    return f"""\
+# The state volume {volume_id}: formatted once, then mounted at {STATE_MOUNT} on every boot.
+set -eu
+dev=""
+for i in $(seq {wait_s}); do
+  for d in /dev/disk/by-id/nvme-Amazon_Elastic_Block_Store_{serial} /dev/xvdg /dev/sdg; do
+    [ -b "$d" ] && dev="$d" && break 2
+  done
+  sleep 1
+done
+[ -n "$dev" ] || {{ echo "container-platform: state volume {volume_id} never appeared" >&2; exit 1; }}
+blkid "$dev" >/dev/null 2>&1 || mkfs.ext4 -q -L {STATE_LABEL} "$dev"
+mkdir -p {STATE_MOUNT}
+grep -q 'LABEL={STATE_LABEL}' /etc/fstab || echo 'LABEL={STATE_LABEL} {STATE_MOUNT} ext4 defaults,nofail,x-systemd.device-timeout=10min 0 2' >> /etc/fstab
+"""
+
+
+# bootcmd, after DATA_VOLUME: the state volume over Docker's volume directory (nested in
+# /var/lib/docker, so mounted after it; systemd orders the two itself on later boots).
+STATE_MOUNT_SCRIPT = f"""\
+set -eu
+mkdir -p {STATE_MOUNT}
+mountpoint -q {STATE_MOUNT} || mount {STATE_MOUNT}
+"""
+
+
+# Docker starts only with its volume directory on the state volume: never on an empty directory
+# of the root disk, where ZooKeeper would start with no data and could form a new, empty ensemble.
+DOCKER_NEEDS_STATE = f"[Unit]\nRequiresMountsFor={STATE_MOUNT}\n"
 
 INSTANCE_FACTS = """\
 #!/bin/sh
@@ -178,13 +221,18 @@ class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitt
 _Dumper.add_representer(str, lambda d, s: d.represent_scalar("tag:yaml.org,2002:str", s, style="|" if "\n" in s else None))
 
 
-def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Mapping[str, str]], region: str) -> str:
+def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Mapping[str, str]], region: str,
+              state_volume: Optional[str] = None) -> str:
     """`#cloud-config` for a host running `specs` (plain values); `secret_parameters` maps a
-    container name to {env var: SSM parameter name}."""
+    container name to {env var: SSM parameter name}; `state_volume`, the id of the EBS volume
+    that holds the host's named volumes, where it keeps state."""
     files = [
         {"path": "/etc/docker/daemon.json", "content": DAEMON_JSON, "permissions": "0644"},
         {"path": f"{ROOT}/instance.sh", "content": INSTANCE_FACTS, "permissions": "0755"},
     ]
+    if state_volume:
+        files.append({"path": "/etc/systemd/system/docker.service.d/state-volume.conf",
+                      "content": DOCKER_NEEDS_STATE, "permissions": "0644"})
     for spec in specs:
         files += [{"path": file_path(spec, path), "content": content, "permissions": "0644"}
                   for path, content in spec.files.items()]
@@ -194,7 +242,8 @@ def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Ma
                           "content": secrets_script(spec, secret_parameters[spec.name], region)})
         files.append({"path": f"/etc/systemd/system/{unit_name(spec)}", "content": unit(spec), "permissions": "0644"})
     config = {
-        "bootcmd": [DATA_VOLUME],
+        "bootcmd": ([state_volume_script(state_volume), DATA_VOLUME, STATE_MOUNT_SCRIPT] if state_volume
+                    else [DATA_VOLUME]),
         "package_update": True,
         "packages": ["docker.io", "curl"] + (["awscli"] if any(s.secret_env or s.secret_files for s in specs) else []),
         "write_files": files,

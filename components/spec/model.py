@@ -225,7 +225,10 @@ class Aws(Model):
     instance_type: str = "t3.medium"  # ZooKeeper and master hosts
     agent_instance_type: str = "m5.large"
     root_volume_gb: Annotated[int, Field(ge=8)] = 30
-    data_volume_gb: Annotated[int, Field(ge=8)] = 50  # /var/lib/docker: container volumes
+    data_volume_gb: Annotated[int, Field(ge=8)] = 50  # /var/lib/docker: images and containers
+    # ZooKeeper's data and the masters' replicated log: an EBS volume of its own per host, kept
+    # and re-attached when the host is replaced.
+    state_volume_gb: Annotated[int, Field(ge=1, le=16384)] = 20
     kms_key_id: Optional[str] = None  # default: the account's EBS key
     termination_protection: bool = False  # on master hosts
 
