@@ -10,11 +10,11 @@ import pulumi_aws as aws
 
 from ..hosts.aws import DATA_DEVICE, IMDS_V2, encrypted_volume, packed, resolved, secret_parameters
 from ..hosts.cloud_init import INSTANCE_IP, user_data
-from .iam import secrets_path
 from ..roles import mesos as role
 from ..spec import Environment
 from ..spec.model import AgentPool
 from ..spec.placement import Instance, PortUse
+from .iam import secrets_path
 
 
 def agent_spec(env: Environment, index: int, pool: AgentPool, zk_connect: pulumi.Input[str], auth: role.AgentAuth):

@@ -9,9 +9,9 @@ import pulumi_aws as aws
 
 from ..hosts.aws import AwsHost
 from ..roles.container import lift
+from ..roles.mesos import AgentAuth
 from ..spec import Environment
 from ..spec.placement import zone_of
-from ..roles.mesos import AgentAuth
 from .agents import AgentGroup
 from .iam import InstanceRoles
 from .network import AwsNetwork, host_address

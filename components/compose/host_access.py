@@ -1,12 +1,12 @@
 """What a service may take from its host, granted only by name: `platform.stacks[i].allow`.
 
-A privileged container (or one given CAP_SYS_ADMIN or every capability), the host's network,
-PID or IPC namespace, the Docker socket, or a bind of a host system directory each hands the
+A privileged container (or one given a capability that amounts to it), the host's network, PID
+or IPC namespace, the Docker socket, or a bind of a host system directory each hands the
 container its host: root there, or every other container on it. A secret in a Marathon app's
 env or command is readable by anyone who can read Marathon's `/v2/apps` or the task's sandbox
 (Marathon 1.7 has no secrets without DC/OS), and one on any command line by every user of the
-host (`ps`). Real stacks need some of these (Traefik and
-Portainer read the Docker socket, Plex and Pi-hole use the host's network), so none is refused
+host (`ps`). Real stacks need some of these (Traefik and Portainer read the Docker socket, Plex
+uses the host's network, Pi-hole keeps its data under the host's /etc), so none is refused
 outright: each needs its grant listed, and a refusal names the grant and the key that needs it.
 """
 from __future__ import annotations
