@@ -145,6 +145,11 @@ def test_diff_replaces_only_when_the_id_changes():
     assert scaled.changes and scaled.replaces == []
     moved = p.diff(app["id"], olds, {**olds, "app": {**app, "id": "/ha/app/api2"}})
     assert moved.changes and moved.replaces == ["app"]
+    # A new login alone is a change (updated in place), so the new password reaches the state
+    # and the next call uses it; a new Marathon URL or timeout likewise.
+    for key, value in (("credentials", "admin:rotated"), ("marathon_urls", ["u", "v"]), ("timeout_seconds", 60)):
+        changed = p.diff(app["id"], olds, {**olds, key: value})
+        assert changed.changes and changed.replaces == [], key
 
 
 def test_the_next_marathon_answers_when_the_first_is_down():
