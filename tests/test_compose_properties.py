@@ -10,7 +10,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from components.compose import keys, load_stack
+from components.compose import host_access, keys, load_stack
 from components.services import local, marathon, swarm
 
 SCALARS = st.one_of(
@@ -60,6 +60,10 @@ def test_any_service_is_accepted_or_refused_never_a_traceback(services, schedule
 VARIABLE = st.sampled_from(["${N:-2}", "${N}", "${N-0}", "${UNSET:-1.5}", "${UNSET:?needed}", "$$N", "${db.port}"])
 WORD = st.one_of(st.sampled_from(["x", "0", "-1", "1.5", "10s", "1m", "512m", "1GiB", "on-failure:2", "no", "always",
                                   "tcp", "udp", "host", "ingress", "rw", "ro"]), VARIABLE)
+# An x-platform block: the Compose schema leaves its shape open, so any shape may come.
+EXTENSION = st.one_of(st.none(), st.booleans(), st.lists(WORD, max_size=2), WORD,
+                      st.dictionaries(st.sampled_from(["public", "scheduler", "size", "secret", "other"]),
+                                      st.one_of(st.booleans(), WORD, st.integers()), max_size=2))
 PLAUSIBLE = {
     "ports": st.lists(st.one_of(st.integers(0, 70000), st.sampled_from(
         ["80", "8080:80", "127.0.0.1:8080:80", "[::1]:81:80/udp", "8000-8001:80-81", "9000-9010:90", ":80", "a:b"]),
@@ -113,6 +117,9 @@ PLAUSIBLE = {
     "build": st.one_of(st.just("."), st.fixed_dictionaries({"context": st.just(".")}, optional={"target": WORD})),
     "links": st.lists(st.sampled_from(["db", "db:database", "ghost"]), max_size=2),
     "volumes_from": st.lists(st.sampled_from(["db", "container:x"]), max_size=1),
+    "privileged": st.one_of(st.booleans(), WORD), "pid": WORD, "ipc": WORD,
+    "cap_add": st.lists(st.sampled_from(["NET_ADMIN", "SYS_ADMIN", "cap_sys_module", "ALL", "x"]), max_size=2),
+    "x-platform": EXTENSION,
 }
 PLAUSIBLE_SERVICE = st.fixed_dictionaries({}, optional=PLAUSIBLE)
 
@@ -120,9 +127,13 @@ PLAUSIBLE_SERVICE = st.fixed_dictionaries({}, optional=PLAUSIBLE)
 @settings(max_examples=250, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(services=st.dictionaries(st.sampled_from(["db", "api", "web"]), PLAUSIBLE_SERVICE, min_size=1, max_size=3),
        scheduler=st.sampled_from(["local", "swarm", "marathon"]), single_machine=st.booleans(),
-       variables=st.dictionaries(st.sampled_from(["N", "TAG"]), st.sampled_from(["1", "x", "", "3"]), max_size=2))
-def test_plausible_services_are_accepted_or_refused_never_a_traceback(services, scheduler, single_machine, variables):
-    doc = {"services": services, "networks": {"back": {}}, "volumes": {"data": {}}, "secrets": {"s": {"file": "s.txt"}}}
+       variables=st.dictionaries(st.sampled_from(["N", "TAG"]), st.sampled_from(["1", "x", "", "3"]), max_size=2),
+       extensions=st.tuples(EXTENSION, EXTENSION, EXTENSION))
+def test_plausible_services_are_accepted_or_refused_never_a_traceback(services, scheduler, single_machine, variables,
+                                                                      extensions):
+    top, volume, secret = extensions
+    doc = {"services": services, "networks": {"back": {}}, "volumes": {"data": {"x-platform": volume}},
+           "secrets": {"s": {"file": "s.txt", "x-platform": secret}}, "x-platform": top}
     for s in services.values():
         s.setdefault("image", "x")
     with tempfile.TemporaryDirectory() as tmp:
@@ -132,3 +143,6 @@ def test_plausible_services_are_accepted_or_refused_never_a_traceback(services, 
                                      single_machine=single_machine)
     assert (stack is None) == bool(problems)
     assert all(p.message for p in problems)
+    if stack is not None:  # and what it takes from the host is judged without a traceback too
+        checked, refused = host_access.check(stack, set(), "k")
+        assert all(p.message for p in refused) and checked.services == stack.services
