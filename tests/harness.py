@@ -5,6 +5,7 @@
 """
 from __future__ import annotations
 
+import json
 import shlex
 from dataclasses import dataclass
 
@@ -13,11 +14,13 @@ from pulumi.runtime.mocks import _sync_await
 
 from components.hosts.aws import resolved, unpacked
 from components.hosts.docker_engine import DockerEngineHost
+from components.roles import mesos as mesos_role
 from components.roles.container import ContainerSpec
 from ops.mock_runtime import ROOT, Deployment, Registered, evaluate, stack_config, stack_names
 
 __all__ = ["ROOT", "Deployment", "Registered", "Workload", "captured_specs", "cloud_config", "env_of", "evaluate",
-           "labels_of", "packed_user_data", "role_of", "stack_config", "stack_names", "units", "uploads", "workloads"]
+           "labels_of", "mesos_principals", "packed_user_data", "role_of", "stack_config", "stack_names", "units",
+           "uploads", "workloads", "zk_password"]
 
 
 def env_of(container: Registered) -> dict[str, str]:
@@ -130,3 +133,18 @@ def captured_specs(stack: str, config=None, secrets=None) -> list[tuple[Containe
         DockerEngineHost.run = original
     assert d.error is None, d.error
     return [(_sync_await(resolved(s).future()), dict(s.secret_env)) for s in specs]
+
+
+def mesos_principals(d: Deployment) -> dict[str, str]:
+    """{principal: secret} as the masters' --credentials file has them (a docker upload, or on
+    EC2 the SSM parameter the unit fetches)."""
+    texts = [uploads(c)[mesos_role.MASTER_CREDENTIALS] for c in d.containers() if role_of(c) == "mesos-master"]
+    texts += [p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")
+              if p.inputs["name"].endswith("/etc-mesos-credentials-json")]
+    assert texts and len(set(texts)) == 1, "every master reads the same credentials"
+    return {c["principal"]: c["secret"] for c in json.loads(texts[0])["credentials"]}
+
+
+def zk_password(url: str) -> str:
+    """The password of a `zk://user:password@hosts/path` URL."""
+    return url.split("@", 1)[0].rsplit(":", 1)[1]

@@ -11,7 +11,7 @@ from components.hosts import cloud_init
 from components.hosts.aws import unpacked
 
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
-from .harness import cloud_config, evaluate, stack_config, units
+from .harness import cloud_config, evaluate, mesos_principals, stack_config, units, zk_password
 
 _cache: dict = {}
 
@@ -228,11 +228,6 @@ def test_instances_give_no_instance_credentials_to_bridge_networked_tasks():
         assert r.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1, r.name
 
 
-def zk_password(url: str) -> str:
-    """The password of a `zk://user:password@hosts/path` URL."""
-    return url.split("@", 1)[0].split(":")[-1]
-
-
 def test_control_plane_credentials_go_to_ssm_not_into_user_data():
     d = deployed("prod")
     params = {p.inputs["name"]: p for p in d.of_type("aws:ssm/parameter:Parameter")}
@@ -251,8 +246,7 @@ def test_control_plane_credentials_go_to_ssm_not_into_user_data():
     rendered = [json.dumps(cloud_config(r)) for r in d.of_type("aws:ec2/instance:Instance")]
     rendered += [unpacked(t.inputs["userData"]) for t in d.of_type("aws:ec2/launchTemplate:LaunchTemplate")]
     secrets = {PLACEHOLDER_SECRETS["marathonPassword"]}
-    secrets |= {c["secret"] for p in params.values() if p.inputs["name"].endswith("credentials-json")
-                for c in json.loads(p.inputs["value"])["credentials"]}
+    secrets |= set(mesos_principals(d).values())
     secrets |= {zk_password(p.inputs["value"]) for p in params.values() if p.inputs["name"].endswith(("etc-mesos-zk", "MARATHON_ZK"))}
     assert len(secrets) == 7  # Marathon's login, the four Mesos principals, two ZooKeeper identities
     assert not [s for s in secrets for text in rendered if s in text]

@@ -231,11 +231,9 @@ def test_a_secret_file_reaches_the_container_readable_by_its_owner_only(tmp_path
     for name in ("secrets.sh", "run.sh"):
         (etc / name).write_text(moved(files[f"{cloud_init.ROOT}/{lb.name}/{name}"]))
     (etc / "instance.env").write_text("INSTANCE_IP=127.0.0.1\n")
-    bin_dir = tmp_path / "bin"
-    bin_dir.mkdir()
-    (bin_dir / "aws").write_text("#!/bin/sh\n# stand-in: SSM get-parameter answers the stored value\necho 'ops:s3cret-value'\n")
-    (bin_dir / "aws").chmod(0o755)
-    env = {"PATH": f"{bin_dir}:/usr/bin:/bin"}
+    env = ssm_standin(tmp_path / "bin", d)
+    (stored,) = [p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")
+                 if p.inputs["name"].startswith(f"/container-platform/prod/{lb.name}/")]
     fetched = subprocess.run(["sh", str(etc / "secrets.sh")], env=env, capture_output=True, text=True)
     assert fetched.returncode == 0, fetched.stderr
     script = (etc / "run.sh").read_text().replace(f" {image_of(lb.argv)}", f" {STANDIN_IMAGE}", 1)
@@ -244,9 +242,9 @@ def test_a_secret_file_reaches_the_container_readable_by_its_owner_only(tmp_path
         assert started.returncode == 0, started.stderr
         path = "/etc/marathon-lb/credentials"
         assert path in lb.argv and lb.argv[lb.argv.index("--marathon-auth-credential-file") + 1] == path
-        assert docker("exec", lb.name, "cat", path).stdout == "ops:s3cret-value"
+        assert docker("exec", lb.name, "cat", path).stdout == stored == f"ops:{PLACEHOLDER_SECRETS['marathonPassword']}"
         assert docker("exec", lb.name, "stat", "-c", "%a %u", path).stdout.split() == ["400", "0"]
-        assert "s3cret" not in docker("inspect", lb.name).stdout  # args, env, labels
+        assert PLACEHOLDER_SECRETS["marathonPassword"] not in docker("inspect", lb.name).stdout  # args, env, labels
     finally:
         docker("rm", "-f", lb.name, check=False)
 

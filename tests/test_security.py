@@ -9,27 +9,16 @@ from components.roles import marathon as marathon_role
 from components.roles import mesos as mesos_role
 
 from .conftest import PLACEHOLDER_SECRETS
-from .harness import evaluate, role_of, units, uploads
+from .harness import env_of, evaluate, mesos_principals, role_of, units, uploads, zk_password
 
 STACKS = ["local", "local-ha", "onprem", "dev", "prod"]
-
-
-def mesos_principals(d) -> dict[str, str]:
-    """{principal: secret} as the masters' --credentials file has them (a docker upload, or on
-    EC2 the SSM parameter the unit fetches)."""
-    texts = [uploads(c)[mesos_role.MASTER_CREDENTIALS] for c in d.containers() if role_of(c) == "mesos-master"]
-    texts += [p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")
-              if p.inputs["name"].endswith("/etc-mesos-credentials-json")]
-    assert texts and len(set(texts)) == 1, "every master reads the same credentials"
-    return {c["principal"]: c["secret"] for c in json.loads(texts[0])["credentials"]}
 
 
 def zookeeper_urls(d) -> dict[str, str]:
     """{ZooKeeper identity: the zk:// URL with its password} as the masters and Marathon get them."""
     urls = [uploads(c)[mesos_role.MASTER_ZK] for c in d.containers()
             if role_of(c) == "mesos-master"]
-    urls += [e.split("=", 1)[1] for c in d.containers() if role_of(c) == "marathon"
-             for e in c.inputs["envs"] if e.startswith("MARATHON_ZK=")]
+    urls += [env_of(c)["MARATHON_ZK"] for c in d.containers() if role_of(c) == "marathon"]
     urls += [p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")
              if p.inputs["name"].endswith(("/etc-mesos-zk", "/MARATHON_ZK"))]
     return {u.split("//", 1)[1].split(":", 1)[0]: u for u in urls}
@@ -37,7 +26,7 @@ def zookeeper_urls(d) -> dict[str, str]:
 
 def secret_values(d) -> set[str]:
     values = set(mesos_principals(d).values())
-    values |= {u.split("@", 1)[0].rsplit(":", 1)[1] for u in zookeeper_urls(d).values()}
+    values |= {zk_password(u) for u in zookeeper_urls(d).values()}
     values.add(d.outputs["marathon_credentials"].split(":", 1)[1])
     return values | {v for v in PLACEHOLDER_SECRETS.values() if len(v) > 8}
 
@@ -75,8 +64,7 @@ def test_every_secret_is_a_secret_input_and_never_on_a_command_line_label_or_out
 def test_masters_require_authentication_and_agents_and_marathon_carry_their_own_credential(stack, name):
     d = stack(name)
     principals = mesos_principals(d)
-    docker = [(role_of(c), {e.split("=", 1)[0]: e.split("=", 1)[1] for e in c.inputs.get("envs", [])}, uploads(c))
-              for c in d.containers()]
+    docker = [(role_of(c), env_of(c), uploads(c)) for c in d.containers()]
     aws = [(u.role, u.env, None) for u in units(d)]
     seen = set()
     for role, env, files in docker + aws:

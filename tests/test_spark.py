@@ -1,5 +1,4 @@
 """Spark rendering for every mode, the version check, and the SparkCluster under the mock runtime."""
-import json
 import zipfile
 from pathlib import Path
 
@@ -10,7 +9,7 @@ from components.roles import spark as role
 from components.spec import SpecError, load
 
 from .contracts import marathon_app_validator
-from .harness import evaluate, role_of, uploads
+from .harness import evaluate, mesos_principals, role_of, uploads
 
 ZK = "10.0.0.1:2181,10.0.0.2:2181"
 
@@ -159,9 +158,7 @@ def test_spark_drivers_on_mesos_register_as_principal_spark_with_the_secret_from
     defaults = client[f"{role.CONF_DIR}/spark-defaults.conf"]
     assert "spark.mesos.principal spark\n" in defaults
     assert f"spark.mesos.secret.file {role.MESOS_SECRET_FILE}\n" in defaults
-    master = next(c for c in d.containers() if role_of(c) == "mesos-master")
-    (credentials,) = [v for k, v in uploads(master).items() if k.endswith("credentials.json")]
-    known = {c["principal"]: c["secret"] for c in json.loads(credentials)["credentials"]}
+    known = mesos_principals(d)
     assert client[role.MESOS_SECRET_FILE] == known["spark"]
     assert known["spark"] not in defaults
 

@@ -30,7 +30,10 @@ GRANTS = {
     "secrets-on-command-line": "a secret on its command line: every user of the host reads it in `ps`",
 }
 DOCKER_SOCKETS = ("/var/run/docker.sock", "/run/docker.sock")
-SYSTEM_PATHS = ("/", "/etc", "/root", "/boot", "/dev", "/proc", "/sys", "/var/lib/docker", "/run", "/var/run")
+# Host system directories: these themselves and all below them; /run and /var/run themselves only
+# (below them live applications' own sockets and runtime files).
+SYSTEM_TREES = ("/etc", "/root", "/boot", "/dev", "/proc", "/sys", "/var/lib/docker")
+SYSTEM_DIRECTORIES = ("/", "/run", "/var/run")
 # Capabilities that amount to root on the host: mounts and namespaces, kernel modules, raw
 # devices, tracing any process, reading any file by handle, loading BPF programs.
 HOST_CAPABILITIES = {"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE", "DAC_READ_SEARCH", "BPF"}
@@ -38,7 +41,7 @@ HOST_CAPABILITIES = {"ALL", "SYS_ADMIN", "SYS_MODULE", "SYS_RAWIO", "SYS_PTRACE"
 
 def _system_path(source: str) -> bool:
     path = posixpath.normpath(source)
-    return path in SYSTEM_PATHS or any(path.startswith(p + "/") for p in SYSTEM_PATHS[1:] if p not in ("/run", "/var/run"))
+    return path in SYSTEM_DIRECTORIES or any(path == tree or path.startswith(tree + "/") for tree in SYSTEM_TREES)
 
 
 def needs(service: Service, scheduler: str) -> dict[str, str]:
