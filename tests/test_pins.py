@@ -10,6 +10,8 @@ from components.roles.container import ContainerSpec, HealthCheck, Volume
 from components.spec import SpecError, load
 
 from .conftest import HOST_KEY
+from .harness import workloads
+from .test_cloud_init import image_of
 
 ADDRS = ["10.0.1.10", "10.0.2.10", "10.0.3.10"]
 
@@ -35,13 +37,19 @@ def test_zoo_cfg_keeps_a_one_node_ensemble_an_ensemble_and_sessions_short():
     assert "reconfigEnabled=false" in lines  # membership only from this file
 
 
-def test_masters_keep_their_registry_in_the_replicated_log():
-    """The image's default command is --registry=in_memory: a restarted master would forget
-    every agent and framework (IMAGE-FACTS)."""
-    e = env()
-    spec = mesos.mesos_master(e.of("mesos-master")[0], ADDRS[0], "zk:2181", e.platform.mesos, "p",
-                              credentials="{}", zk_secret="z")
-    assert spec.env["MESOS_REGISTRY"] == "replicated_log"
+@pytest.mark.parametrize("name", ["local-ha", "onprem", "prod"])
+def test_masters_keep_their_registry_in_the_replicated_log(stack, name):
+    """The image's default command is --registry=in_memory (IMAGE-FACTS), and a flag on the
+    command line beats its MESOS_REGISTRY variable (stout flags.hpp), so the env alone would leave
+    a restarted master with no agents or frameworks: the command, as each target runs it, says
+    replicated_log and nothing says in_memory."""
+    d = stack(name)
+    masters = [w for w in workloads(d) if w.role == "mesos-master"]
+    assert masters
+    for w in masters:
+        command = w.argv[w.argv.index(image_of(w.argv)) + 1:] if w.argv else w.resource.inputs["command"]
+        assert command == ["--registry=replicated_log"], w.name
+        assert "MESOS_REGISTRY" not in w.env
 
 
 def test_agents_wait_long_enough_for_a_large_image_pull():

@@ -49,6 +49,11 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
     return ContainerSpec(
         name=container_name(platform_name, node.name),
         image=mesos.image_master,
+        # The replicated log: the registry of agents and frameworks survives a restart. As a
+        # command, because the image's default command is `--registry=in_memory` and a flag on
+        # the command line beats its MESOS_ variable (stout flags.hpp: "the latter takes
+        # precedence"); any command replaces that default (IMAGE-FACTS).
+        args=("--registry=replicated_log",),
         env={
             # `--zk` reads a file:// value's content (stout's SecurePathOrValue, Mesos 1.7), so the
             # URL's password stays out of the environment.
@@ -58,8 +63,6 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
             "MESOS_IP": address,
             "MESOS_HOSTNAME": address,
             "MESOS_PORT": str(port),
-            # The replicated log: the registry of agents and frameworks survives a restart.
-            "MESOS_REGISTRY": "replicated_log",
             "MESOS_WORK_DIR": MASTER_WORK_DIR,
             "MESOS_LOG_DIR": "/var/log/mesos",
             "MESOS_HOSTNAME_LOOKUP": "false",
