@@ -70,7 +70,7 @@ def snapshot(root: Path, stack: str) -> dict:
         return {"error": str(d.error)}
     snap = {
         "target": (config.get("container-platform:platform") or {}).get("target", "local"),
-        "resources": {r.urn: {"type": r.type, "name": r.name, "inputs": {
+        "resources": {r.urn: {"type": r.type, "name": r.name, "dependencies": r.dependencies, "inputs": {
             k: _readable(k, v) for k, v in r.inputs.items() if k != "__provider"}} for r in d.resources},
         "outputs": d.outputs,
     }
@@ -129,19 +129,26 @@ def compare(before: dict, after: dict) -> dict:
 # the program registers. A container's settings are fixed when Docker creates it: `docker update`
 # changes only its restart policy and resource limits, so every other input recreates it. An EC2
 # instance keeps its AMI, subnet, address, zone, key pair and attached volumes for life, and its
-# user data is set to replace (`user_data_replace_on_change`). Commands re-run on a new trigger.
-# MarathonApp replaces only for a new app id (components/platform/marathon_app.py, `diff`).
+# user data is set to replace (`user_data_replace_on_change`). pulumi-command 1.x replaces a
+# command only for new `triggers` (the only field it marks replaceOnChanges); a new `create` or
+# `update` is an update that runs the new script. MarathonApp replaces only for a new app id
+# (components/platform/marathon_app.py, `diff`); a health gate never replaces.
 UPDATABLE = {"docker:index/container:Container": {"restart", "maxRetryCount", "memory", "memorySwap", "cpuShares", "cpuSet"}}
 REPLACING = {
     "aws:ec2/instance:Instance": {"ami", "subnetId", "privateIp", "availabilityZone", "keyName",
                                   "ebsBlockDevices", "userDataBase64", "userData"},
     "docker:index/volume:Volume": {"name", "driver", "driverOpts", "labels"},
     "docker:index/remoteImage:RemoteImage": {"name", "platform"},
-    "command:remote:Command": {"create", "triggers", "connection"},
-    "command:local:Command": {"create", "triggers"},
+    "command:remote:Command": {"triggers"},
+    "command:local:Command": {"triggers"},
 }
-# Roles that keep a quorum: replacing a majority of their members at once loses it.
-QUORUM_ROLES = ("zookeeper", "mesos-master")
+# Roles that keep a quorum (or, for Marathon, a leader): replacing a majority of their members at
+# once loses it.
+QUORUM_ROLES = ("zookeeper", "mesos-master", "marathon")
+# The name ending of the program's health gates (components/hosts/health_gate.py GATE_SUFFIX; a
+# test keeps the two equal): a member that depends on another's gate changes only once that
+# one is healthy again.
+GATE_SUFFIX = "-healthy"
 
 
 def replaces(before: dict, after: dict, keys: list[str]) -> bool:
@@ -150,7 +157,7 @@ def replaces(before: dict, after: dict, keys: list[str]) -> bool:
     if kind in UPDATABLE:
         return any(k not in UPDATABLE[kind] for k in keys)
     if kind == "pulumi-python:dynamic:Resource":
-        return (before["inputs"].get("app") or {}).get("id") != (after["inputs"].get("app") or {}).get("id")
+        return "app" in after["inputs"] and (before["inputs"].get("app") or {}).get("id") != after["inputs"]["app"].get("id")
     return bool(REPLACING.get(kind, set()) & set(keys))
 
 
@@ -164,16 +171,55 @@ def roles_of(resource: dict) -> set[str]:
     return set()
 
 
-def quorum_warnings(after: dict, replaced: list[str]) -> list[str]:
-    """A change that replaces more than a minority of a quorum role's members at once."""
-    out = []
+def waves(snap: dict, going: list[str]) -> list[list[str]]:
+    """`going` (replaced members) in the order Pulumi can replace them: a member waits for
+    another when it depends, through a health gate, on it; members of one wave may go at once."""
+    resources = snap["resources"]
+    memo: dict[str, set[str]] = {}
+
+    def ancestors(urn: str) -> set[str]:
+        if urn not in memo:
+            memo[urn] = set()
+            for dep in (resources.get(urn) or {}).get("dependencies") or []:
+                memo[urn] |= {dep} | ancestors(dep)
+        return memo[urn]
+
+    gates = {u for u, r in resources.items() if r["name"].endswith(GATE_SUFFIX)}
+    waits_for = {m: {o for o in going if o != m and any(o in ancestors(g) for g in ancestors(m) & gates)}
+                 for m in going}
+    wave: dict[str, int] = {}
+
+    def wave_of(m: str) -> int:
+        if m not in wave:
+            wave[m] = 1 + max((wave_of(o) for o in waits_for[m]), default=-1)
+        return wave[m]
+
+    out: list[list[str]] = []
+    for m in going:
+        while len(out) <= wave_of(m):
+            out.append([])
+        out[wave_of(m)].append(m)
+    return out
+
+
+def quorum_warnings(after: dict, replaced: list[str]) -> tuple[list[str], list[str]]:
+    """Changes that replace more than a minority of a quorum role's members at once (warnings),
+    and the order the others roll in (notes)."""
+    warnings, notes = [], []
     for role in QUORUM_ROLES:
         members = [u for u, r in after["resources"].items() if role in roles_of(r)]
         going = [u for u in replaced if role in roles_of(after["resources"][u])]
-        if members and len(going) > (len(members) - 1) // 2:
-            out.append(f"replaces {len(going)} of {len(members)} `{role}` members at once: a quorum needs "
-                       f"{len(members) // 2 + 1}, so it is lost until they are back; change them one at a time")
-    return out
+        if not going:
+            continue
+        order = waves(after, going)
+        widest = max(len(w) for w in order)
+        if widest > (len(members) - 1) // 2:
+            warnings.append(f"replaces {widest} of {len(members)} `{role}` members at once: a quorum needs "
+                            f"{len(members) // 2 + 1}, so it is lost until they are back; change them one at a time")
+        elif len(going) > 1:
+            names = ", then ".join(" and ".join(f"**{after['resources'][u]['name']}**" for u in w) for w in order)
+            notes.append(f"`{role}` rolls: {names}, each healthy again before the next goes")
+    return warnings, notes
 
 
 def _label(snap: dict, urn: str) -> str:
@@ -212,8 +258,9 @@ def report(base: str, stacks: dict[str, tuple[dict, dict]]) -> str:
         if not is_changed(before, after, delta):
             continue
         details += [f"### `{stack}`", ""]
-        warnings = quorum_warnings(after, replaced)
-        details += [f"> **Warning**: {w}" for w in warnings] + ([""] if warnings else [])
+        warnings, notes = quorum_warnings(after, replaced)
+        details += [f"> **Warning**: {w}" for w in warnings] + [f"> **Rolls**: {n}" for n in notes]
+        details += [""] if warnings or notes else []
         details += [f"- added {_label(after, u)}" for u in delta["added"]]
         details += [f"- removed {_label(before, u)}" for u in delta["removed"]]
         for urn, diffs in delta["changed"].items():

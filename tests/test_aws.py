@@ -130,13 +130,19 @@ def test_imdsv2_and_encrypted_volumes_everywhere(stack):
         assert [b["ebs"]["encrypted"] for b in lt.inputs["blockDeviceMappings"]] == [True, True]
 
 
-def test_prod_protects_stateful_hosts_and_masters_resist_termination():
+def test_prod_protects_state_not_hosts_and_masters_resist_termination_but_still_roll():
     d = deployed("prod")
     instances = by_name(d, "aws:ec2/instance:Instance")
-    assert all(i.protect for i in instances.values())
+    # The state is on protected volumes; a protected instance could never be replaced, so no
+    # change could roll through it.
+    assert not any(i.protect for i in instances.values())
+    assert all(v.protect for v in d.of_type("aws:ebs/volume:Volume"))
     # A host is replaced when its containers change; the old one goes first (same address).
     assert all(i.inputs["userDataReplaceOnChange"] and i.delete_before_replace for i in instances.values())
-    assert {n for n, i in instances.items() if i.inputs.get("disableApiTermination")} == {"master-a", "master-b", "master-c"}
+    protected = {n for n, i in instances.items() if i.inputs.get("disableApiTermination")}
+    assert protected == {"master-a", "master-b", "master-c"}
+    # pulumi-aws 7 refuses to destroy a termination-protected instance without force_destroy.
+    assert {n for n, i in instances.items() if i.inputs.get("forceDestroy")} == protected
     assert not any(i.protect for i in deployed("dev").of_type("aws:ec2/instance:Instance"))
 
 
@@ -302,7 +308,7 @@ def test_every_aws_resource_uses_the_stacks_explicit_provider(stack):
 def test_zookeeper_and_master_state_lives_on_a_kept_volume_attached_to_each_replacement():
     """Stateful data outlives hosts: every host with a persistent volume (ZooKeeper's data, the
     masters' replicated log) gets an EBS volume in its own zone, encrypted, kept on delete and
-    protected as the host is; it is attached to the instance (stopped before a detach), and the
+    protected where the role is (prod); it is attached to the instance (stopped before a detach), and the
     user data mounts it at Docker's volume directory before Docker may start."""
     d = deployed("prod")
     instances = by_name(d, "aws:ec2/instance:Instance")
@@ -314,7 +320,7 @@ def test_zookeeper_and_master_state_lives_on_a_kept_volume_attached_to_each_repl
     subnets = {f"{s.name}-id": s.inputs["availabilityZone"] for s in d.of_type("aws:ec2/subnet:Subnet")}
     for name in stateful:
         v, a, host = volumes[f"{name}-state"], attachments[f"{name}-state"], instances[name]
-        assert v.retain_on_delete and v.protect == host.protect
+        assert v.retain_on_delete and v.protect
         assert v.inputs["encrypted"] is True and v.inputs["size"] == 20
         assert v.inputs["availabilityZone"] == subnets[host.inputs["subnetId"]]
         assert (a.inputs["volumeId"], a.inputs["instanceId"]) == (f"{v.name}-id", f"{name}-id")

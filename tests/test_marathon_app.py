@@ -257,7 +257,7 @@ def test_a_deployment_forced_over_ours_is_reported_not_taken_for_success():
 # -- many apps in one program (pulumi 3.272's stacked pickler wrappers) ---------------------
 
 def test_the_sdk_stacks_a_pickler_wrapper_per_serialized_provider():
-    """Minimal reproduction of the SDK bug MarathonApp works around (marathon_app._serialize_once):
+    """Minimal reproduction of the SDK bug MarathonApp works around (dynamic_resources._serialize_once):
     each serialize_provider call leaves pickle._Pickler._batch_setitems wrapped once more."""
     import pickle
     before = pickle._Pickler._batch_setitems

@@ -6,6 +6,8 @@ import sys
 
 import pytest
 
+from components.hosts import health_gate
+from ops import review as review_module
 from ops.review import compare, quorum_warnings, replaces, report
 
 from .harness import ROOT
@@ -94,24 +96,61 @@ def resource(kind, inputs):
     ("pulumi-python:dynamic:Resource", {"app": {"id": "/a", "instances": 1}}, {"app": {"id": "/a", "instances": 2}}, False),
     ("pulumi-python:dynamic:Resource", {"app": {"id": "/a"}}, {"app": {"id": "/b"}}, True),
     ("docker:index/service:Service", {"taskSpec": 1}, {"taskSpec": 2}, False),
+    # pulumi-command 1.x: only `triggers` replace; a new script is an update that runs it.
+    ("command:remote:Command", {"create": "a", "update": "u1"}, {"create": "a", "update": "u2"}, False),
+    ("command:local:Command", {"create": "a"}, {"create": "b"}, False),
+    ("command:remote:Command", {"triggers": ["1"]}, {"triggers": ["2"]}, True),
+    # A health gate (HostHealthy) never replaces.
+    ("pulumi-python:dynamic:Resource", {"instance_id": "i-1"}, {"instance_id": "i-2"}, False),
 ])
 def test_each_change_is_called_a_replacement_or_an_update_in_place(kind, before, after, replaced):
     keys = sorted(k for k in before.keys() | after.keys() if before.get(k) != after.get(k))
     assert replaces(resource(kind, before), resource(kind, after), keys) is replaced
 
 
-def zk_hosts(n, user_data):
-    return {"resources": {f"urn:zk-{i}": resource("aws:ec2/instance:Instance", {
-        "userDataBase64": user_data, "tags": {"container-platform:roles": "zookeeper"}}) for i in range(n)}}
+def zk_hosts(n, user_data, gated_after=None):
+    """`n` ZooKeeper hosts; `gated_after[i]`: the host whose health gate host i depends on."""
+    resources = {}
+    for i in range(n):
+        host = resource("aws:ec2/instance:Instance", {"userDataBase64": user_data,
+                                                       "tags": {"container-platform:roles": "zookeeper"}})
+        after = (gated_after or {}).get(i)
+        resources[f"urn:zk-{i}"] = {**host, "name": f"zk-{i}",
+                                    "dependencies": [f"urn:zk-{after}-healthy"] if after is not None else []}
+        resources[f"urn:zk-{i}-healthy"] = {"type": "pulumi-python:dynamic:Resource", "name": f"zk-{i}-healthy",
+                                            "inputs": {}, "dependencies": [f"urn:zk-{i}"]}
+    return {"resources": resources}
 
 
 @pytest.mark.parametrize("members, replaced, warned", [(3, 3, True), (3, 2, True), (3, 1, False), (5, 2, False), (5, 3, True)])
 def test_replacing_a_majority_of_a_quorum_role_at_once_is_flagged(members, replaced, warned):
     after = zk_hosts(members, "new")
-    warnings = quorum_warnings(after, [f"urn:zk-{i}" for i in range(replaced)])
+    warnings, _ = quorum_warnings(after, [f"urn:zk-{i}" for i in range(replaced)])
     assert bool(warnings) is warned
     if warned:
         assert f"replaces {replaced} of {members} `zookeeper` members" in warnings[0]
+
+
+@pytest.mark.parametrize("gated_after, widest", [
+    ({1: 0, 2: 1}, 1),  # a chain: one at a time
+    ({2: 1, 1: 0, 4: 3, 3: 2}, 1),
+    ({1: 0, 2: 0}, 2),  # both wait for the first only, then go together
+    ({2: 1}, 2),  # the first and the second go together
+])
+def test_members_chained_through_health_gates_roll_one_at_a_time(gated_after, widest):
+    n = max(gated_after) + 1
+    after = zk_hosts(n, "new", gated_after)
+    warnings, notes = quorum_warnings(after, [f"urn:zk-{i}" for i in range(n)])
+    assert bool(warnings) is (widest > (n - 1) // 2)
+    if warnings:
+        assert f"replaces {widest} of {n} `zookeeper` members at once" in warnings[0]
+    else:
+        assert notes == ["`zookeeper` rolls: " + ", then ".join(f"**zk-{i}**" for i in range(n))
+                         + ", each healthy again before the next goes"]
+
+
+def test_the_review_knows_the_programs_health_gates_by_name():
+    assert review_module.GATE_SUFFIX == health_gate.GATE_SUFFIX
 
 
 def test_the_report_flags_a_prod_like_change_of_every_zookeeper_host():
@@ -119,6 +158,16 @@ def test_the_report_flags_a_prod_like_change_of_every_zookeeper_host():
     text = report("main", {"prod": ({"target": "aws", "outputs": {}, **before}, {"target": "aws", "outputs": {}, **after})})
     assert "| `prod` | 0 | 0 | 3 | 0 | 0 |" in text
     assert "> **Warning**: replaces 3 of 3 `zookeeper` members at once" in text
+
+
+def test_a_prod_zookeeper_setting_rolls_host_by_host_in_the_review(repo):
+    """The program's own chain, seen by the review: every ZooKeeper host is replaced (its user
+    data changes), one after another, and nothing warns."""
+    edit(repo / "stacks" / "Pulumi.prod.yaml", "      protect: true\n    mesos:", "      protect: true\n      tick_time_ms: 3000\n    mesos:")
+    text, changed_aws = review(repo, "prod")
+    assert "| `prod` | 0 | 0 | 3 | 0 | 0 |" in text, text[:600]
+    assert "> **Rolls**: `zookeeper` rolls: **zk-a**, then **zk-b**, then **zk-c**, each healthy again" in text
+    assert "Warning" not in text and changed_aws == ["prod"]
 
 
 def test_a_change_that_breaks_a_stack_fails_the_review_naming_it(repo):

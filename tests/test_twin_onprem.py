@@ -3,7 +3,8 @@ the onprem stack logs in as) is bootstrapped over SSH exactly as `command.remote
 rendered command, the script on stdin), twice, and then serves as a Docker host over `ssh://`
 to that user, as the Docker provider uses it (`docker system dial-stdio` over ssh with the
 provider's ssh options as rendered, against the known_hosts the program writes: the twin's own
-host key pinned; another pinned key is refused).
+host key pinned; another pinned key is refused); a quorum member's health gate runs over that
+ssh session as `ops`.
 
 Facts reproduced: sshd and sudo as on Debian 12; `sh -s` reads the script from stdin (so it
 cannot re-exec itself by name); the engine's socket is root:docker 0660, so only members of the
@@ -11,6 +12,7 @@ docker group reach it without sudo."""
 import json
 import os
 import subprocess
+import time
 
 import pytest
 
@@ -18,7 +20,7 @@ from components.hosts.physical import BOOTSTRAP, bootstrap_command
 
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .harness import evaluate
-from .realhelpers import DOCKER, docker, free_port, wait_for
+from .realhelpers import DOCKER, STANDIN_IMAGE, docker, free_port, wait_for
 
 pytestmark = pytest.mark.real
 
@@ -118,3 +120,21 @@ def test_bootstrap_over_ssh_as_a_sudo_user_twice_then_docker_over_ssh(ssh_host):
     local = docker("info", "--format", "{{.ID}}")
     assert remote.returncode == 0, remote.stderr
     assert remote.stdout == local.stdout  # the engine the twin serves, reached as `ops` over ssh://
+
+    # A quorum member's health gate, as command.remote runs its `update` (the script as the
+    # command of an ssh session of `ops`, a docker group member, no sudo), waits for the member's
+    # health check on that engine.
+    d = evaluate("onprem", secrets=PLACEHOLDER_SECRETS)
+    gate = next(r for r in d.of_type("command:remote:Command") if r.name == "onprem-zookeeper-1-healthy")
+    docker("run", "-d", "--name", "onprem-zookeeper-1", "--health-cmd", "test -e /tmp/ready",
+           "--health-interval", "1s", STANDIN_IMAGE, "sleep", "300")
+    try:
+        waiting = subprocess.Popen(["/usr/bin/ssh", *options, f"{USER}@127.0.0.1", gate.inputs["update"]],
+                                   stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        time.sleep(4)
+        assert waiting.poll() is None, "the gate returned before the member was healthy"
+        docker("exec", "onprem-zookeeper-1", "touch", "/tmp/ready")
+        out, err = waiting.communicate(timeout=60)
+        assert waiting.returncode == 0 and out.strip() == "onprem-zookeeper-1 is healthy", err
+    finally:
+        docker("rm", "-f", "onprem-zookeeper-1", check=False)

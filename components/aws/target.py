@@ -3,6 +3,7 @@ IAM, the EC2 hosts (ZooKeeper, masters, ...) and, once ZooKeeper is known, the a
 from __future__ import annotations
 
 from collections import Counter
+from typing import Optional
 
 import pulumi
 import pulumi_aws as aws
@@ -19,6 +20,9 @@ from .security import SecurityGroups
 
 # Roles that make a host a "master" host for IAM; other hosts carry ZooKeeper only.
 MASTER_SIDE = {"mesos-master", "marathon", "marathon-lb", "spark-master", "spark-worker", "spark-history"}
+# Roles whose members must change one at a time (a majority keeps ZooKeeper and the masters'
+# replicated log up; Marathon keeps a leader): their hosts are replaced one after another.
+QUORUM_ROLES = {"zookeeper", "mesos-master", "marathon"}
 
 
 def host_role(roles: set[str]) -> str:
@@ -47,6 +51,7 @@ class AwsTarget:
                      aws.ec2.GetAmiFilterArgs(name="architecture", values=["x86_64"])], opts=invoke).id
         in_zone: Counter = Counter()
         self.hosts: dict[str, AwsHost] = {}
+        previous: Optional[AwsHost] = None  # the last host with a quorum member: the next waits for its gate
         for h in p.hosts:
             zone, roles = zone_of(p, h.name), roles_on[h.name]
             address = lift(lambda cidr, k=in_zone[zone]: host_address(cidr, k), self.network.private_cidrs[zone])
@@ -58,7 +63,10 @@ class AwsTarget:
                 h.instance_type or a.instance_type, a.region, a.root_volume_gb, a.data_volume_gb, a.kms_key_id,
                 a.ssh_key_name, protect=bool(stateful), roles=sorted(roles), provider=self.provider,
                 termination_protection=a.termination_protection and "mesos-master" in roles,
-                zone=self.network.private_zones[zone], state_gb=a.state_volume_gb)
+                zone=self.network.private_zones[zone], state_gb=a.state_volume_gb,
+                rolling=bool(roles & QUORUM_ROLES), after=previous.ready if previous else None)
+            if roles & QUORUM_ROLES:
+                previous = self.hosts[h.name]
 
     def agent_groups(self, zk_connect: pulumi.Input[str], auth: AgentAuth) -> list[AgentGroup]:
         p = self.env.platform

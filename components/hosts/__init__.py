@@ -26,9 +26,16 @@ class Host(Protocol):
 
     def shell(self, name: str, create: pulumi.Input[str], parent: pulumi.Resource,
               delete: Optional[str] = None, stdin: Optional[pulumi.Input[str]] = None,
-              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = ()) -> pulumi.Resource:
-        """Run a shell script on the host once (again when `create` changes); `delete` on destroy.
-        The resource's `stdout` output is what the script printed."""
+              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = (),
+              update: Optional[pulumi.Input[str]] = None) -> pulumi.Resource:
+        """Run a shell script on the host once (again when `create` changes, or `update` instead
+        where given); `delete` on destroy. The resource's `stdout` output is what the script printed."""
+
+    def gate(self, name: str, member: pulumi.Resource, specs: Sequence[ContainerSpec],
+             parent: pulumi.Resource) -> pulumi.Resource:
+        """The health gate after `member` (what `run` returned for `specs`): a resource that,
+        whenever a change recreates the member, waits until its containers are healthy again
+        (health_gate.py). The next member of a quorum role depends on it."""
 
     def finish(self) -> None:
         """Called once every container is placed."""

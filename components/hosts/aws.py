@@ -15,10 +15,11 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from ..aws.host_healthy import HostHealthy
 from ..aws.iam import secrets_path
 from ..outputs import Deferred
 from ..roles.container import ContainerSpec, slug
-from . import cloud_init
+from . import cloud_init, health_gate
 
 # One hop: the host's own units (the secrets scripts) and host-networked containers (every
 # platform role) reach the metadata service; a task in a bridge network is a hop further and
@@ -26,6 +27,9 @@ from . import cloud_init
 IMDS_V2 = aws.ec2.InstanceMetadataOptionsArgs(http_endpoint="enabled", http_tokens="required",
                                               http_put_response_hop_limit=1)
 
+
+# A new host boots, installs Docker and pulls its images before its first health check.
+BOOT_S = 900
 
 DATA_DEVICE = "/dev/sdf"  # becomes /var/lib/docker (cloud_init.DATA_VOLUME)
 STATE_DEVICE = "/dev/sdg"  # the state volume: Docker's named volumes (cloud_init.state_volume_script)
@@ -75,18 +79,23 @@ class AwsHost(pulumi.ComponentResource):
                  instance_profile: pulumi.Input[str], ami_id: pulumi.Input[str], instance_type: str,
                  region: str, root_gb: int, data_gb: int, kms_key_id: Optional[str], key_name: Optional[str],
                  protect: bool, termination_protection: bool, roles: Sequence[str], provider: aws.Provider,
-                 zone: pulumi.Input[str], state_gb: int, opts: Optional[pulumi.ResourceOptions] = None):
-        """`zone` is the subnet's availability zone, where the host's state volume is made."""
+                 zone: pulumi.Input[str], state_gb: int, rolling: bool = False,
+                 after: Optional[pulumi.Resource] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        """`zone` is the subnet's availability zone, where the host's state volume is made. A
+        `rolling` host (one with a member of a quorum role) gets a health gate, `ready`; it is
+        replaced only after `after` (the previous rolling host's gate) has passed."""
         super().__init__("container-platform:hosts:AwsHost", name, None, opts)
         self.name, self.stack, self.region = name, stack, region
         self._platform_name, self._zone, self._state_gb, self._kms_key_id = platform_name, zone, state_gb, kms_key_id
-        self._protect = protect
+        # Not `_protect`: that is the SDK's own attribute, which every child would inherit.
+        self._protect_state = protect
         self.state_volume: Optional[aws.ebs.Volume] = None
         self.address = pulumi.Output.from_input(address)
         self._provider = provider
         self._specs: list[ContainerSpec] = []
         self._parameters: dict[str, dict[str, str]] = {}
         self._user_data = Deferred()
+        self._gate_script, self._gate_timeout = Deferred(), Deferred()  # once every container is placed
         self.user_data: Optional[pulumi.Output[str]] = None  # the rendered text, after finish()
         volume = encrypted_volume(kms_key_id)
         self.instance = aws.ec2.Instance(
@@ -105,11 +114,21 @@ class AwsHost(pulumi.ComponentResource):
             # Containers are defined by the user data: a change replaces the host (the old one
             # goes first, as the new one takes the same address).
             user_data_replace_on_change=True,
+            # Termination protection guards against a terminate from the console or the CLI; the
+            # provider refuses to destroy such an instance unless force_destroy (aws 7.x), and a
+            # change rolls hosts by replacing them, one at a time (health_gate.py).
             disable_api_termination=termination_protection or None,
+            force_destroy=termination_protection or None,
             tags={"Name": f"{platform_name}-{name}", "container-platform:roles": ",".join(roles)},
             volume_tags={"Name": f"{platform_name}-{name}"},
-            opts=pulumi.ResourceOptions(parent=self, provider=provider, protect=protect, delete_before_replace=True),
+            # Not `protect`ed: what must survive is on the state volume (protected, retained), and
+            # a protected instance could never be replaced, so no change could roll.
+            opts=pulumi.ResourceOptions(parent=self, provider=provider, delete_before_replace=True,
+                                        depends_on=[after] if after is not None else None),
         )
+        self.ready: Optional[HostHealthy] = HostHealthy(
+            f"{name}{health_gate.GATE_SUFFIX}", self.instance.id, self._gate_script.output, region,
+            self._gate_timeout.output, opts=pulumi.ResourceOptions(parent=self)) if rolling else None
 
     def run(self, spec: ContainerSpec, parent: pulumi.Resource, protect: bool = False,
             depends_on: Sequence[pulumi.Resource] = ()) -> aws.ec2.Instance:
@@ -128,7 +147,7 @@ class AwsHost(pulumi.ComponentResource):
         self.state_volume = aws.ebs.Volume(
             f"{self.name}-state", availability_zone=self._zone, size=self._state_gb, type="gp3", encrypted=True,
             kms_key_id=self._kms_key_id, tags={"Name": f"{self._platform_name}-{self.name}-state"},
-            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, protect=self._protect,
+            opts=pulumi.ResourceOptions(parent=self, provider=self._provider, protect=self._protect_state,
                                         retain_on_delete=True))
         aws.ec2.VolumeAttachment(
             f"{self.name}-state", device_name=STATE_DEVICE, volume_id=self.state_volume.id,
@@ -143,9 +162,19 @@ class AwsHost(pulumi.ComponentResource):
     def shell(self, *_args, **_kwargs):
         raise NotImplementedError("EC2 hosts run containers from cloud-init; nothing else runs on them")
 
+    def gate(self, name: str, member: pulumi.Resource, specs: Sequence[ContainerSpec],
+             parent: pulumi.Resource) -> pulumi.Resource:
+        """A change replaces the whole host, so the gate is the host's own (AwsTarget chains
+        the rolling hosts)."""
+        return self.ready if self.ready is not None else self.instance
+
     def finish(self) -> None:
         state = self.state_volume.id if self.state_volume is not None else None
         self.user_data = pulumi.Output.all(state, *[resolved(s) for s in self._specs]).apply(
             lambda v: cloud_init.user_data(v[1:], self._parameters, self.region, v[0]))
         self._user_data.supply(self.user_data.apply(packed))
+        # The boot (packages, image pulls) comes before the first health check.
+        timeout = health_gate.budget_s(self._specs, boot_s=BOOT_S)
+        self._gate_script.supply(health_gate.wait_script(health_gate.gated(self._specs), timeout))
+        self._gate_timeout.supply(timeout)
         self.register_outputs({"address": self.address, "instance_id": self.instance.id})

@@ -11,6 +11,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ..roles.container import ContainerSpec, HealthCheck, Volume, slug
+from . import health_gate
 
 
 # A secret file is readable by its owner only (cloud-init's secrets script sets the same mode).
@@ -136,6 +137,20 @@ class DockerEngineHost(pulumi.ComponentResource):
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
                                         depends_on=[image, *volumes, *depends_on]),
         )
+
+    def shell(self, name: str, create: pulumi.Input[str], parent: pulumi.Resource,
+              delete: Optional[str] = None, stdin: Optional[pulumi.Input[str]] = None,
+              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = (),
+              update: Optional[pulumi.Input[str]] = None) -> pulumi.Resource:
+        raise NotImplementedError("each kind of host runs commands its own way")
+
+    def gate(self, name: str, member: pulumi.Resource, specs: Sequence[ContainerSpec],
+             parent: pulumi.Resource) -> pulumi.Resource:
+        script = health_gate.wait_script(health_gate.gated(specs), health_gate.budget_s(specs))
+        # The member's id is in the update, so recreating the member updates the gate.
+        return self.shell(f"{name}{health_gate.GATE_SUFFIX}", create=health_gate.FIRST_START, parent=parent,
+                          update=pulumi.Output.concat(f"# once {name} (container ", member.id, ") is recreated\n", script),
+                          depends_on=[member])
 
     def finish(self) -> None:
         self.register_outputs({"address": self.address})

@@ -18,8 +18,9 @@ class LocalHost(DockerEngineHost):
 
     def shell(self, name: str, create: pulumi.Input[str], parent: pulumi.Resource,
               delete: Optional[str] = None, stdin: Optional[pulumi.Input[str]] = None,
-              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = ()) -> command.local.Command:
+              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = (),
+              update: Optional[pulumi.Input[str]] = None) -> command.local.Command:
         return command.local.Command(
-            name, create=create, delete=delete, stdin=stdin, interpreter=["/bin/sh", "-c"],
+            name, create=create, update=update, delete=delete, stdin=stdin, interpreter=["/bin/sh", "-c"],
             opts=pulumi.ResourceOptions(parent=parent, depends_on=list(depends_on),
                                         additional_secret_outputs=["stdout"] if secret_stdout else None))

@@ -90,8 +90,9 @@ class PhysicalHost(DockerEngineHost):
 
     def shell(self, name: str, create: pulumi.Input[str], parent: pulumi.Resource,
               delete: Optional[str] = None, stdin: Optional[pulumi.Input[str]] = None,
-              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = ()) -> command.remote.Command:
+              secret_stdout: bool = False, depends_on: Sequence[pulumi.Resource] = (),
+              update: Optional[pulumi.Input[str]] = None) -> command.remote.Command:
         return command.remote.Command(
-            name, connection=self.connection, create=create, delete=delete, stdin=stdin,
+            name, connection=self.connection, create=create, update=update, delete=delete, stdin=stdin,
             opts=pulumi.ResourceOptions(parent=parent, depends_on=[self.bootstrap, *depends_on],
                                         additional_secret_outputs=["stdout"] if secret_stdout else None))

@@ -10,6 +10,7 @@ from ..roles.container import http_url
 from ..roles.marathon_lb import marathon_lb
 from ..hosts import Host
 from ..spec import Environment
+from .rolling import run_one_at_a_time
 
 
 class Marathon(pulumi.ComponentResource):
@@ -26,14 +27,12 @@ class Marathon(pulumi.ComponentResource):
         p = env.platform
         public = any(pool.public for pool in p.mesos.agent_pools)
         nodes = env.of("marathon")
-        self.instances = [
-            hosts[n.host].run(
-                role.marathon(n, hosts[n.host].address, zk_connect, p.marathon, p.name, public,
-                              http_credentials=credentials, mesos_principal=mesos_principal, mesos_secret=mesos_secret,
-                              zk_secret=zk_secret),
-                parent=self, depends_on=depends_on)
-            for n in nodes
-        ]
+        self.instances = run_one_at_a_time(
+            [(hosts[n.host], role.marathon(n, hosts[n.host].address, zk_connect, p.marathon, p.name, public,
+                                           http_credentials=credentials, mesos_principal=mesos_principal,
+                                           mesos_secret=mesos_secret, zk_secret=zk_secret))
+             for n in nodes],
+            parent=self, depends_on=depends_on)
         self.urls = [pulumi.Output.from_input(http_url(hosts[n.host].address, n.port("http"))) for n in nodes]
         self.load_balancers = [
             hosts[n.host].run(marathon_lb(n, self.urls, p.discovery, p.name, credentials),

@@ -23,24 +23,12 @@ from __future__ import annotations
 
 from typing import Any, Optional, Sequence
 
-import pickle
-
 import pulumi
 import pulumi.dynamic as dynamic
-import pulumi.dynamic.dynamic as dynamic_module
+
+from ..dynamic_resources import pickled_by_value, serialized_once
 
 DEFAULT_TIMEOUT_S = 900
-
-
-def pickled_by_value(cls: type) -> type:
-    """Make dill store the class and its methods by value, not as `components.platform...`
-    references: Pulumi's provider host unpickles them without this project on its path
-    (pulumi/pulumi#7453). dill pickles by value what it cannot find by module and name."""
-    cls.__module__ = "__main__"
-    for member in vars(cls).values():
-        if callable(member) and hasattr(member, "__module__"):
-            member.__module__ = "__main__"
-    return cls
 
 
 @pickled_by_value
@@ -221,28 +209,6 @@ class MarathonAppProvider(dynamic.ResourceProvider):
         raise ConnectionError(f"no Marathon answered {method} {path}: {'; '.join(errors)}")
 
 
-_serialized: dict[type, str] = {}
-_sdk_serialize_provider = dynamic_module.serialize_provider
-
-
-def _serialize_once(provider: dynamic.ResourceProvider) -> str:
-    """The SDK's `serialize_provider`, once per provider class (every MarathonApp carries the
-    same stateless provider, so the same bytes), undoing what it leaves behind.
-
-    pulumi 3.272's serialize_provider swaps `pickle.Pickler` for `pickle._Pickler`, wraps that
-    class's `_batch_setitems` and `save_dict`, and restores only `pickle.Pickler`: every call
-    wraps the previous wrapper, so each dynamic resource pickles slower than the last and a few
-    hundred of them end in RecursionError (compare pulumi/pulumi#17803;
-    tests/test_marathon_app.py keeps a minimal reproduction)."""
-    if type(provider) not in _serialized:
-        batch_setitems, save_dict = pickle._Pickler._batch_setitems, pickle._Pickler.save_dict  # type: ignore[attr-defined]
-        try:
-            _serialized[type(provider)] = _sdk_serialize_provider(provider)
-        finally:
-            pickle._Pickler._batch_setitems, pickle._Pickler.save_dict = batch_setitems, save_dict  # type: ignore[attr-defined]
-    return _serialized[type(provider)]
-
-
 class MarathonApp(dynamic.Resource):
     """One Marathon app, deployed and kept as `app` says."""
 
@@ -253,11 +219,8 @@ class MarathonApp(dynamic.Resource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         # The app's env may hold secrets (${secret.*}), the credentials always do.
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["app", "credentials"]))
-        dynamic_module.serialize_provider = _serialize_once  # read by name in Resource.__init__
-        try:
+        with serialized_once():
             super().__init__(MarathonAppProvider(), name, {
                 "app": app, "marathon_urls": list(marathon_urls), "credentials": credentials,
                 "timeout_seconds": timeout_seconds, "version": None,
             }, opts)
-        finally:
-            dynamic_module.serialize_provider = _sdk_serialize_provider

@@ -10,6 +10,7 @@ from ..roles.container import http_url
 from ..hosts import Host
 from ..spec import Environment
 from . import credentials as creds
+from .rolling import run_one_at_a_time
 
 
 class MesosCluster(pulumi.ComponentResource):
@@ -26,12 +27,11 @@ class MesosCluster(pulumi.ComponentResource):
         master_credentials = creds.master_credentials_file(dict(secrets))
         self.agent_auth = role.AgentAuth(creds.agent_credential_file(secrets[creds.AGENT]),
                                          creds.http_credentials_file(creds.OPERATOR, secrets[creds.OPERATOR]))
-        self.masters = [
-            hosts[n.host].run(role.mesos_master(n, hosts[n.host].address, zk_connect, p.mesos, p.name,
-                                                credentials=master_credentials, zk_secret=zk_secret),
-                              parent=self, protect=p.mesos.masters.protect)
-            for n in env.of("mesos-master")
-        ]
+        self.masters = run_one_at_a_time(
+            [(hosts[n.host], role.mesos_master(n, hosts[n.host].address, zk_connect, p.mesos, p.name,
+                                               credentials=master_credentials, zk_secret=zk_secret))
+             for n in env.of("mesos-master")],
+            parent=self, protect=p.mesos.masters.protect)
         self.master_urls = [
             pulumi.Output.from_input(http_url(hosts[n.host].address, n.port("http")))
             for n in env.of("mesos-master")

@@ -10,6 +10,7 @@ from ..outputs import depending_on
 from ..roles.container import lift
 from ..hosts import Host
 from ..spec import Environment
+from .rolling import run_one_at_a_time
 
 
 class ZooKeeperEnsemble(pulumi.ComponentResource):
@@ -20,11 +21,9 @@ class ZooKeeperEnsemble(pulumi.ComponentResource):
         super().__init__("container-platform:zookeeper:ZooKeeperEnsemble", name, None, opts)
         zk, nodes = env.platform.zookeeper, env.of("zookeeper")
         addresses = [hosts[n.host].address for n in nodes]
-        self.containers = [
-            hosts[n.host].run(role.zookeeper_node(n, nodes, addresses, zk, env.platform.name),
-                              parent=self, protect=zk.protect)
-            for n in nodes
-        ]
+        self.containers = run_one_at_a_time(
+            [(hosts[n.host], role.zookeeper_node(n, nodes, addresses, zk, env.platform.name)) for n in nodes],
+            parent=self, protect=zk.protect)
         connect = lift(lambda *a: role.connect_string(role.servers(nodes, a)), *addresses)
         # Every consumer of the connect string also depends on the nodes themselves.
         self.connect_string = depending_on(connect, self.containers)

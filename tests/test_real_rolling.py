@@ -1,0 +1,166 @@
+"""Real: a changed ZooKeeper setting rolls through a running 3-node ensemble one node at a time,
+in the order and with the gates the program registers, while a client keeps writing.
+
+The ensemble is a `local` platform's ZooKeeper (the stand-in image, tests/images/zookeeper,
+which runs Debian's ZooKeeper as the official image does and answers the role's health check
+`zkServer.sh status` through `srvr`). Its recorded `docker.Container`s run through
+tests/container_engine.py. The change (tickTime 1000 -> 1500) is applied as Pulumi's engine would:
+in dependency order, each node removed and created again from the changed inputs (its data
+volumes kept), then its gate's recorded `update` script run with /bin/sh -c, as pulumi-command's
+local Command runs it. The next node goes only once that script has returned 0.
+
+Documented window: a client write may fail only while a node is away or rejoining, that is
+between a node's removal and its gate passing (+2 s for the client to notice), in practice only
+for the election when the leader goes; no acknowledged write is ever lost, and the data written
+before the roll is still there after it.
+"""
+import os
+import subprocess
+import threading
+import time
+
+import pytest
+from kazoo.client import KazooClient
+
+from components.hosts import health_gate
+
+from . import container_engine
+from .conftest import PLACEHOLDER_SECRETS
+from .harness import evaluate, role_of
+from .realhelpers import DOCKER, consecutive_free_ports, docker, wait_for
+from .realzk import four_letter, mode
+
+pytestmark = pytest.mark.real
+
+IMAGE = "local/zookeeper-standin:1"  # built by scripts/setup.sh
+PLATFORM = "rolltest"
+# The gate runs `docker`; Debian's client is the one that matches this engine (realhelpers).
+GATE_ENV = {**os.environ, "PATH": f"{os.path.dirname(DOCKER)}:{os.environ['PATH']}"}
+
+
+def platform(ports: dict, tick_time_ms: int) -> dict:
+    return {"container-platform:platform": {
+        "name": PLATFORM, "target": "local", "hosts": [{"name": "local"}],
+        "zookeeper": {"count": 3, "image": IMAGE, "tick_time_ms": tick_time_ms, **ports},
+        "mesos": {"masters": {"count": 1}, "agent_pools": [{"name": "private", "count": 1, "port": ports["client_port"] + 10}]},
+        "marathon": {"enabled": False}, "discovery": {"enabled": False}}}
+
+
+def recorded(ports: dict, tick_time_ms: int):
+    d = evaluate("local", config=platform(ports, tick_time_ms), secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    nodes = [c for c in d.containers() if role_of(c) == "zookeeper"]
+    gates = {r.name[: -len(health_gate.GATE_SUFFIX)]: r for r in d.of_type("command:local:Command")
+             if r.name.endswith(health_gate.GATE_SUFFIX)}
+    return nodes, gates
+
+
+def engine_order(nodes, gates) -> list:
+    """The nodes in the order Pulumi may change them: each after the one whose gate it needs."""
+    after = {n.name: next((m.name for m in nodes if gates[m.name].urn in n.dependencies), None) for n in nodes}
+    order, previous = [], None
+    while len(order) < len(nodes):
+        (step,) = [n for n in nodes if after[n.name] == previous and n not in order]
+        order.append(step)
+        previous = step.name
+    return order
+
+
+def health(name: str) -> str:
+    return docker("inspect", "--format", "{{.State.Health.Status}}", name).stdout.strip()
+
+
+class Writer(threading.Thread):
+    """Writes /roll/<n> = n as fast as the ensemble acknowledges; remembers what was
+    acknowledged and when each failure happened."""
+
+    def __init__(self, hosts: str):
+        super().__init__(daemon=True)
+        self.client = KazooClient(hosts=hosts, timeout=4, connection_retry={"max_tries": -1, "delay": 0.1})
+        self.acked: list[int] = []
+        self.failures: list[float] = []
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        n = 0
+        while not self.done.is_set():
+            try:
+                self.client.create(f"/roll/{n:06d}", str(n).encode(), makepath=True)
+                self.acked.append(n)
+            except Exception:
+                self.failures.append(time.monotonic())
+                time.sleep(0.2)
+            n += 1
+            time.sleep(0.02)
+
+
+def test_a_changed_setting_rolls_node_by_node_with_no_acknowledged_write_lost():
+    ports = {"client_port": consecutive_free_ports(3), "peer_port": consecutive_free_ports(3),
+             "election_port": consecutive_free_ports(3)}
+    before, _ = recorded(ports, 1000)
+    after, gates = recorded(ports, 1500)
+    order = engine_order(after, gates)
+    assert [n.name for n in order] == [n.name for n in after], "the chain follows the members' order"
+    images = {c.inputs["image"]: IMAGE for c in before + after}
+    client_ports = [ports["client_port"] + i for i in range(3)]
+    started = []
+    try:
+        # First start: every node at once (a lone node is never healthy: its gate would time out).
+        lone = container_engine.run(before[0].inputs, {}, images)
+        started.append(lone)
+        alone = subprocess.run(["sh", "-c", health_gate.wait_script([lone], 20)], env=GATE_ENV,
+                               capture_output=True, text=True, timeout=60)
+        assert alone.returncode == 1 and f"{lone} is starting after 20 s" in alone.stderr, alone
+        for node in before[1:]:
+            started.append(container_engine.run(node.inputs, {}, images))
+        wait_for("a leader and two followers",
+                 lambda: sorted(mode(p) for p in client_ports) == ["follower", "follower", "leader"], timeout=90)
+        seed = KazooClient(hosts=",".join(f"127.0.0.1:{p}" for p in client_ports), timeout=5)
+        seed.start(timeout=15)
+        seed.create("/platform/before-the-roll", b"kept", makepath=True)
+        seed.stop()
+
+        writer = Writer(",".join(f"127.0.0.1:{p}" for p in client_ports))
+        writer.client.start(timeout=15)
+        writer.start()
+        time.sleep(2)
+        windows = []
+        for node in order:
+            away = time.monotonic()
+            docker("rm", "-f", node.inputs["name"])
+            container_engine.run(node.inputs, {}, images)  # the same named volumes: its data is kept
+            gate = subprocess.run(["/bin/sh", "-c", gates[node.name].inputs["update"]], env=GATE_ENV,
+                                  capture_output=True, text=True, timeout=600)
+            back = time.monotonic()
+            assert gate.returncode == 0, gate.stderr
+            assert gate.stdout.strip() == f"{node.inputs['name']} is healthy"
+            assert health(node.inputs["name"]) == "healthy" and back - away > 5, "the gate really waited"
+            windows.append((away, back + 2))
+            assert sorted(mode(p) for p in client_ports) == ["follower", "follower", "leader"]
+        time.sleep(2)
+        writer.done.set()
+        writer.join(timeout=30)
+
+        reader = KazooClient(hosts=",".join(f"127.0.0.1:{p}" for p in client_ports), timeout=5)
+        reader.start(timeout=15)
+        try:
+            stored = {int(c) for c in reader.get_children("/roll")}
+            assert set(writer.acked) <= stored, f"lost: {sorted(set(writer.acked) - stored)[:10]}"
+            assert reader.get("/platform/before-the-roll")[0] == b"kept"
+        finally:
+            reader.stop()
+        writer.client.stop()
+        assert len(writer.acked) > 100
+        outside = [t for t in writer.failures if not any(a <= t <= b for a, b in windows)]
+        assert outside == [], f"{len(outside)} writes failed outside the documented window"
+        # Measured here: 1 failed write of 2,262 over a 52 s roll (when the leader went). A retry
+        # every 0.2 s: 50 failures would be 10 s without writes, far above an election.
+        assert len(writer.failures) <= 50, len(writer.failures)
+        # Every node now runs the changed setting.
+        assert all("tickTime=1500" in four_letter(p, "conf") for p in client_ports)
+    finally:
+        for name in {*started, *(n.inputs["name"] for n in after)}:
+            docker("rm", "-f", name, check=False)
+        for node in after:
+            for v in node.inputs.get("volumes") or []:
+                docker("volume", "rm", v["volumeName"], check=False)
