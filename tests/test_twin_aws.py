@@ -1,13 +1,17 @@
 """Twin: prod's three ZooKeeper hosts boot from exactly their rendered user data (tests/awstwin.py)
 with a stand-in of the official ZooKeeper image (tests/images/zookeeper, reproducing its
 entrypoint's chown of /data as root, the drop to uid 1000, and zoo.cfg/myid written only when
-absent). The ensemble reaches quorum, serves writes, and keeps them after losing a host."""
+absent). The ensemble reaches quorum, serves writes, and keeps them after losing a host; each
+host's health gate (its HostHealthy script, run as root with sh as SSM's aws:runShellScript runs
+it) passes once its containers are healthy; a replacement of the lost host, booted from the same
+user data over the kept volumes, finds its own transaction log again and rejoins."""
 import re
 import socket
 
 import pytest
 from kazoo.client import KazooClient
 
+from components.hosts import health_gate
 from components.roles import images
 
 from .awstwin import AwsTwin, network
@@ -76,14 +80,32 @@ def test_prod_zookeeper_hosts_form_a_quorum_from_their_user_data_and_survive_los
                 assert ids[-1] == expected
                 assert docker("inspect", "-f", "{{.RestartCount}}", container).stdout.strip() == "0"
             assert sorted(ids) == ["1", "2", "3"]
+            gates = {r.name[: -len(health_gate.GATE_SUFFIX)]: r.inputs["script"]
+                     for r in d.of_type("pulumi-python:dynamic:Resource") if r.name.endswith(health_gate.GATE_SUFFIX)}
+            for host, twin in zip(hosts, twins):
+                gate = docker("exec", twin.name, "sh", "-c", gates[host.name], check=False)
+                assert gate.returncode == 0 and gate.stdout.split("\n")[0] == f"{twin.containers[0]} is healthy", gate
             client = KazooClient(hosts=",".join(f"{a}:2181" for a in addresses), timeout=5)
             client.start(timeout=20)
             try:
                 client.create("/platform/probe", b"before", makepath=True)
                 leader = next(t for t in twins if zk_mode(t.address) == "leader")
+                (container,) = leader.containers
+                logs = set(docker("exec", container, "ls", "/datalog/version-2").stdout.split())
+                assert logs
                 leader.destroy()
                 survivors = [t.address for t in twins if t is not leader]
                 wait_for_survivors(client, lambda: [zk_mode(a) for a in survivors])
+                # The replacement: the same user data, the same address, the volumes kept.
+                host = hosts[twins.index(leader)]
+                replacement = AwsTwin(host.name, host.inputs["privateIp"], net, cloud_config(host))
+                twins.append(replacement)
+                replacement.boot()
+                gate = docker("exec", replacement.name, "sh", "-c", gates[host.name], check=False)
+                assert gate.returncode == 0, gate.stderr
+                assert logs <= set(docker("exec", container, "ls", "/datalog/version-2").stdout.split())
+                assert zk_mode(replacement.address) in ("leader", "follower")
+                assert client.get("/platform/probe")[0] == b"after"
             finally:
                 client.stop()
                 client.close()
