@@ -56,7 +56,7 @@ def test_agents_wait_long_enough_for_a_large_image_pull():
     e = env(mesos={"masters": {"count": 3}, "executor_registration_timeout": "7mins",
                    "agent_pools": [{"name": "private", "count": 1, "port": 5061}]})
     spec = mesos.mesos_agent(e.of("mesos-agent")[0], e.platform.mesos.agent_pools[0], ADDRS[0], "zk:2181",
-                             e.platform.mesos, "p", auth=mesos.AgentAuth("{}", "{}"))
+                             e.platform.mesos, "p", auth=mesos.AgentAuth("{}", "{}", "{}"))
     assert spec.env["MESOS_EXECUTOR_REGISTRATION_TIMEOUT"] == "7mins"
     assert env().platform.mesos.executor_registration_timeout == "5mins"  # Mesos's 1min kills pulls
 

@@ -24,7 +24,7 @@ def agent_run_options() -> list[str]:
     env = load({})
     node = env.of("mesos-agent")[0]
     spec = role.mesos_agent(node, env.platform.mesos.agent_pools[0], "127.0.0.1", "zk:2181", env.platform.mesos, "t",
-                            auth=role.AgentAuth("{}", "{}"))
+                            auth=role.AgentAuth("{}", "{}", "{}"))
     assert not spec.privileged
     options = [f"--pid={spec.pid_mode}"]
     for v in spec.volumes:

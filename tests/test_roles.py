@@ -7,7 +7,7 @@ from components.spec import load
 from .conftest import HOST_KEY
 
 ADDRS = ["10.0.1.10", "10.0.2.10", "10.0.3.10"]
-AGENT_AUTH = mesos.AgentAuth(credential='{"principal": "agent", ...}', http_credentials='{"credentials": [...]}')
+AGENT_AUTH = mesos.AgentAuth(credential='{"principal": "agent", ...}', http_credentials='{"credentials": [...]}', acls='{}')
 
 
 def ha_env():
@@ -46,7 +46,7 @@ def test_connect_string_lists_client_ports():
 def test_master_has_majority_quorum_and_zk_path():
     env = ha_env()
     spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk1:2181,zk2:2181", env.platform.mesos, "p",
-                              credentials="{...}", zk_secret="zk-s3cret")
+                              credentials="{...}", zk_secret="zk-s3cret", acls="{}")
     # The URL carries the masters' ZooKeeper password: in a 0400 file Mesos reads (file://), not in env.
     assert spec.env["MESOS_ZK"] == "file:///etc/mesos/zk"
     assert spec.secret_files["/etc/mesos/zk"] == "zk://mesos:zk-s3cret@zk1:2181,zk2:2181/mesos"
@@ -131,7 +131,7 @@ def test_each_zookeeper_node_binds_the_admin_port_placement_planned_for_it():
 def test_masters_admit_only_authenticated_agents_frameworks_and_http_callers():
     env = ha_env()
     spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk:2181", env.platform.mesos, "p",
-                              credentials='{"credentials": []}', zk_secret="z")
+                              credentials='{"credentials": []}', zk_secret="z", acls="{}")
     for flag in ("AUTHENTICATE_AGENTS", "AUTHENTICATE_FRAMEWORKS", "AUTHENTICATE_HTTP_READONLY", "AUTHENTICATE_HTTP_READWRITE"):
         assert spec.env[f"MESOS_{flag}"] == "true", flag
     # Credentials from a 0400 file the master reads (path or file:// URL), never a flag value.
@@ -141,7 +141,7 @@ def test_masters_admit_only_authenticated_agents_frameworks_and_http_callers():
     opted_out = load({**env.platform.model_dump(exclude_defaults=True),
                       "mesos": {**env.platform.mesos.model_dump(exclude_defaults=True), "authenticate_frameworks": False}},
                      secrets=["sshPrivateKey"]).platform.mesos
-    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk:2181", opted_out, "p", credentials="{}", zk_secret="z")
+    spec = mesos.mesos_master(env.of("mesos-master")[0], ADDRS[0], "zk:2181", opted_out, "p", credentials="{}", zk_secret="z", acls="{}")
     assert spec.env["MESOS_AUTHENTICATE_FRAMEWORKS"] == "false" and spec.env["MESOS_AUTHENTICATE_AGENTS"] == "true"
 
 

@@ -5,11 +5,12 @@ from typing import Mapping, Optional
 
 import pulumi
 
-from ..roles import mesos as role
+from ..roles import marathon as marathon_role, mesos as role, spark as spark_role
 from ..roles.container import http_url
 from ..hosts import Host
 from ..spec import Environment
 from . import credentials as creds
+from .authorization import mesos_acls
 from .rolling import run_one_at_a_time
 
 
@@ -25,11 +26,13 @@ class MesosCluster(pulumi.ComponentResource):
         super().__init__("container-platform:mesos:MesosCluster", name, None, opts)
         p = env.platform
         master_credentials = creds.master_credentials_file(dict(secrets))
+        public = any(pool.public for pool in p.mesos.agent_pools)
+        acls = mesos_acls(marathon_role.mesos_role(public), spark_role.MESOS_ROLE, p.mesos.authenticate_frameworks)
         self.agent_auth = role.AgentAuth(creds.agent_credential_file(secrets[creds.AGENT]),
-                                         creds.http_credentials_file(creds.OPERATOR, secrets[creds.OPERATOR]))
+                                         creds.http_credentials_file(creds.OPERATOR, secrets[creds.OPERATOR]), acls)
         self.masters = run_one_at_a_time(
             [(hosts[n.host], role.mesos_master(n, hosts[n.host].address, zk_connect, p.mesos, p.name,
-                                               credentials=master_credentials, zk_secret=zk_secret))
+                                               credentials=master_credentials, zk_secret=zk_secret, acls=acls))
              for n in env.of("mesos-master")],
             parent=self, protect=p.mesos.masters.protect)
         self.master_urls = [

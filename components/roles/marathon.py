@@ -16,6 +16,12 @@ MESOS_SECRET_FILE = "/etc/marathon/mesos-secret"
 ZK_IDENTITY = "marathon"  # Marathon's ZooKeeper digest user
 
 
+def mesos_role(has_public_agents: bool) -> str:
+    """The role Marathon registers with: the public agents' role where there are any (it still
+    gets unreserved `*` resources), else Marathon's default `*`."""
+    return PUBLIC_ROLE if has_public_agents else "*"
+
+
 def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
              spec: Marathon, platform_name: str, has_public_agents: bool, *,
              http_credentials: pulumi.Input[str], mesos_principal: str, mesos_secret: pulumi.Input[str],
@@ -37,7 +43,7 @@ def marathon(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Inpu
     if has_public_agents:
         # Register for the public role too, so apps can ask for public agents with
         # acceptedResourceRoles: ["slave_public"].
-        env["MARATHON_MESOS_ROLE"] = PUBLIC_ROLE
+        env["MARATHON_MESOS_ROLE"] = mesos_role(has_public_agents)
         env["MARATHON_DEFAULT_ACCEPTED_RESOURCE_ROLES"] = "*"
     return ContainerSpec(
         name=container_name(platform_name, node.name),

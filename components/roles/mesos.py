@@ -23,6 +23,7 @@ MASTER_ZK = "/etc/mesos/zk"  # the ZooKeeper URL with the masters' digest creden
 ZK_IDENTITY = "mesos"  # the masters' ZooKeeper digest user
 AGENT_CREDENTIAL = "/etc/mesos/credential.json"
 AGENT_HTTP_CREDENTIALS = "/etc/mesos/http-credentials.json"
+ACLS = "/etc/mesos/acls.json"  # what each principal may do (platform/authorization.py)
 # Every HTTP endpoint that supports authentication requires it; /health does not, so the
 # health checks stay anonymous (Mesos endpoint docs: "does not require authentication").
 HTTP_AUTHENTICATION = {"MESOS_AUTHENTICATE_HTTP_READONLY": "true", "MESOS_AUTHENTICATE_HTTP_READWRITE": "true"}
@@ -32,6 +33,7 @@ HTTP_AUTHENTICATION = {"MESOS_AUTHENTICATE_HTTP_READONLY": "true", "MESOS_AUTHEN
 class AgentAuth:
     credential: pulumi.Input[str]  # `--credential` JSON: the principal the agent registers as
     http_credentials: pulumi.Input[str]  # `--http_credentials` JSON: who may call its endpoints
+    acls: str  # `--acls` JSON: what each of them may do there
 
 
 def _health(port: int) -> HealthCheck:
@@ -42,9 +44,9 @@ def _health(port: int) -> HealthCheck:
 
 def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
                  mesos: Mesos, platform_name: str, *, credentials: pulumi.Input[str],
-                 zk_secret: pulumi.Input[str]) -> ContainerSpec:
+                 zk_secret: pulumi.Input[str], acls: str) -> ContainerSpec:
     """`credentials` is the `--credentials` JSON of every principal (credentials.py);
-    `zk_secret` the password of the masters' ZooKeeper identity."""
+    `zk_secret` the password of the masters' ZooKeeper identity; `acls` the `--acls` JSON."""
     port = node.port("http")
     return ContainerSpec(
         name=container_name(platform_name, node.name),
@@ -71,8 +73,10 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
             "MESOS_AUTHENTICATE_AGENTS": "true",
             "MESOS_AUTHENTICATE_FRAMEWORKS": "true" if mesos.authenticate_frameworks else "false",
             "MESOS_CREDENTIALS": MASTER_CREDENTIALS,
+            "MESOS_ACLS": ACLS,
             **HTTP_AUTHENTICATION,
         },
+        files={ACLS: acls},
         secret_files={MASTER_CREDENTIALS: credentials,
                       MASTER_ZK: zk_auth_url(zk_connect, "mesos", ZK_IDENTITY, zk_secret)},
         volumes=(
@@ -128,6 +132,7 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         "MESOS_ISOLATION": "posix/cpu,posix/mem",
         "MESOS_CREDENTIAL": AGENT_CREDENTIAL,
         "MESOS_HTTP_CREDENTIALS": AGENT_HTTP_CREDENTIALS,
+        "MESOS_ACLS": ACLS,
         # Tasks run under the Docker executor, which talks to the agent over libprocess, not the
         # v1 HTTP API, so read-write authentication does not lock it out (docs/authentication.md).
         **HTTP_AUTHENTICATION,
@@ -141,6 +146,7 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         name=container_name(platform_name, node.name),
         image=mesos.image_agent,
         env=env,
+        files={ACLS: auth.acls},
         secret_files={AGENT_CREDENTIAL: auth.credential, AGENT_HTTP_CREDENTIALS: auth.http_credentials},
         volumes=(
             Volume(work_dir, host_path=work_dir, persistent=True),

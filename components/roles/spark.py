@@ -23,6 +23,7 @@ CONF_DIR = f"{SPARK_HOME}/conf"
 # Where a submitting client keeps the Spark principal's Mesos secret (spark.mesos.secret.file).
 MESOS_SECRET_FILE = f"{CONF_DIR}/mesos-secret"
 MESOS_PRINCIPAL = "spark"
+MESOS_ROLE = "*"  # drivers register with Spark's default role (spark.mesos.role is not set)
 HADOOP_CONF_DIR = "/etc/hadoop/conf"
 EVENTS_VOLUME_PATH = "/spark-events"
 EXAMPLES_JAR = f"{SPARK_HOME}/examples/jars/spark-examples_2.12-{{version}}.jar"
