@@ -110,7 +110,7 @@ def main() -> None:
     credentials = ControlPlaneCredentials("credentials", env.platform.marathon.auth.username,
                                           config.get_secret("marathonPassword"))
     mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string, credentials.mesos,
-                         credentials.zookeeper[mesos_role.ZK_IDENTITY])
+                         credentials.zookeeper[mesos_role.ZK_IDENTITY], credentials.agent_operator)
     load_balancers: list = []
     marathon: Optional[Marathon] = None
     exports: dict[str, pulumi.Input] = {
@@ -119,6 +119,8 @@ def main() -> None:
         "mesos_masters": mesos.master_urls,
         # The login for the masters' and agents' HTTP endpoints (the Mesos web UI): a secret.
         "mesos_http_credentials": pulumi.Output.concat(creds.OPERATOR, ":", credentials.mesos[creds.OPERATOR]),
+        # The login for the agents' endpoints (their sandboxes and logs): another secret.
+        "mesos_agent_http_credentials": pulumi.Output.concat(creds.AGENT_OPERATOR, ":", credentials.agent_operator),
     }
     if env.platform.marathon.enabled:
         marathon = Marathon("marathon", env, hosts, zookeeper.connect_string, depends_on=mesos.masters,

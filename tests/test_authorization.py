@@ -80,6 +80,10 @@ def test_only_the_principal_that_needs_it_may_change_the_cluster(stack, role):
     for action in ("update_maintenance_schedules", "start_maintenances", "update_quotas", "access_sandboxes",
                    "mark_agents_gone"):
         assert ok(action, creds.OPERATOR, None) and not ok(action, creds.AGENT, None) and not ok(action, creds.MARATHON, None)
+    # The agents' own login reads their sandboxes and logs, and nothing else that changes things.
+    assert ok("access_sandboxes", creds.AGENT_OPERATOR, "root") and ok("access_mesos_logs", creds.AGENT_OPERATOR, None)
+    assert not any(ok(a, creds.AGENT_OPERATOR, None) for a in ("teardown_frameworks", "mark_agents_gone",
+                                                               "start_maintenances", "register_agents"))
     # What only reads stays open to every authenticated caller (HTTP authentication is on).
     assert ok("view_frameworks", creds.AGENT, "root") and ok("run_tasks", creds.MARATHON, "root")
 

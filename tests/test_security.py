@@ -79,8 +79,11 @@ def test_masters_require_authentication_and_agents_and_marathon_carry_their_own_
             assert env["MESOS_AUTHENTICATE_HTTP_READWRITE"] == "true"
             if files is not None:
                 assert json.loads(files[mesos_role.AGENT_CREDENTIAL]) == {"principal": "agent", "secret": principals["agent"]}
-                (operator,) = json.loads(files[mesos_role.AGENT_HTTP_CREDENTIALS])["credentials"]
-                assert operator == {"principal": "operator", "secret": principals["operator"]}
+                # The agents' HTTP login is their own: the masters' operator secret is on no agent.
+                (login,) = json.loads(files[mesos_role.AGENT_HTTP_CREDENTIALS])["credentials"]
+                assert f"{login['principal']}:{login['secret']}" == d.outputs["mesos_agent_http_credentials"]
+                assert login["principal"] == "agent-operator" and login["principal"] not in principals
+                assert principals["operator"] not in json.dumps(files)
         if role == "marathon":
             assert env["MARATHON_MESOS_AUTHENTICATION"] == ""
             assert env["MARATHON_MESOS_AUTHENTICATION_PRINCIPAL"] == "marathon"
@@ -88,7 +91,7 @@ def test_masters_require_authentication_and_agents_and_marathon_carry_their_own_
                 assert files[marathon_role.MESOS_SECRET_FILE] == principals["marathon"]
     assert {"mesos-master", "mesos-agent", "marathon"} <= seen
     assert d.outputs["mesos_http_credentials"] == f"operator:{principals['operator']}"
-    assert {"mesos_http_credentials", "marathon_credentials"} <= d.secret_outputs
+    assert {"mesos_http_credentials", "mesos_agent_http_credentials", "marathon_credentials"} <= d.secret_outputs
     assert len(set(principals.values())) == 4, "each principal has its own secret"
 
 
@@ -99,4 +102,4 @@ def test_marathon_login_is_generated_where_no_password_is_configured(stack):
     assert prod.outputs["marathon_credentials"].endswith(":" + PLACEHOLDER_SECRETS["marathonPassword"])
     generated = [r for r in local.of_type("random:index/randomPassword:RandomPassword")]
     assert {r.inputs["length"] for r in generated} == {32} and all(r.inputs["special"] is False for r in generated)
-    assert len(generated) == 7  # four Mesos principals, two ZooKeeper identities, Marathon's login
+    assert len(generated) == 8  # four Mesos principals, the agents' HTTP login, two ZooKeeper identities, Marathon's login

@@ -63,5 +63,7 @@ def mesos_acls(marathon_role: str, spark_role: str, authenticate_frameworks: boo
                                  ([creds.MARATHON], _some(creds.MARATHON))),
     }
     for action, obj in OPERATOR_ONLY.items():
-        acls[action] = _only(obj, ([creds.OPERATOR], ANY))
+        # The agents' own login reads what agents serve: their sandboxes and logs.
+        agents_serve = action in ("access_sandboxes", "access_mesos_logs")
+        acls[action] = _only(obj, ([creds.OPERATOR, creds.AGENT_OPERATOR] if agents_serve else [creds.OPERATOR], ANY))
     return json.dumps(acls, indent=2, sort_keys=True) + "\n"

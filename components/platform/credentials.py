@@ -23,7 +23,10 @@ MARATHON = "marathon"
 AGENT = "agent"
 SPARK = spark_role.MESOS_PRINCIPAL  # what the client files name
 OPERATOR = "operator"
-PRINCIPALS = (MARATHON, AGENT, SPARK, OPERATOR)
+PRINCIPALS = (MARATHON, AGENT, SPARK, OPERATOR)  # what the masters' --credentials file lists
+# The login for the agents' own HTTP endpoints. Not `operator`: an agent host keeps it in a file
+# root there can read, and the masters do not know it, so it is worth nothing against them.
+AGENT_OPERATOR = "agent-operator"
 # ZooKeeper digest identities: the masters and Marathon each own their znodes.
 ZOOKEEPER_IDENTITIES = (mesos_role.ZK_IDENTITY, marathon_role.ZK_IDENTITY)
 
@@ -60,9 +63,11 @@ def http_credentials_file(principal: str, secret: pulumi.Input[str]) -> pulumi.O
 class ControlPlaneCredentials(pulumi.ComponentResource):
     """`mesos[principal]` is that principal's secret; `zookeeper[identity]` the password of a
     ZooKeeper digest identity; `marathon_http` is `user:password` for Marathon's REST API (and
-    marathon-lb, which reads Marathon's event stream)."""
+    marathon-lb, which reads Marathon's event stream); `agent_operator` the secret of the agents'
+    HTTP login."""
 
     mesos: dict[str, pulumi.Output[str]]
+    agent_operator: pulumi.Output[str]
     zookeeper: dict[str, pulumi.Output[str]]
     marathon_http: pulumi.Output[str]
 
@@ -70,6 +75,7 @@ class ControlPlaneCredentials(pulumi.ComponentResource):
                  opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:security:ControlPlaneCredentials", name, None, opts)
         self.mesos = {p: _generated(f"{name}-mesos-{p}", self) for p in PRINCIPALS}
+        self.agent_operator = _generated(f"{name}-mesos-{AGENT_OPERATOR}", self)
         self.zookeeper = {i: _generated(f"{name}-zookeeper-{i}", self) for i in ZOOKEEPER_IDENTITIES}
         password = marathon_password if marathon_password is not None else _generated(f"{name}-marathon-http", self)
         self.marathon_http = pulumi.Output.secret(pulumi.Output.concat(marathon_user, ":", password))

@@ -20,16 +20,17 @@ class MesosCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
                  zk_connect: pulumi.Input[str], secrets: Mapping[str, pulumi.Input[str]],
-                 zk_secret: pulumi.Input[str], opts: Optional[pulumi.ResourceOptions] = None):
+                 zk_secret: pulumi.Input[str], agent_operator_secret: pulumi.Input[str],
+                 opts: Optional[pulumi.ResourceOptions] = None):
         """`secrets[principal]` is each Mesos principal's secret (credentials.py); `zk_secret`
-        the masters' ZooKeeper password."""
+        the masters' ZooKeeper password; `agent_operator_secret` the agents' HTTP login's."""
         super().__init__("container-platform:mesos:MesosCluster", name, None, opts)
         p = env.platform
         master_credentials = creds.master_credentials_file(dict(secrets))
         public = any(pool.public for pool in p.mesos.agent_pools)
         acls = mesos_acls(marathon_role.mesos_role(public), spark_role.MESOS_ROLE, p.mesos.authenticate_frameworks)
         self.agent_auth = role.AgentAuth(creds.agent_credential_file(secrets[creds.AGENT]),
-                                         creds.http_credentials_file(creds.OPERATOR, secrets[creds.OPERATOR]), acls)
+                                         creds.http_credentials_file(creds.AGENT_OPERATOR, agent_operator_secret), acls)
         self.masters = run_one_at_a_time(
             [(hosts[n.host], role.mesos_master(n, hosts[n.host].address, zk_connect, p.mesos, p.name,
                                                credentials=master_credentials, zk_secret=zk_secret, acls=acls))
