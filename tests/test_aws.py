@@ -199,8 +199,11 @@ def test_each_host_role_reads_exactly_its_own_containers_secrets_and_no_managed_
     policies: dict[str, list[dict]] = {}
     for p in d.of_type("aws:iam/rolePolicy:RolePolicy"):
         policies.setdefault(p.inputs["role"].removesuffix("-id"), []).extend(json.loads(p.inputs["policy"])["Statement"])
-    session = {tuple(sorted(st["Action"])) for sts in policies.values() for st in sts if st["Resource"] == "*"}
-    assert session == {tuple(sorted(iam.SESSION_MANAGER_ACTIONS))}
+    wildcard = {r: {tuple(sorted(st["Action"])) for st in sts if st["Resource"] == "*"} for r, sts in policies.items()}
+    session, run_command = tuple(sorted(iam.SESSION_MANAGER_ACTIONS)), tuple(sorted(iam.RUN_COMMAND_ACTIONS))
+    # Session Manager everywhere; Run Command (the health gates) only where a quorum member runs.
+    assert wildcard == {"iam-agent-private": {session}, "iam-agent-public": {session},
+                        "iam-master": {session, run_command}, "iam-zookeeper": {session, run_command}}
     assert all(not any(a.startswith("ssm:GetParameter") for a in st["Action"]) for sts in policies.values()
                for st in sts if st["Resource"] == "*")
 

@@ -20,6 +20,17 @@ SESSION_MANAGER_ACTIONS = [
     "ssmmessages:OpenControlChannel",
     "ssmmessages:OpenDataChannel",
 ]
+# SSM Agent takes Run Command's commands over the ec2messages endpoint (AWS Systems Manager
+# guide, "Reference: ec2messages, ssmmessages, and other API operations"): the hosts whose
+# health gate runs through Run Command (aws/host_healthy.py) need these six too.
+RUN_COMMAND_ACTIONS = [
+    "ec2messages:AcknowledgeMessage",
+    "ec2messages:DeleteMessage",
+    "ec2messages:FailMessage",
+    "ec2messages:GetEndpoint",
+    "ec2messages:GetMessages",
+    "ec2messages:SendReply",
+]
 
 
 def secrets_path(stack: str) -> str:
@@ -55,6 +66,12 @@ class InstanceRoles(pulumi.ComponentResource):
             self._roles[role] = iam_role
             self.profiles[role] = aws.iam.InstanceProfile(f"{name}-{role}", role=iam_role.name, opts=self._child).name
         self.register_outputs({})
+
+    def allow_run_command(self, role: str) -> None:
+        """Hosts of `role` take SSM Run Command's commands (their health gates)."""
+        aws.iam.RolePolicy(f"{self._name}-{role}-run-command", role=self._roles[role].id, policy=json.dumps({
+            "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": RUN_COMMAND_ACTIONS, "Resource": "*"}]}),
+            opts=self._child)
 
     def grant_reads(self, role: str, containers_path: Sequence[str]) -> None:
         """Hosts of `role` may read the secrets under these containers' paths (none: no policy)."""

@@ -43,6 +43,8 @@ class AwsTarget:
         kinds = sorted({host_role(r) for r in roles_on.values()}) + [f"agent-{pool.name}" for pool in p.mesos.agent_pools]
         self.iam = InstanceRoles("iam", kinds, self.stack, a.region, self.provider)
         self._kind_of = {h: host_role(r) for h, r in roles_on.items()}
+        for kind in sorted({host_role(r) for r in roles_on.values() if r & QUORUM_ROLES}):
+            self.iam.allow_run_command(kind)
         self._groups: list[AgentGroup] = []
         invoke = pulumi.InvokeOutputOptions(provider=self.provider)
         self.ami_id = a.ami.id or aws.ec2.get_ami_output(
