@@ -6,7 +6,7 @@ import re
 import pulumi
 import pytest
 
-from components.aws import iam
+from components.aws import agent_watch, iam
 from components.hosts import cloud_init
 from components.hosts.aws import unpacked
 
@@ -201,9 +201,14 @@ def test_each_host_role_reads_exactly_its_own_containers_secrets_and_no_managed_
         policies.setdefault(p.inputs["role"].removesuffix("-id"), []).extend(json.loads(p.inputs["policy"])["Statement"])
     wildcard = {r: {tuple(sorted(st["Action"])) for st in sts if st["Resource"] == "*"} for r, sts in policies.items()}
     session, run_command = tuple(sorted(iam.SESSION_MANAGER_ACTIONS)), tuple(sorted(iam.RUN_COMMAND_ACTIONS))
-    # Session Manager everywhere; Run Command (the health gates) only where a quorum member runs.
-    assert wildcard == {"iam-agent-private": {session}, "iam-agent-public": {session},
+    # Session Manager everywhere; Run Command (the health gates) only where a quorum member
+    # runs; agents look up their own group (an action without resource-level permissions).
+    describe = (agent_watch.DESCRIBE_ACTION,)
+    assert wildcard == {"iam-agent-private": {session, describe}, "iam-agent-public": {session, describe},
                         "iam-master": {session, run_command}, "iam-zookeeper": {session, run_command}}
+    for pool in ("private", "public"):  # the agent watch acts on its own group only
+        (own,) = [st for st in policies[f"iam-agent-{pool}"] if st["Action"] == agent_watch.GROUP_ACTIONS]
+        assert own["Resource"] == f"arn:aws:mock:::agent-{pool}"
     assert all(not any(a.startswith("ssm:GetParameter") for a in st["Action"]) for sts in policies.values()
                for st in sts if st["Resource"] == "*")
 

@@ -14,6 +14,7 @@ from ..roles import mesos as role
 from ..spec import Environment
 from ..spec.model import AgentPool
 from ..spec.placement import Instance, PortUse
+from . import agent_watch
 from .iam import secrets_path
 
 
@@ -43,7 +44,8 @@ class AgentGroup(pulumi.ComponentResource):
         # The agent's credentials: SecureStrings its instances fetch at boot, never user data.
         parameters = {spec.name: secret_parameters(spec, pulumi.get_stack(), self, provider)}
         self.secret_paths = {f"{secrets_path(pulumi.get_stack())}/{spec.name}"} if parameters[spec.name] else set()
-        self.user_data = resolved(spec).apply(lambda plain: user_data([plain], parameters, a.region))
+        watch = {agent_watch.NAME: agent_watch.script(spec.name, a.region)}
+        self.user_data = resolved(spec).apply(lambda plain: user_data([plain], parameters, a.region, host_services=watch))
         # Instances an auto scaling group launches do not get the provider's default tags: the
         # group propagates these, so every agent is found by its stack (ops/aws.py verify).
         stack_tags = {"Name": f"{p.name}-{name}", "container-platform:pool": pool.name,
@@ -93,11 +95,19 @@ class AgentGroup(pulumi.ComponentResource):
             # An instance that fails its EC2 checks is terminated and replaced. Not the load
             # balancer's: its target groups check the service ports, which only the agents
             # Marathon placed a public task on answer, so ELB checks would terminate the rest.
+            # An instance whose agent died is reported by its agent watch (agent_watch.py).
             health_check_type="EC2",
             health_check_grace_period=600,
             target_group_arns=target_groups or None,
+            # Every termination waits for the agent watch to drain the agent.
+            initial_lifecycle_hooks=[aws.autoscaling.GroupInitialLifecycleHookArgs(
+                name=agent_watch.LIFECYCLE_HOOK, lifecycle_transition="autoscaling:EC2_INSTANCE_TERMINATING",
+                heartbeat_timeout=agent_watch.HOOK_TIMEOUT_S, default_result="CONTINUE")],
+            # A refresh launches new agents before it drains old ones: capacity never drops
+            # below the desired count (at most half again as many run meanwhile).
             instance_refresh=aws.autoscaling.GroupInstanceRefreshArgs(
-                strategy="Rolling", preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(min_healthy_percentage=90)),
+                strategy="Rolling", preferences=aws.autoscaling.GroupInstanceRefreshPreferencesArgs(
+                    min_healthy_percentage=100, max_healthy_percentage=150)),
             tags=[aws.autoscaling.GroupTagArgs(key=k, value=v, propagate_at_launch=True) for k, v in stack_tags.items()],
             opts=child,
         )

@@ -13,6 +13,8 @@ from typing import Iterable, Optional, Sequence
 import pulumi
 import pulumi_aws as aws
 
+from . import agent_watch
+
 SESSION_MANAGER_ACTIONS = [
     "ssm:UpdateInstanceInformation",
     "ssmmessages:CreateControlChannel",
@@ -72,6 +74,14 @@ class InstanceRoles(pulumi.ComponentResource):
         aws.iam.RolePolicy(f"{self._name}-{role}-run-command", role=self._roles[role].id, policy=json.dumps({
             "Version": "2012-10-17", "Statement": [{"Effect": "Allow", "Action": RUN_COMMAND_ACTIONS, "Resource": "*"}]}),
             opts=self._child)
+
+    def allow_agent_watch(self, role: str, group_arn: pulumi.Input[str]) -> None:
+        """Hosts of `role` (agents) may report their health to, and complete the termination
+        lifecycle action of, their own group only (agent_watch.py)."""
+        policy = pulumi.Output.from_input(group_arn).apply(lambda arn: json.dumps({"Version": "2012-10-17", "Statement": [
+            {"Effect": "Allow", "Action": agent_watch.GROUP_ACTIONS, "Resource": arn},
+            {"Effect": "Allow", "Action": [agent_watch.DESCRIBE_ACTION], "Resource": "*"}]}))
+        aws.iam.RolePolicy(f"{self._name}-{role}-agent-watch", role=self._roles[role].id, policy=policy, opts=self._child)
 
     def grant_reads(self, role: str, containers_path: Sequence[str]) -> None:
         """Hosts of `role` may read the secrets under these containers' paths (none: no policy)."""

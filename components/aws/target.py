@@ -79,6 +79,8 @@ class AwsTarget:
                        self.iam.profiles[f"agent-{pool.name}"], self.ami_id, ports if pool.public else [], self.provider)
             for i, pool in enumerate(p.mesos.agent_pools)
         ]
+        for group in self._groups:
+            self.iam.allow_agent_watch(f"agent-{group.pool}", group.group.arn)
         return self._groups
 
     def finish(self) -> None:

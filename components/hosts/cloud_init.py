@@ -214,6 +214,20 @@ def unit_name(spec: ContainerSpec) -> str:
     return f"cp-{spec.name}.service"
 
 
+def host_service_unit(name: str) -> str:
+    """A long-running script of the host's own (not a container), kept running by systemd."""
+    return ("[Unit]\n"
+            f"Description=container-platform {name}\n"
+            "After=docker.service network-online.target\n"
+            "Wants=network-online.target\n\n"
+            "[Service]\n"
+            f"ExecStart=/bin/sh {ROOT}/{name}.sh\n"
+            "Restart=always\n"
+            "RestartSec=10\n\n"
+            "[Install]\n"
+            "WantedBy=multi-user.target\n")
+
+
 class _Dumper(getattr(yaml, "CSafeDumper", yaml.SafeDumper)):  # libyaml's emitter: the same bytes, ~5x faster
     """Multi-line strings (scripts, units, config files) as literal blocks: readable as written."""
 
@@ -222,10 +236,11 @@ _Dumper.add_representer(str, lambda d, s: d.represent_scalar("tag:yaml.org,2002:
 
 
 def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Mapping[str, str]], region: str,
-              state_volume: Optional[str] = None) -> str:
+              state_volume: Optional[str] = None, host_services: Mapping[str, str] = {}) -> str:
     """`#cloud-config` for a host running `specs` (plain values); `secret_parameters` maps a
     container name to {env var: SSM parameter name}; `state_volume`, the id of the EBS volume
-    that holds the host's named volumes, where it keeps state."""
+    that holds the host's named volumes, where it keeps state; `host_services`, {name: script}
+    of the host's own long-running services (`host_service_unit`), started after the containers."""
     files = [
         {"path": "/etc/docker/daemon.json", "content": DAEMON_JSON, "permissions": "0644"},
         {"path": f"{ROOT}/instance.sh", "content": INSTANCE_FACTS, "permissions": "0755"},
@@ -241,17 +256,22 @@ def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Ma
             files.append({"path": f"{ROOT}/{spec.name}/secrets.sh", "permissions": "0700",
                           "content": secrets_script(spec, secret_parameters[spec.name], region)})
         files.append({"path": f"/etc/systemd/system/{unit_name(spec)}", "content": unit(spec), "permissions": "0644"})
+    for name, script in host_services.items():
+        files += [{"path": f"{ROOT}/{name}.sh", "content": script, "permissions": "0700"},
+                  {"path": f"/etc/systemd/system/cp-{name}.service", "content": host_service_unit(name), "permissions": "0644"}]
     config = {
         "bootcmd": ([state_volume_script(state_volume), DATA_VOLUME, STATE_MOUNT_SCRIPT] if state_volume
                     else [DATA_VOLUME]),
         "package_update": True,
-        "packages": ["docker.io", "curl"] + (["awscli"] if any(s.secret_env or s.secret_files for s in specs) else []),
+        "packages": ["docker.io", "curl"] + (["awscli"] if host_services or any(s.secret_env or s.secret_files for s in specs)
+                                             else []),
         "write_files": files,
         "runcmd": [
             ["systemctl", "enable", "--now", "docker"],
             ["sh", f"{ROOT}/instance.sh"],
             ["systemctl", "daemon-reload"],
             *([["systemctl", "enable", "--now", *[unit_name(s) for s in specs]]] if specs else []),
+            *([["systemctl", "enable", "--now", *[f"cp-{n}.service" for n in host_services]]] if host_services else []),
         ],
     }
     return "#cloud-config\n" + yaml.dump(config, Dumper=_Dumper, sort_keys=False, width=1000)
