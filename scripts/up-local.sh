@@ -4,22 +4,16 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
+[ -x .venv/bin/python ] || python3 -m venv .venv
+.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 if ! command -v pulumi >/dev/null 2>&1; then
-  cat >&2 <<'MSG'
-The Pulumi CLI is not installed, and `pulumi up` needs it.
-Install it (https://www.pulumi.com/docs/install/), for example:
-    curl -fsSL https://get.pulumi.com | sh      # then open a new shell
-and run this command again. (The tests do not need it: ./scripts/test.sh)
-MSG
-  exit 127
+  # Without the CLI: the offline plan of what `up` would create, and how to install the CLI (exit 127).
+  exec .venv/bin/python -m ops.up local up
 fi
 if ! docker info >/dev/null 2>&1; then
   echo "No Docker engine answers on this machine: start it (e.g. 'sudo systemctl start docker') and retry." >&2
   exit 1
 fi
-
-[ -x .venv/bin/python ] || python3 -m venv .venv
-.venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 
 . scripts/local-env.sh
 pulumi stack select local 2>/dev/null || pulumi stack init local
