@@ -176,3 +176,20 @@ def test_a_change_that_breaks_a_stack_fails_the_review_naming_it(repo):
                          cwd=repo, capture_output=True, text=True, timeout=300)
     assert run.returncode == 1 and "the change breaks: dev" in run.stderr
     assert "| `dev` | **the change does not evaluate** |" in run.stdout  # the report is still written
+
+
+def test_an_upgrade_of_every_control_plane_image_rolls_each_quorum_role_in_the_review(repo):
+    """The version matrix's upgrade path on prod: new ZooKeeper, Mesos and Marathon images
+    replace the six core hosts, and the review says, before it happens, that each quorum role
+    goes one member at a time and in which order."""
+    edit(repo / "stacks" / "Pulumi.prod.yaml", "      protect: true\n    mesos:",
+         "      protect: true\n      image: zookeeper:3.9.3\n    mesos:")
+    edit(repo / "stacks" / "Pulumi.prod.yaml", "      cluster_name: prod\n",
+         "      cluster_name: prod\n      image_master: mesosphere/mesos-master:1.7.1\n")
+    edit(repo / "stacks" / "Pulumi.prod.yaml", "    marathon:\n", "    marathon:\n      image: mesosphere/marathon:v1.7.189\n")
+    text, _ = review(repo, "prod")
+    assert "| `prod` | 0 | 0 | 6 |" in text, text[:600]
+    for role, hosts in (("zookeeper", "zk"), ("mesos-master", "master"), ("marathon", "master")):
+        order = ", then ".join(f"**{hosts}-{z}**" for z in "abc")
+        assert f"> **Rolls**: `{role}` rolls: {order}, each healthy again" in text, role
+    assert "Warning" not in text
