@@ -157,3 +157,35 @@ def test_the_aws_gate_sends_what_the_real_ssm_api_accepts(monkeypatch):
         (command,) = boto3.client("ssm", region_name="eu-west-1").list_commands()["Commands"]
         assert command["InstanceIds"] == [instance] and command["DocumentName"] == "AWS-RunShellScript"
         assert command["Parameters"]["commands"] == [script]
+
+
+def test_the_pickled_aws_gate_runs_in_a_fresh_process_without_the_project():
+    """Pulumi stores the provider pickled in the state and runs it in its provider host, where
+    this project is not importable; there it sends its script through SSM (moto) and returns."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    from pulumi.dynamic.dynamic import serialize_provider
+    script = (
+        "import json, sys, dill, boto3\n"
+        "from moto import mock_aws\n"
+        "assert not any(p.endswith('/work/main') for p in sys.path)\n"
+        "import base64\n"
+        "p = dill.loads(base64.b64decode(sys.stdin.readline()))\n"
+        "props = json.loads(sys.stdin.readline())\n"
+        "with mock_aws():\n"
+        "    ec2 = boto3.client('ec2', region_name='eu-west-1')\n"
+        "    image = ec2.describe_images()['Images'][0]['ImageId']\n"
+        "    props['instance_id'] = ec2.run_instances(ImageId=image, MinCount=1, MaxCount=1)['Instances'][0]['InstanceId']\n"
+        "    print(p.update('i-old', {}, props).outs['instance_id'] == props['instance_id'])\n"
+        "    print(boto3.client('ssm', region_name='eu-west-1').list_commands()['Commands'][0]['Parameters']['commands'][0])\n"
+    )
+    props = {"script": "echo ok", "region": "eu-west-1", "timeout_seconds": 30}
+    env = {**{k: v for k, v in os.environ.items() if k != "PYTHONPATH"},
+           "AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing"}
+    run = subprocess.run([sys.executable, "-c", script], cwd="/tmp", env=env, capture_output=True, text=True,
+                         input=serialize_provider(HostHealthyProvider()) + "\n" + json.dumps(props) + "\n", timeout=120)
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.split("\n")[:2] == ["True", "echo ok"]
