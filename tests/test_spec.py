@@ -51,6 +51,10 @@ BAD = [
     # (config, key path, a fragment of the message)
     ({"zookeper": {"count": 1}}, "platform.zookeper", "did you mean 'zookeeper'"),
     ({"mesos": {"masters": {"cout": 3}}}, "platform.mesos.masters.cout", "did you mean 'count'"),
+    # Under a mapping (services by name) the allowed keys are the value's own.
+    ({"stacks": [{"name": "a", "file": "examples/compose/app/compose.yaml", "scheduler": "local",
+                  "services": {"web": {"public": True}}}]}, "platform.stacks[0].services.web.public",
+     "unknown key 'public'; allowed keys: instances"),
     ({"mesos": {"masters": {"count": "three"}}}, "platform.mesos.masters.count", "whole number"),
     ({"mesos": {"masters": {"count": -1}}}, "platform.mesos.masters.count", "greater than or equal to 1"),
     ({"mesos": {"agent_pools": [{"name": "p", "count": -2}]}}, "platform.mesos.agent_pools[0].count", "greater than or equal to 0"),

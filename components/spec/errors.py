@@ -2,7 +2,8 @@
 from __future__ import annotations
 
 import difflib
-from typing import Any, Iterable, Sequence, get_args
+from types import UnionType
+from typing import Any, Iterable, Sequence, Union, get_args, get_origin
 
 from pydantic import BaseModel, ValidationError
 
@@ -33,18 +34,27 @@ class SpecError(Exception):
 def _allowed_keys(model: Any, loc: Sequence[str | int]) -> list[str]:
     """The field names of the model found by walking ``loc`` (without its last part)."""
     current: Any = model
+    key_next = False  # the part after a mapping field is one of its keys (a service name, ...)
     for part in loc[:-1]:
-        if isinstance(part, int):
+        if isinstance(part, int) or key_next:
+            key_next = False
             continue
         field = current.model_fields.get(part) if isinstance(current, type) else None
         if field is None:
             return []
+        key_next = _is_mapping(field.annotation)
         current = _model_in(field.annotation)
         if current is None:
             return []
     if isinstance(current, type) and issubclass(current, BaseModel):
         return list(current.model_fields)
     return []
+
+
+def _is_mapping(annotation: Any) -> bool:
+    """Whether an annotation such as `Optional[dict[str, StackService]]` is a mapping."""
+    origin = get_origin(annotation)
+    return origin is dict or (origin in (Union, UnionType) and any(_is_mapping(a) for a in get_args(annotation)))
 
 
 def _model_in(annotation: Any) -> Any:
