@@ -81,7 +81,8 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
         else:
             scheduler = functools.partial(LocalScheduler, p.name, stack, hosts[p.hosts[0].name], config.require_secret)
         deployed = ServiceStack(stack, scheduler, config.require_secret)
-        out[stack.name] = {"scheduler": stack.scheduler, "file": stack.file, "addresses": deployed.addresses}
+        out[stack.name] = {"scheduler": stack.scheduler, "file": stack.file, "addresses": deployed.addresses,
+                           "published": deployed.published}
     return out
 
 

@@ -117,6 +117,10 @@ def test_addresses_are_the_ones_each_scheduler_serves(scheduler):
         assert len(set(service_port.values())) == len(service_port)  # one service port each
     exported = d.outputs["stacks"]["app"]
     assert exported["scheduler"] == scheduler and set(exported["addresses"]) == {"db", "cache", "api", "web"}
+    # Where `ports: ["8000:80"]` is reached from outside: loopback on this engine (the service is
+    # not public), every Swarm node's routing mesh (the manager's address here); through
+    # marathon-lb on Marathon, at the service's address.
+    assert exported["published"] == ({} if scheduler == "marathon" else {"web": ["127.0.0.1:8000"]})
 
 
 def test_every_marathon_app_sent_is_valid_against_marathons_schema():
@@ -343,3 +347,15 @@ def test_swarm_nodes_carry_their_hosts_labels_before_services_are_placed():
             assert f"--label-add {k}={v}" in label.inputs["create"]
     for service in d.of_type("docker:index/service:Service"):
         assert {commands[f"swarm-labels-{n}"].urn for n in labelled} <= set(service.dependencies)
+
+
+def test_a_public_service_is_published_at_its_hosts_address(tmp_path):
+    """Bound to 0.0.0.0 (x-platform.public), so reached at the host's own address, not loopback."""
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  web:\n    image: nginx:1.27\n    ports: [\"8000:80\"]\n    x-platform: {public: true}\n")
+    cfg = stack_config("local")
+    platform = {**cfg["container-platform:platform"], "hosts": [{"name": "local", "address": "127.0.0.2"}],
+                "stacks": [{"name": "site", "file": str(tmp_path / "compose.yaml"), "scheduler": "local"}]}
+    d = evaluate("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    assert d.outputs["stacks"]["site"]["published"] == {"web": ["127.0.0.2:8000"]}

@@ -27,6 +27,10 @@ class Scheduler(Protocol):
                parent: pulumi.Resource, depends_on: Sequence[pulumi.Resource]) -> tuple[list[pulumi.Resource], Address]:
         ...
 
+    def published(self, service: Service) -> list[pulumi.Input[str]]:
+        """`host:port` where each port the service publishes is reached from outside the stack."""
+        ...
+
 
 class MarathonScheduler:
     """Apps through Marathon's REST API; reached at `<marathon-lb>:<service port>`."""
@@ -49,6 +53,9 @@ class MarathonScheduler:
         resource = MarathonApp(f"{self.stack}-{service.name}", app, self.urls, self.credentials,
                                opts=pulumi.ResourceOptions(parent=parent, depends_on=[*self.ready, *depends_on]))
         return [resource], Address(depending_on(self.load_balancer, [resource]), ports)
+
+    def published(self, service):
+        return []  # reached through marathon-lb, at the service's address
 
 
 class SwarmScheduler:
@@ -80,6 +87,11 @@ class SwarmScheduler:
         if service.engine.init:
             made.append(self._enable_init(service, resource, parent))
         return made, Address.same_ports(resource.name, service)
+
+    def published(self, service):
+        # The routing mesh publishes on every node (ports of `mode: host` only where a task runs).
+        return [pulumi.Output.concat(self.manager.address, f":{p.published}")
+                for p in service.ports if p.published and p.mode == "ingress"]
 
     def _enable_init(self, service: Service, resource: docker.Service, parent: pulumi.Resource) -> pulumi.Resource:
         """`init: true` is the Swarm API's ContainerSpec.Init, which pulumi-docker's docker.Service
@@ -127,6 +139,12 @@ class LocalScheduler:
             for name in self._container_names(s)[:s.replicas]
         ]
         return containers, Address.same_ports(depending_on(s.name, containers), s)
+
+    def published(self, service):
+        # As local.container_args binds them; 0 (a port the engine picks) is known only after up.
+        return [pulumi.Output.concat(self.host.address if local.bind_address(service, p) == "0.0.0.0"
+                                     else local.bind_address(service, p), f":{p.published}")
+                for p in service.ports if p.published]
 
 
 class StackImages:

@@ -17,6 +17,7 @@ from .schedulers import Scheduler
 
 class ServiceStack(pulumi.ComponentResource):
     addresses: dict[str, pulumi.Output[str]]  # "host:port" of each service's first port
+    published: dict[str, list[pulumi.Input[str]]]  # "host:port" of each port a service publishes
 
     def __init__(self, stack: Stack, scheduler: Callable[[pulumi.Resource], Scheduler],
                  secret: Callable[[str], pulumi.Output[str]], opts: Optional[pulumi.ResourceOptions] = None):
@@ -25,6 +26,7 @@ class ServiceStack(pulumi.ComponentResource):
         self.resources: dict[str, list[pulumi.Resource]] = {}
         found: dict[str, Address] = {}
         self.addresses = {}
+        self.published = {}
         for s in stack.services:  # dependencies first
             env = {k: render(v, found, secret) for k, v in s.environment.items()}
             args = [render(v, found, secret) for v in (s.command or ())]
@@ -32,4 +34,6 @@ class ServiceStack(pulumi.ComponentResource):
             self.resources[s.name], found[s.name] = on.deploy(s, env, args, parent=self, depends_on=needs)
             if s.ports:
                 self.addresses[s.name] = pulumi.Output.concat(found[s.name].host, ":", str(found[s.name].port()))
-        self.register_outputs({"addresses": self.addresses})
+            if on.published(s):
+                self.published[s.name] = on.published(s)
+        self.register_outputs({"addresses": self.addresses, "published": self.published})

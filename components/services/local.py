@@ -13,7 +13,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ..compose import Service
-from ..compose.model import Attachment, Engine, RestartPolicy
+from ..compose.model import Attachment, Engine, Port, RestartPolicy
 
 # Compose's default mode for secret and config files (the engine mounts them world-readable,
 # owned by root, so a non-root process in the image can read them).
@@ -53,6 +53,12 @@ def engine_args(e: Engine) -> dict[str, Any]:
     )
 
 
+def bind_address(s: Service, p: Port) -> str:
+    """The host address a published port binds: loopback unless the service is public or the
+    file names an address."""
+    return p.host_ip or ("0.0.0.0" if s.public else "127.0.0.1")
+
+
 def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping[str, pulumi.Input[str]],
                    args: Sequence[pulumi.Input[str]], networks: Mapping[str, pulumi.Input[str]],
                    volume_names: Mapping[str, str], files: Mapping[tuple[str, str], pulumi.Input[str]],
@@ -86,8 +92,7 @@ def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping
             docker.ContainerNetworksAdvancedArgs(name=networks[a.network], aliases=[s.name, *s.aliases, *a.aliases])
             for a in s.networks or [Attachment("default")]],
         ports=[docker.ContainerPortArgs(internal=p.target, external=p.published or None, protocol=p.protocol,
-                                        # Loopback unless the service is public or the file names an address.
-                                        ip=p.host_ip or ("0.0.0.0" if s.public else "127.0.0.1"))
+                                        ip=bind_address(s, p))
                for p in s.ports if p.published is not None] or None,
         restart=kind,
         max_retry_count=retries,
