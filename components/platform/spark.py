@@ -12,6 +12,7 @@ from ..roles import spark as role
 from ..roles.container import http_url, lift
 from ..hosts import Host
 from ..spec import Environment
+from .rolling import run_one_at_a_time
 
 
 class SparkCluster(pulumi.ComponentResource):
@@ -28,10 +29,11 @@ class SparkCluster(pulumi.ComponentResource):
         p, spark = env.platform, env.platform.spark
         recovery_zk = zk_connect if spark.recovery == "zookeeper" else None
         masters = env.of("spark-master")
-        self.masters = [
-            hosts[n.host].run(role.spark_master(n, hosts[n.host].address, recovery_zk, spark, p.name), parent=self)
-            for n in masters
-        ]
+        # With ZooKeeper recovery a standby takes over from the active master: changed one at a
+        # time, one of them leads throughout.
+        self.masters = run_one_at_a_time(
+            [(hosts[n.host], role.spark_master(n, hosts[n.host].address, recovery_zk, spark, p.name)) for n in masters],
+            parent=self)
         # [(address, rpc port)] of every standalone master (none in the other modes).
         standalone = lift(lambda *a: list(zip(a, [n.port("rpc") for n in masters])),
                           *[hosts[n.host].address for n in masters])
