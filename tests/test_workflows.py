@@ -45,3 +45,10 @@ def test_the_preview_with_credentials_waits_for_a_reviewer_and_never_runs_for_fo
     checked = next(i for i, s in enumerate(steps) if "STACK" in s.get("env", {}))
     assert "stacks/Pulumi.$STACK.yaml" in steps[checked]["run"]
     assert checked < max(secrets), "the stack name is checked before the preview uses the credentials"
+
+
+def test_the_preview_runs_the_platforms_policy_pack():
+    preview = jobs(ROOT / ".github" / "workflows" / "pull-request.yml")["preview"]
+    (step,) = [s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")]
+    assert step["with"]["command"] == "preview" and step["with"]["policyPacks"] == "policy"
+    assert (ROOT / step["with"]["policyPacks"] / "PulumiPolicy.yaml").is_file()
