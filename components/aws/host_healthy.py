@@ -100,7 +100,7 @@ class HostHealthy(dynamic.Resource):
     """Waits, each time `instance_id` changes after the first, until `script` succeeds on it."""
 
     def __init__(self, name: str, instance_id: pulumi.Input[str], script: pulumi.Input[str], region: str,
-                 timeout_seconds: int, opts: Optional[pulumi.ResourceOptions] = None):
+                 timeout_seconds: pulumi.Input[int], opts: Optional[pulumi.ResourceOptions] = None):
         with serialized_once():
             super().__init__(HostHealthyProvider(), name, {
                 "instance_id": instance_id, "script": script, "region": region, "timeout_seconds": timeout_seconds,

@@ -1,8 +1,9 @@
 """Health gates: what makes Pulumi change a quorum role one member at a time.
 
-Each member of a quorum role (ZooKeeper, Mesos masters, Marathon) gets a gate, and the next
-member depends on it. A gate does nothing when it is first created: the members start together,
-because a lone ZooKeeper member never turns healthy before a majority of its ensemble is up.
+Each member of a quorum role (ZooKeeper, Mesos masters, Marathon, Spark's standalone masters)
+gets a gate, and the next member depends on it. A gate does nothing when it is first created:
+the members start together, because a lone ZooKeeper member never turns healthy before a
+majority of its ensemble is up.
 When a change recreates the member (a new container, or on AWS a new host), the gate's input
 changes with the member's id, so Pulumi updates the gate, and its update runs
 `wait_script`: it returns once every container of the member passes its health check again
