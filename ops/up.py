@@ -6,7 +6,8 @@
 plan lists, per component, what `pulumi up` would create, and the stack outputs it would export
 (secrets masked; values only the cloud can tell, such as instance ids, as "known after up").
 `preview`, `up`, `destroy` and `outputs` drive the Pulumi CLI through the Automation API,
-streaming its progress; without the CLI they print the plan and how to install it (exit 127).
+streaming its progress, with the platform's policy pack (policy/) on preview and up; without the
+CLI they print the plan and how to install it (exit 127).
 The `local` stack keeps its state in ./.state (file backend) and generates the secrets its
 Compose files refer to (`${secret.name}`) on first use, as Pulumi secrets.
 """
@@ -102,13 +103,15 @@ def run(stack: str, action: str) -> int:  # pragma: no cover - needs the Pulumi 
     workspace = auto.LocalWorkspaceOptions(work_dir=str(HERE), env_vars=env)
     s = auto.create_or_select_stack(stack_name=stack, work_dir=str(HERE), opts=workspace)
     if stack == "local":
+        configured = s.get_all_config()  # keys as "<project>:<key>"
         for name in placeholder_secrets(HERE, stack_config(stack)):
-            if name not in s.get_all_config() and name not in ("sshPrivateKey", "marathonPassword"):
+            if f"container-platform:{name}" not in configured and name not in ("sshPrivateKey", "marathonPassword"):
                 s.set_config(name, auto.ConfigValue(random_secrets.token_urlsafe(24), secret=True))
+    policies = [str(HERE / "policy")]  # the platform's rules, enforced (policy/)
     if action == "preview":
-        s.preview(on_output=print)
+        s.preview(on_output=print, policy_packs=policies)
     elif action == "up":
-        s.up(on_output=print)
+        s.up(on_output=print, policy_packs=policies)
     elif action == "destroy":
         s.destroy(on_output=print)
     for key, out in s.outputs().items():
