@@ -24,7 +24,7 @@ from .platform.schedulers import LocalScheduler, MarathonScheduler, Scheduler, S
 from .platform.service_stack import ServiceStack
 from .platform.spark import SparkCluster
 from .platform.swarm import SwarmCluster
-from .platform.zookeeper import ZooKeeperEnsemble
+from .platform.zookeeper import ZooKeeperEnsemble, ZooKeeperEnsembleArgs
 from .roles import marathon as marathon_role, mesos as mesos_role
 from .roles.mesos import AgentAuth
 
@@ -106,7 +106,8 @@ def main() -> None:
     env = load_environment(config)
     aws_target = AwsTarget(env) if env.platform.target == "aws" else None
     hosts = build_hosts(env, config, aws_target)
-    zookeeper = ZooKeeperEnsemble("zookeeper", env, hosts)
+    zookeeper = ZooKeeperEnsemble("zookeeper", ZooKeeperEnsembleArgs(env.of("zookeeper"), hosts, env.platform.zookeeper,
+                                                                   env.platform.name))
     # Marathon's login is the secret marathonPassword where it is set, else generated.
     credentials = ControlPlaneCredentials("credentials", env.platform.marathon.auth.username,
                                           config.get_secret("marathonPassword"))
