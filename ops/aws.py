@@ -238,7 +238,16 @@ def main(argv: Optional[list[str]] = None) -> int:
         print(f"stack {args.stack} has target {env.platform.target!r}; these checks are for target 'aws'", file=sys.stderr)
         return 2
     api = Api(env.platform.aws.region, args.endpoint_url)
-    findings = preflight(env, api) if args.command == "preflight" else verify(env, args.stack, api)
+    try:
+        findings = preflight(env, api) if args.command == "preflight" else verify(env, args.stack, api)
+    except botocore.exceptions.NoCredentialsError:
+        print("no AWS credentials: set AWS_PROFILE (after `aws sso login`), or AWS_ACCESS_KEY_ID and "
+              "AWS_SECRET_ACCESS_KEY, then run this again", file=sys.stderr)
+        return 2
+    except (botocore.exceptions.EndpointConnectionError, botocore.exceptions.ClientError) as e:
+        print(f"the AWS API refused or could not be reached ({e}); check the credentials' account and "
+              f"region {env.platform.aws.region}", file=sys.stderr)
+        return 2
     for f in findings:
         print(f)
     failed = [f for f in findings if not f.ok]

@@ -136,3 +136,13 @@ def test_the_commands_run_from_the_shell(api, moto):
     run = subprocess.run([sys.executable, "-m", "ops.aws", "verify", "--stack", "local"], cwd=ROOT, env=env,
                          capture_output=True, text=True, timeout=120)
     assert run.returncode == 2 and "for target 'aws'" in run.stderr
+
+
+def test_without_credentials_the_checks_say_how_to_get_them_not_a_traceback(tmp_path):
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and k != "PYTHONPATH"}
+    env.update(AWS_CONFIG_FILE=str(tmp_path / "none"), AWS_SHARED_CREDENTIALS_FILE=str(tmp_path / "none"),
+               AWS_EC2_METADATA_DISABLED="true")
+    run = subprocess.run([sys.executable, "-m", "ops.aws", "preflight", "--stack", "dev"], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode == 2 and "Traceback" not in run.stderr
+    assert run.stderr.startswith("no AWS credentials: set AWS_PROFILE")
