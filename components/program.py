@@ -23,7 +23,7 @@ from .platform.mesos import MesosCluster
 from .platform.schedulers import LocalScheduler, MarathonScheduler, Scheduler, SwarmScheduler
 from .platform.service_stack import ServiceStack
 from .platform.spark import SparkCluster
-from .platform.swarm import SwarmCluster
+from .platform.swarm import SwarmCluster, SwarmClusterArgs
 from .platform.zookeeper import ZooKeeperEnsemble, ZooKeeperEnsembleArgs
 from .roles import marathon as marathon_role, mesos as mesos_role
 from .roles.mesos import AgentAuth
@@ -65,7 +65,10 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
                  marathon: Optional[Marathon]) -> dict[str, dict]:
     """Every Compose stack on its scheduler; what each service is reached at, by stack."""
     p = env.platform
-    swarm = SwarmCluster("swarm", env, hosts) if any(s.scheduler == "swarm" for s in env.stacks) else None
+    swarm = SwarmCluster("swarm", SwarmClusterArgs(
+        managers=[hosts[n] for n in spec.model.swarm_managers(p)], workers=[hosts[n] for n in p.swarm.workers],
+        port=p.swarm.port, labels={h.name: h.labels for h in p.hosts},
+    )) if any(s.scheduler == "swarm" for s in env.stacks) else None
     out = {}
     for stack in env.stacks:
         scheduler: Callable[[pulumi.Resource], Scheduler]

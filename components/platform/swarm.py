@@ -7,13 +7,13 @@ script is idempotent: a node that is already part of a swarm is left alone.
 from __future__ import annotations
 
 import shlex
-from typing import Mapping, Optional
+from dataclasses import dataclass, field
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 
 from ..hosts import Host
-from ..spec import Environment
-from ..spec.model import swarm_managers
+from ..spec.model import SWARM_PORT
 
 STATE = "docker info --format '{{.Swarm.LocalNodeState}}'"
 LEAVE = "docker swarm leave --force >/dev/null 2>&1 || true"
@@ -57,22 +57,30 @@ def labels_script(labels: Mapping[str, str]) -> str:
             + (f'docker node update {adds} "$id" >/dev/null\n' if labels else ""))
 
 
+@dataclass(frozen=True)
+class SwarmClusterArgs:
+    managers: Sequence[Host]  # the first initialises the swarm; services are created through it
+    workers: Sequence[Host] = ()
+    port: int = SWARM_PORT  # the managers' cluster-management port
+    labels: Mapping[str, Mapping[str, str]] = field(default_factory=dict)  # host name -> node labels
+
+
 class SwarmCluster(pulumi.ComponentResource):
     """`manager` is the host whose engine the stack's services are created through."""
 
-    def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host],
-                 opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, name: str, args: SwarmClusterArgs, opts: Optional[pulumi.ResourceOptions] = None):
         super().__init__("container-platform:swarm:SwarmCluster", name, None, opts)
-        p = env.platform
-        manager_names = swarm_managers(p)
-        self.manager = hosts[manager_names[0]]
-        port = p.swarm.port
+        hosts = {h.name: h for h in [*args.managers, *args.workers]}
+        manager_names = [h.name for h in args.managers]
+        worker_names = [h.name for h in args.workers]
+        self.manager = args.managers[0]
+        port = args.port
         init = self.manager.shell(f"{name}-init", self.manager.address.apply(lambda a: init_script(a, port)),
                                   parent=self, delete=LEAVE)
         self.initialized = init  # enough for swarm-scoped objects (networks, configs, secrets)
         self.members: list[pulumi.Resource] = [init]  # every node in (and labelled): what services wait for
         joined: dict[str, pulumi.Resource] = {manager_names[0]: init}
-        for role, names in (("manager", manager_names[1:]), ("worker", p.swarm.workers)):
+        for role, names in (("manager", manager_names[1:]), ("worker", worker_names)):
             if not names:
                 continue
             token = self.manager.shell(f"{name}-{role}-token", token_script(role), parent=self,
@@ -84,11 +92,11 @@ class SwarmCluster(pulumi.ComponentResource):
                 joined[n] = host.shell(f"{name}-join-{n}", script, parent=self, delete=LEAVE,
                                        stdin=token.stdout, depends_on=[token])
                 self.members.append(joined[n])
-        labels = {h.name: h.labels for h in p.hosts}
         for n, membership in joined.items():
-            if not labels[n]:
+            labels = args.labels.get(n) or {}
+            if not labels:
                 continue
             node = hosts[n].shell(f"{name}-node-{n}", NODE_ID, parent=self, depends_on=[membership])
-            self.members.append(self.manager.shell(f"{name}-labels-{n}", labels_script(labels[n]), parent=self,
+            self.members.append(self.manager.shell(f"{name}-labels-{n}", labels_script(labels), parent=self,
                                                    stdin=node.stdout, depends_on=[node]))
-        self.register_outputs({"managers": manager_names, "workers": p.swarm.workers})
+        self.register_outputs({"managers": manager_names, "workers": worker_names})

@@ -266,12 +266,15 @@ class ServiceStack(Model):
     allow: list[HostGrant] = []
 
 
+SWARM_PORT = 2377  # cluster management (Swarm's default)
+
+
 class Swarm(Model):
     """Docker Swarm mode for stacks with `scheduler: swarm`: managers keep the Raft log."""
 
     managers: Optional[list[Name]] = None  # default: the first host
     workers: list[Name] = []
-    port: Port = 2377  # cluster management (Swarm's default)
+    port: Port = SWARM_PORT
 
 
 class Platform(Model):
