@@ -232,6 +232,20 @@ def is_changed(before: dict, after: dict, delta: Optional[dict]) -> bool:
         delta and (delta["added"] or delta["removed"] or delta["changed"] or delta["outputs"]))
 
 
+def policy_violations(snap: dict) -> list[str]:
+    """What the platform's policy pack (policy/platform_rules.py, this checkout's) finds in one
+    stack's resources: the same rules `pulumi preview --policy-pack policy` enforces."""
+    if str(HERE / "policy") not in sys.path:
+        sys.path.insert(0, str(HERE / "policy"))
+    import platform_rules as rules
+    resources = list(snap["resources"].values())
+    found = [f"`{r['name']}` ({name}): {message}" for name, _, rule in rules.RESOURCE_RULES
+             for r in resources for message in rule(r["type"], r["inputs"])]
+    found += [f"({name}): {message}" for name, _, rule in rules.STACK_RULES
+              for message in rule([(r["type"], r["inputs"]) for r in resources])]
+    return found
+
+
 def report(base: str, stacks: dict[str, tuple[dict, dict]]) -> str:
     lines = [f"## Offline review against `{base}`", "",
              "Every stack evaluated under Pulumi's mock runtime at the base and with this change "
@@ -239,6 +253,11 @@ def report(base: str, stacks: dict[str, tuple[dict, dict]]) -> str:
              "| stack | added | removed | replaced | updated in place | outputs changed |",
              "| --- | --- | --- | --- | --- | --- |"]
     details = []
+    for stack, (_, after) in sorted(stacks.items()):
+        violations = policy_violations(after) if "error" not in after else []
+        if violations:
+            details += [f"### `{stack}`: breaks the platform's rules (policy/)", "",
+                        *[f"- {v}" for v in violations], ""]
     for stack, (before, after) in sorted(stacks.items()):
         if after.get("error") == STACK_REMOVED:
             lines.append(f"| `{stack}` | | the whole stack | | | |")
@@ -287,8 +306,11 @@ def _snapshot_if_present(root: Path, stack: str, absent: str) -> dict:
 
 
 def broken(stacks: dict[str, tuple[dict, dict]]) -> list[str]:
-    """The stacks that do not evaluate with the change (a removed stack is not broken)."""
-    return sorted(n for n, (_, after) in stacks.items() if "error" in after and after["error"] != STACK_REMOVED)
+    """The stacks that do not evaluate with the change (a removed stack is not broken), or that
+    break a rule of the policy pack."""
+    return sorted(n for n, (_, after) in stacks.items()
+                  if ("error" in after and after["error"] != STACK_REMOVED)
+                  or ("error" not in after and policy_violations(after)))
 
 
 def review(base: str, only: list[str], changed_aws: Optional[Path]) -> tuple[str, list[str]]:

@@ -193,3 +193,20 @@ def test_an_upgrade_of_every_control_plane_image_rolls_each_quorum_role_in_the_r
         order = ", then ".join(f"**{hosts}-{z}**" for z in "abc")
         assert f"> **Rolls**: `{role}` rolls: {order}, each healthy again" in text, role
     assert "Warning" not in text
+
+
+def test_the_report_lists_what_breaks_the_platforms_rules():
+    after = {"target": "aws", "outputs": {}, "resources": {"urn:h": {
+        "type": "aws:ec2/instance:Instance", "name": "zk-a", "dependencies": [],
+        "inputs": {"metadataOptions": {"httpTokens": "optional"}, "rootBlockDevice": {"encrypted": True}}}}}
+    text = report("main", {"prod": (after, after)})
+    assert "### `prod`: breaks the platform's rules (policy/)" in text
+    assert "- `zk-a` (imdsv2-hop-limit-1): instance metadata must require IMDSv2" in text
+
+
+def test_a_change_that_breaks_a_rule_fails_the_review_naming_the_stack(repo):
+    edit(repo / "stacks" / "Pulumi.local.yaml", "    zookeeper:\n", "    zookeeper:\n      image: zookeeper\n")
+    run = subprocess.run([sys.executable, "-m", "ops.review", "--base", "HEAD", "--stack", "local"],
+                         cwd=repo, capture_output=True, text=True, timeout=300)
+    assert run.returncode == 1 and "the change breaks: local" in run.stderr
+    assert "(pinned-images): image 'zookeeper' must name a tag" in run.stdout
