@@ -15,7 +15,7 @@ from ..outputs import depending_on
 from ..roles import zookeeper as role
 from ..roles.container import lift
 from ..spec.model import ZooKeeper
-from ..spec.placement import Instance, PortUse
+from ..spec.placement import Instance, expand, zookeeper_group
 from .rolling import run_one_at_a_time
 
 
@@ -28,17 +28,9 @@ class ZooKeeperEnsembleArgs:
 
     @classmethod
     def on(cls, hosts: Sequence[Host], settings: ZooKeeper = ZooKeeper(), platform_name: str = "platform") -> "ZooKeeperEnsembleArgs":
-        """`settings.count` nodes over `hosts` in turn; nodes that share a host take consecutive
-        ports from the configured ones (as spec.placement places them)."""
-        on_host: dict[str, int] = {}
-        nodes = []
-        for i in range(settings.count):
-            host = hosts[i % len(hosts)].name
-            k = on_host[host] = on_host.get(host, -1) + 1
-            ports = {"client": settings.client_port, "peer": settings.peer_port, "election": settings.election_port,
-                     **({"admin": settings.admin_port} if settings.admin_port else {})}
-            nodes.append(Instance("zookeeper", "zookeeper", i, host, tuple(
-                PortUse(purpose, base + k, f"zookeeper.{purpose}_port", k) for purpose, base in ports.items())))
+        """`settings.count` nodes over `hosts` in turn, placed as spec.placement places them
+        (nodes that share a host take consecutive ports)."""
+        nodes = expand(zookeeper_group(settings, [h.name for h in hosts]), machine=lambda host: host)
         return cls(nodes, {h.name: h for h in hosts}, settings, platform_name)
 
 

@@ -8,10 +8,10 @@ machine listens on client_port + 1, and so on.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Optional
+from typing import Callable, Optional
 
 from .errors import Problem
-from .model import Platform
+from .model import Platform, ZooKeeper
 
 THIS_MACHINE = "this machine"
 
@@ -62,18 +62,22 @@ class Group:
     spans: dict[str, int] = field(default_factory=dict)  # purpose -> ports in a range (default 1)
 
 
+def zookeeper_group(zk: ZooKeeper, hosts: list[str]) -> Group:
+    return Group("zookeeper", "zookeeper", "platform.zookeeper", zk.count, hosts, {
+        "client": (zk.client_port, "platform.zookeeper.client_port"),
+        "peer": (zk.peer_port, "platform.zookeeper.peer_port"),
+        "election": (zk.election_port, "platform.zookeeper.election_port"),
+        **({"admin": (zk.admin_port, "platform.zookeeper.admin_port")} if zk.admin_port else {}),
+    })
+
+
 def groups(p: Platform) -> list[Group]:
     """Every role group the config asks for, in the order they are deployed."""
     every_host = [h.name for h in p.hosts]
     masters_hosts = p.mesos.masters.hosts or every_host
     zk, masters = p.zookeeper, p.mesos.masters
     out = [
-        Group("zookeeper", "zookeeper", "platform.zookeeper", zk.count, zk.hosts or every_host, {
-            "client": (zk.client_port, "platform.zookeeper.client_port"),
-            "peer": (zk.peer_port, "platform.zookeeper.peer_port"),
-            "election": (zk.election_port, "platform.zookeeper.election_port"),
-            **({"admin": (zk.admin_port, "platform.zookeeper.admin_port")} if zk.admin_port else {}),
-        }),
+        zookeeper_group(zk, zk.hosts or every_host),
         Group("mesos-master", "master", "platform.mesos.masters", masters.count, masters_hosts,
               {"http": (masters.port, "platform.mesos.masters.port")}),
     ]
@@ -137,21 +141,25 @@ def machine_of(p: Platform, host_name: str) -> str:
 
 def place(p: Platform) -> list[Instance]:
     """Expand every group into instances, spread round-robin over the group's hosts."""
+    return [i for g in groups(p) for i in expand(g, lambda host: machine_of(p, host))]
+
+
+def expand(g: Group, machine: Callable[[str], str]) -> list[Instance]:
+    """One group's instances, round-robin over its hosts; instances that share a machine take
+    consecutive ports."""
     instances: list[Instance] = []
-    for g in groups(p):
-        on_machine: dict[str, int] = {}
-        for i in range(g.count):
-            host = g.hosts[i % len(g.hosts)]
-            machine = machine_of(p, host)
-            k = on_machine.get(machine, 0)
-            on_machine[machine] = k + 1
-            # A range moves as a block, so a second instance does not overlap the first.
-            ports = tuple(
-                PortUse(purpose, base + k * g.spans.get(purpose, 1), key, k * g.spans.get(purpose, 1),
-                        g.spans.get(purpose, 1))
-                for purpose, (base, key) in g.ports.items()
-            )
-            instances.append(Instance(g.role, g.name, i, host, ports))
+    on_machine: dict[str, int] = {}
+    for i in range(g.count):
+        host = g.hosts[i % len(g.hosts)]
+        k = on_machine.get(machine(host), 0)
+        on_machine[machine(host)] = k + 1
+        # A range moves as a block, so a second instance does not overlap the first.
+        ports = tuple(
+            PortUse(purpose, base + k * g.spans.get(purpose, 1), key, k * g.spans.get(purpose, 1),
+                    g.spans.get(purpose, 1))
+            for purpose, (base, key) in g.ports.items()
+        )
+        instances.append(Instance(g.role, g.name, i, host, ports))
     return instances
 
 
