@@ -6,6 +6,7 @@ without a traceback) before a single resource is registered.
 from __future__ import annotations
 
 import functools
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -24,9 +25,11 @@ from .platform.schedulers import LocalScheduler, MarathonScheduler, Scheduler, S
 from .platform.service_stack import ServiceStack
 from .platform.spark import SparkCluster
 from .platform.swarm import SwarmCluster, SwarmClusterArgs
+from .platform.tls import ControlPlaneTls
 from .platform.zookeeper import ZooKeeperEnsemble, ZooKeeperEnsembleArgs
 from .roles import marathon as marathon_role, mesos as mesos_role
 from .roles.mesos import AgentAuth
+from .roles.tls import TlsMaterial
 
 
 def load_environment(config: pulumi.Config) -> spec.Environment:
@@ -61,6 +64,38 @@ def build_hosts(env: spec.Environment, config: pulumi.Config, aws_target: Option
                                  aliases[h.name]) for h in p.hosts}
 
 
+@dataclass(frozen=True)
+class Certificates:
+    """One certificate per TLS-speaking role (platform/tls.py), and the CA they chain to."""
+
+    ca: pulumi.Output[str]
+    masters: TlsMaterial
+    agents: TlsMaterial
+    marathon: Optional[TlsMaterial]  # with its keystore, where Marathon runs
+    load_balancers: Optional[TlsMaterial]  # marathon-lb's stats endpoint
+    spark: Optional[TlsMaterial]  # Spark drivers on Mesos
+
+
+def build_certificates(env: spec.Environment, config: pulumi.Config, hosts: dict) -> Optional[Certificates]:
+    """The control plane's certificates, where TLS is on: each names the addresses of its role's
+    hosts (agents and drivers none: they are clients, or have no address until they boot)."""
+    p = env.platform
+    if not p.tls_enabled:
+        return None
+    authority = (p.tls.authority.certificate, config.require_secret(p.tls.authority.private_key_secret)) \
+        if p.tls.authority is not None else None
+    tls = ControlPlaneTls("tls", p.name, p.tls.validity_days, authority)
+
+    def addresses(role: str) -> list[pulumi.Input[str]]:
+        return list(dict.fromkeys(hosts[n.host].address for n in env.of(role)))
+
+    return Certificates(
+        tls.ca_certificate, tls.issue("mesos-masters", addresses("mesos-master")), tls.issue("mesos-agents"),
+        tls.issue("marathon", addresses("marathon"), keystore=True) if env.of("marathon") else None,
+        tls.issue("marathon-lb", addresses("marathon-lb")) if env.of("marathon-lb") else None,
+        tls.issue("spark") if p.spark.enabled and p.spark.mode == "mesos" else None)
+
+
 def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
                  marathon: Optional[Marathon]) -> dict[str, dict]:
     """Every Compose stack on its scheduler; what each service is reached at, by stack."""
@@ -77,7 +112,7 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
             scheduler = functools.partial(
                 MarathonScheduler, p.name, stack, marathon.urls, marathon.credentials,
                 marathon.load_balancer_addresses, env.service_ports, p.discovery.group,
-                [*marathon.instances, *marathon.load_balancers], p.target == "local")
+                [*marathon.instances, *marathon.load_balancers], p.target == "local", marathon.ca_certificate)
         elif stack.scheduler == "swarm":
             assert swarm is not None
             scheduler = functools.partial(SwarmScheduler, p.name, stack, swarm, config.require_secret)
@@ -114,8 +149,11 @@ def main() -> None:
     # Marathon's login is the secret marathonPassword where it is set, else generated.
     credentials = ControlPlaneCredentials("credentials", env.platform.marathon.auth.username,
                                           config.get_secret("marathonPassword"))
+    certificates = build_certificates(env, config, hosts)
     mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string, credentials.mesos,
-                         credentials.zookeeper[mesos_role.ZK_IDENTITY], credentials.agent_operator)
+                         credentials.zookeeper[mesos_role.ZK_IDENTITY], credentials.agent_operator,
+                         masters_tls=certificates.masters if certificates else None,
+                         agents_tls=certificates.agents if certificates else None)
     load_balancers: list = []
     marathon: Optional[Marathon] = None
     exports: dict[str, pulumi.Input] = {
@@ -131,7 +169,9 @@ def main() -> None:
         marathon = Marathon("marathon", env, hosts, zookeeper.connect_string, depends_on=mesos.masters,
                             credentials=credentials.marathon_http, mesos_principal=creds.MARATHON,
                             mesos_secret=credentials.mesos[creds.MARATHON],
-                            zk_secret=credentials.zookeeper[marathon_role.ZK_IDENTITY])
+                            zk_secret=credentials.zookeeper[marathon_role.ZK_IDENTITY],
+                            tls=certificates.marathon if certificates else None,
+                            load_balancer_tls=certificates.load_balancers if certificates else None)
         exports["marathon_ui"] = marathon.urls[0]
         exports["marathon_credentials"] = credentials.marathon_http  # a secret
         exports["marathon_urls"] = marathon.urls
@@ -145,7 +185,8 @@ def main() -> None:
             }
     if env.platform.spark.enabled:
         spark = SparkCluster("spark", env, hosts, zookeeper.connect_string, load_balancers,
-                             credentials.mesos[creds.SPARK] if env.platform.mesos.authenticate_frameworks else None)
+                             credentials.mesos[creds.SPARK] if env.platform.mesos.authenticate_frameworks else None,
+                             mesos_tls=certificates.spark if certificates else None)
         exports["spark_master_url"] = spark.master_url
         exports["spark_pi"] = spark.spark_pi
         exports["spark_client_files"] = spark.client_files
@@ -153,6 +194,9 @@ def main() -> None:
         exports["spark_history_ui"] = spark.history_urls[0] if spark.history_urls else None
         if spark.dispatcher_app is not None:
             exports["spark_dispatcher_marathon_app"] = spark.dispatcher_app
+    if certificates is not None:
+        # What clients trust: `curl --cacert`, a browser's imported authority.
+        exports["tls_ca_certificate"] = certificates.ca
     if aws_target is not None:
         exports.update(build_agent_groups(aws_target, zookeeper.connect_string, mesos.agent_auth))
     if env.stacks:

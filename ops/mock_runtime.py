@@ -9,6 +9,7 @@ which of them are secret. Stack outputs are resolved after the program finishes.
 """
 from __future__ import annotations
 
+import base64
 import hashlib
 import json
 import runpy
@@ -16,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Optional
 
+import dill
 import pulumi
 import pulumi.runtime.config as runtime_config
 import pulumi.runtime.settings as runtime_settings
@@ -24,6 +26,8 @@ from google.protobuf import json_format
 from pulumi.runtime import rpc
 from pulumi.runtime.mocks import MockMonitor, Mocks, _sync_await, set_mocks
 from pulumi.runtime.stack import run_pulumi_func
+
+from . import mock_tls
 
 ROOT = Path(__file__).resolve().parent.parent  # this checkout; `root=` arguments name another
 PROJECT = "container-platform"
@@ -78,6 +82,10 @@ class Deployment:
     def containers(self) -> list[Registered]:
         return self.of_type("docker:index/container:Container")
 
+    def marathon_apps(self) -> list[Registered]:
+        """The MarathonApp dynamic resources (the other dynamic resources have no `app`)."""
+        return [r for r in self.of_type("pulumi-python:dynamic:Resource") if "app" in r.inputs]
+
 
 def _contains_secret(value: Any) -> bool:
     if isinstance(value, dict):
@@ -126,11 +134,33 @@ class RecordingMonitor(MockMonitor):
         return response
 
 
+def _provider_kind(serialized: str) -> str:
+    """The class name of the dynamic provider pickled in `serialized` (one unpickling per kind)."""
+    if serialized not in _providers:
+        _providers[serialized] = type(dill.loads(base64.b64decode(serialized))).__name__
+    return _providers[serialized]
+
+
+_providers: dict[str, str] = {}
+
+
+def _keystore_stand_in(props: dict[str, Any]) -> dict[str, Any]:
+    """Pkcs12Keystore's output, as a stand-in: a real keystore is salted at random, which would
+    make two evaluations differ (the offline review compares two). Tests build the real one
+    from the same inputs with the provider itself (tests/test_real_tls.py)."""
+    digest = hashlib.sha256(json.dumps(props, sort_keys=True).encode()).hexdigest()
+    return {"keystore": base64.b64encode(f"stand-in PKCS#12 keystore {digest}".encode()).decode()}
+
+
 class PlatformMocks(Mocks):
     """Providers answer with their inputs plus the computed outputs the program reads."""
 
     def new_resource(self, args: pulumi.runtime.MockResourceArgs):
         state = dict(args.inputs)
+        if args.typ in mock_tls.OUTPUTS:  # real keys and certificates, as pulumi-tls makes them
+            state.update(mock_tls.OUTPUTS[args.typ](args.name, _unwrap(state)))
+        if args.typ == "pulumi-python:dynamic:Resource" and _provider_kind(_unwrap(state["__provider"])) == "Pkcs12KeystoreProvider":
+            state.update(_keystore_stand_in(_unwrap({k: v for k, v in state.items() if k != "__provider"})))
         if args.typ == "docker:index/remoteImage:RemoteImage":
             # Stable across processes (the offline review compares two runs).
             state["imageId"] = "sha256:" + hashlib.sha256(args.inputs["name"].encode()).hexdigest()

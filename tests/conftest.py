@@ -32,10 +32,11 @@ def stack():
     return _deployment
 
 
-def evaluate_changed(stack, change, config=None) -> Deployment:
+def evaluate_changed(stack, change, config=None, secrets=None) -> Deployment:
     """`stack` (or `config`) evaluated with a copy of its platform config changed by
-    `change(platform)`, and the placeholder secrets set."""
+    `change(platform)`, and the placeholder secrets set (and `secrets`)."""
     cfg = config or stack_config(stack)
     platform = copy.deepcopy(cfg["container-platform:platform"])
     change(platform)
-    return evaluate(stack, config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    return evaluate(stack, config={**cfg, "container-platform:platform": platform},
+                    secrets={**PLACEHOLDER_SECRETS, **(secrets or {})})

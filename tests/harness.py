@@ -36,8 +36,9 @@ def role_of(container: Registered) -> str:
 
 
 def uploads(container: Registered) -> dict[str, str]:
-    """The files written into a container before it starts, by path."""
-    return {u["file"]: u["content"] for u in container.inputs.get("uploads", [])}
+    """The files written into a container before it starts, by path (a binary one, Marathon's
+    keystore, as the provider's `content_base64`)."""
+    return {u["file"]: u["content"] if "content" in u else u["contentBase64"] for u in container.inputs.get("uploads", [])}
 
 
 @dataclass

@@ -250,19 +250,29 @@ def test_control_plane_credentials_go_to_ssm_not_into_user_data():
     for name in params:
         container, key = name.removeprefix("/container-platform/prod/").split("/")
         by_container.setdefault(container.rsplit("-", 1)[0] if container[-1].isdigit() else container, set()).add(key)
+    agent = {"etc-mesos-credential-json", "etc-mesos-http-credentials-json", "etc-mesos-tls-key-pem"}
     assert by_container == {
-        "prod-master": {"etc-mesos-credentials-json", "etc-mesos-zk"},
-        "prod-marathon": {"MESOSPHERE_HTTP_CREDENTIALS", "MARATHON_ZK", "etc-marathon-mesos-secret"},
-        "prod-marathon-lb": {"etc-marathon-lb-credentials"},
-        "prod-agent-private": {"etc-mesos-credential-json", "etc-mesos-http-credentials-json"},
-        "prod-agent-public": {"etc-mesos-credential-json", "etc-mesos-http-credentials-json"},
+        "prod-master": {"etc-mesos-credentials-json", "etc-mesos-zk", "etc-mesos-tls-key-pem"},
+        "prod-marathon": {"MESOSPHERE_HTTP_CREDENTIALS", "MARATHON_ZK", "etc-marathon-mesos-secret",
+                          "etc-marathon-tls-key-pem", "MESOSPHERE_KEYSTORE_PASS", "etc-marathon-tls-keystore-p12"},
+        # The login guards the stats endpoint too, so the HAProxy head that names it is a secret.
+        "prod-marathon-lb": {"etc-marathon-lb-credentials", "marathon-lb-templates-haproxy-head",
+                             "etc-marathon-lb-tls-stats-pem"},
+        "prod-agent-private": agent,
+        "prod-agent-public": agent,
     }
+    # A standard-tier parameter holds at most 4 KB (SSM quotas): the largest is the keystore.
+    assert max(len(p.inputs["value"].encode()) for p in params.values()) < 4096
     rendered = [json.dumps(cloud_config(r)) for r in d.of_type("aws:ec2/instance:Instance")]
     rendered += [unpacked(t.inputs["userData"]) for t in d.of_type("aws:ec2/launchTemplate:LaunchTemplate")]
     secrets = {PLACEHOLDER_SECRETS["marathonPassword"]}
     secrets |= set(mesos_principals(d).values())
     secrets |= {zk_password(p.inputs["value"]) for p in params.values() if p.inputs["name"].endswith(("etc-mesos-zk", "MARATHON_ZK"))}
     assert len(secrets) == 7  # Marathon's login, the four Mesos principals, two ZooKeeper identities
+    # The private keys (their base64 body), and the keystore's password.
+    secrets |= {p.inputs["value"].splitlines()[1] for p in params.values() if p.inputs["name"].endswith("key-pem")}
+    secrets |= {p.inputs["value"] for p in params.values() if p.inputs["name"].endswith("KEYSTORE_PASS")}
+    assert len(secrets) == 7 + 3 + 1  # the keys of the masters, the agents (one for every group), Marathon
     assert not [s for s in secrets for text in rendered if s in text]
     marathon = [u for u in units(d) if u.role == "marathon"]
     assert all("--env-file" in u.argv and not any("CREDENTIALS" in k for k in u.env) for u in marathon)

@@ -261,7 +261,7 @@ def test_one_service_key_by_key_on_every_scheduler(tmp_path):
     deploy.cache_clear()
     marathon = deploy(compose, "marathon")
     assert marathon.error is None, marathon.error
-    (app,) = [x.inputs["app"] for x in marathon.of_type("pulumi-python:dynamic:Resource")]
+    (app,) = [x.inputs["app"] for x in marathon.marathon_apps()]
     docker = app["container"]["docker"]
     assert docker["image"] == "example/api:1.0" and app["args"] == ["--", "serve", "--port", "8000"]
     assert {"key": "entrypoint", "value": "/bin/tini"} in docker["parameters"]
@@ -324,7 +324,7 @@ def test_ports_restarts_and_exposure_on_every_scheduler(tmp_path):
     (always / "compose.yaml").write_text(EDGES.replace("on-failure:4", "always").replace("condition: on-failure", "condition: any"))
     marathon = deploy(always / "compose.yaml", "marathon")
     assert marathon.error is None, marathon.error
-    apps = {x.name: x.inputs["app"] for x in marathon.of_type("pulumi-python:dynamic:Resource")}
+    apps = {x.name: x.inputs["app"] for x in marathon.marathon_apps()}
     internal, edge = apps["s-internal"], apps["s-edge"]
     assert {m["containerPort"]: m["hostPort"] for m in internal["container"]["portMappings"]} == {9000: 0, 8000: 0}
     assert "requirePorts" not in internal and "acceptedResourceRoles" not in internal

@@ -21,7 +21,7 @@ from .test_stacks import deployed
 
 def rendered_app(name="app-api"):
     """An app exactly as the program renders it, numbers as floats as Pulumi delivers them."""
-    (r,) = [r for r in deployed("marathon").of_type("pulumi-python:dynamic:Resource") if r.name == name]
+    (r,) = [r for r in deployed("marathon").marathon_apps() if r.name == name]
     return r.inputs["app"]
 
 

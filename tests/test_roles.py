@@ -98,7 +98,7 @@ def test_marathon_shares_zk_for_leader_election_and_takes_credentials():
 def test_marathon_lb_follows_every_marathon():
     env = ha_env()
     node = env.of("marathon-lb")[0]
-    spec = marathon_lb(node, ["http://a:8080", "http://b:8080"], env.platform.discovery, "p")
+    spec = marathon_lb(node, ["http://a:8080", "http://b:8080"], env.platform.discovery, "p", "ops:pw")
     # `--marathon` has nargs="+": repeated, marathon-lb would keep only the last URL.
     assert list(spec.args).count("--marathon") == 1
     assert list(spec.args)[list(spec.args).index("--marathon"):] == ["--marathon", "http://a:8080", "http://b:8080"]

@@ -8,6 +8,8 @@ import pytest
 from components.roles import marathon as marathon_role
 from components.roles import mesos as mesos_role
 
+from ops import mock_tls
+
 from .conftest import PLACEHOLDER_SECRETS
 from .harness import env_of, evaluate, mesos_principals, role_of, units, uploads, zk_password
 
@@ -24,10 +26,23 @@ def zookeeper_urls(d) -> dict[str, str]:
     return {u.split("//", 1)[1].split(":", 1)[0]: u for u in urls}
 
 
+def tls_secrets(d) -> set[str]:
+    """The body of every private key the platform made (as the provider makes them: the mock's
+    stand-in is deterministic), and Marathon's keystore password."""
+    keys = {mock_tls.private_key(r.name, r.inputs)["privateKeyPem"].splitlines()[1]
+            for r in d.of_type("tls:index/privateKey:PrivateKey")}
+    passwords = {env_of(c)["MESOSPHERE_KEYSTORE_PASS"] for c in d.containers() if role_of(c) == "marathon"
+                 and "MESOSPHERE_KEYSTORE_PASS" in env_of(c)}
+    passwords |= {p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")
+                  if p.inputs["name"].endswith("/MESOSPHERE_KEYSTORE_PASS")}
+    return keys | passwords
+
+
 def secret_values(d) -> set[str]:
     values = set(mesos_principals(d).values())
     values |= {zk_password(u) for u in zookeeper_urls(d).values()}
     values.add(d.outputs["marathon_credentials"].split(":", 1)[1])
+    values |= tls_secrets(d)
     return values | {v for v in PLACEHOLDER_SECRETS.values() if len(v) > 8}
 
 
@@ -48,11 +63,16 @@ def test_every_secret_is_a_secret_input_and_never_on_a_command_line_label_or_out
     for c in d.containers():
         if role_of(c) == "service":
             continue  # a Compose service's env is as its file wrote it (${secret.*} included)
+        for u in c.inputs.get("uploads", []):  # a file holding a secret is readable by its owner only
+            if any(s in (u.get("content") or "") for s in secrets):
+                assert u.get("permissions") == "0400", f"{c.name}: {u['file']}"
         for entry in c.inputs.get("envs", []):
             k, v = entry.split("=", 1)
             if any(s in v for s in secrets):
-                # Marathon takes its HTTP login only as a value (README, "Security").
-                assert role_of(c) == "marathon" and k in ("MESOSPHERE_HTTP_CREDENTIALS", "MARATHON_ZK"), f"{c.name}: {k}"
+                # Marathon takes its HTTP login and its keystore's password only as values
+                # (README, "Security").
+                assert role_of(c) == "marathon" and k in ("MESOSPHERE_HTTP_CREDENTIALS", "MARATHON_ZK",
+                                                          "MESOSPHERE_KEYSTORE_PASS"), f"{c.name}: {k}"
     for u in units(d):
         assert not [s for s in secrets if s in " ".join(u.argv)], u.name
     for key, value in d.outputs.items():

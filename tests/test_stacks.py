@@ -101,7 +101,7 @@ def test_addresses_are_the_ones_each_scheduler_serves(scheduler):
         assert env["REDIS"] == f"redis://{PLATFORM}-app-cache:6379"
         assert web_args[-1] == f"{PLATFORM}-app-api:8055"
     else:  # marathon-lb's address and the service port of the referenced app
-        apps = {r.name: r.inputs["app"] for r in d.of_type("pulumi-python:dynamic:Resource")}
+        apps = {r.name: r.inputs["app"] for r in d.marathon_apps()}
         service_port = {(name, int(m["containerPort"])): int(m["servicePort"])
                         for name, app in apps.items() for m in app["container"].get("portMappings", [])}
         # On the local target marathon-lb is this machine, which a bridge-networked task reaches
@@ -124,7 +124,7 @@ def test_addresses_are_the_ones_each_scheduler_serves(scheduler):
 
 
 def test_every_marathon_app_sent_is_valid_against_marathons_schema():
-    apps = [r.inputs["app"] for r in deployed("marathon").of_type("pulumi-python:dynamic:Resource")]
+    apps = [r.inputs["app"] for r in deployed("marathon").marathon_apps()]
     assert len(apps) == 6
     validator = marathon_app_validator()
     for app in apps:
@@ -134,7 +134,7 @@ def test_every_marathon_app_sent_is_valid_against_marathons_schema():
 
 
 def test_marathon_apps_carry_the_compose_settings():
-    apps = {r.name: r.inputs["app"] for r in deployed("marathon").of_type("pulumi-python:dynamic:Resource")}
+    apps = {r.name: r.inputs["app"] for r in deployed("marathon").marathon_apps()}
     api, db, web, worker = apps["app-api"], apps["app-db"], apps["app-web"], apps["alluxio-alluxio-worker"]
     assert api["id"] == f"/{PLATFORM}/app/api" and api["instances"] == 2
     assert api["healthChecks"][0]["command"]["value"] == "wget -q --spider http://127.0.0.1:8055/server/health"
@@ -155,11 +155,13 @@ def test_marathon_apps_wait_for_marathon_and_use_its_credentials():
     d = evaluate("onprem", secrets=PLACEHOLDER_SECRETS)
     assert d.error is None, d.error
     marathons = {c.urn for c in d.containers() if c.name.startswith("onprem-marathon-")}
-    for r in d.of_type("pulumi-python:dynamic:Resource"):
+    for r in d.marathon_apps():
         assert marathons <= set(r.dependencies)
         assert r.inputs["credentials"] == "ops:placeholder-password" and "credentials" in r.secret_inputs
         assert set(r.additional_secret_outputs) == {"app", "credentials"}
-        assert r.inputs["marathon_urls"] == ["http://192.0.2.11:8080", "http://192.0.2.12:8080", "http://192.0.2.13:8080"]
+        # TLS is on off the local target: HTTPS, checked against the platform's CA.
+        assert r.inputs["marathon_urls"] == ["https://192.0.2.11:8080", "https://192.0.2.12:8080", "https://192.0.2.13:8080"]
+        assert r.inputs["ca_certificate"] == d.outputs["tls_ca_certificate"]
 
 
 def test_swarm_services_get_the_compose_settings_on_an_overlay_network():
@@ -302,7 +304,7 @@ def test_marathon_service_ports_must_fit_the_discovery_range():
 
 def test_off_the_local_target_tasks_reach_marathon_lb_at_its_host():
     d = evaluate("onprem", secrets=PLACEHOLDER_SECRETS)
-    apps = {r.name: r.inputs["app"] for r in d.of_type("pulumi-python:dynamic:Resource")}
+    apps = {r.name: r.inputs["app"] for r in d.marathon_apps()}
     assert d.outputs["service_discovery"]["load_balancers"][0] == "192.0.2.11"
     assert apps["app-api"]["env"]["DB_HOST"] == "192.0.2.11"
     assert not any(p["key"] == "add-host" for app in apps.values()
@@ -324,7 +326,7 @@ def test_a_thousand_marathon_services_in_a_dependency_chain_evaluate(tmp_path):
         stacks=[{"name": "chain", "file": str(compose), "scheduler": "marathon"}],
         discovery={**p.get("discovery", {}), "service_port_max": 11100}))
     assert d.error is None, d.error
-    apps = {r.name: r for r in d.of_type("pulumi-python:dynamic:Resource")}
+    apps = {r.name: r for r in d.marathon_apps()}
     assert len(apps) == 1000
     assert apps["chain-s998"].urn in apps["chain-s999"].dependencies
 

@@ -48,7 +48,8 @@ def resolved(spec: ContainerSpec) -> pulumi.Output[ContainerSpec]:
     return pulumi.Output.all(list(spec.args), [spec.env[k] for k in env_keys], [spec.files[k] for k in file_keys]).apply(
         lambda v: dataclasses.replace(spec, args=tuple(v[0]), env=dict(zip(env_keys, v[1])),
                                       files=dict(zip(file_keys, v[2])), secret_env={k: "" for k in spec.secret_env},
-                                      secret_files={k: "" for k in spec.secret_files}))
+                                      secret_files={k: "" for k in spec.secret_files},
+                                      secret_files_base64={k: "" for k in spec.secret_files_base64}))
 
 
 def secret_parameters(spec: ContainerSpec, stack: str, parent: pulumi.Resource,
@@ -56,7 +57,7 @@ def secret_parameters(spec: ContainerSpec, stack: str, parent: pulumi.Resource,
     """Each secret of `spec` as an SSM SecureString; {key: parameter name}, as
     cloud_init.secrets_script reads them. Env vars by name, files by their absolute path."""
     names = {}
-    for key, value in [*spec.secret_env.items(), *spec.secret_files.items()]:
+    for key, value in [*spec.secret_env.items(), *spec.secret_files.items(), *spec.secret_files_base64.items()]:
         names[key] = f"{secrets_path(stack)}/{spec.name}/{slug(key) if key.startswith('/') else key}"
         aws.ssm.Parameter(f"{spec.name}-{slug(key)}", name=names[key], type="SecureString",
                           value=value, opts=pulumi.ResourceOptions(parent=parent, provider=provider))

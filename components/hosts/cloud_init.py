@@ -118,6 +118,11 @@ def secrets_file(spec: ContainerSpec) -> str:
     return f"{SECRETS_DIR}/{spec.name}.env"
 
 
+def has_secrets(spec: ContainerSpec) -> bool:
+    """Whether the unit fetches secrets from SSM before it starts the container."""
+    return bool(spec.secret_env or spec.secret_files or spec.secret_files_base64)
+
+
 def secret_files_root(spec: ContainerSpec) -> str:
     """Where the unit puts a container's secret files (fetched at start, in tmpfs /run)."""
     return f"{SECRETS_DIR}/{spec.name}/files"
@@ -169,14 +174,15 @@ def run_script(spec: ContainerSpec) -> str:
               + " ".join(_sh(w) for w in docker_create_argv(spec)) + " >/dev/null\n")
     if spec.files:
         script += _copy_in(spec, files_root(spec), list(spec.files))
-    if spec.secret_files:
-        script += _copy_in(spec, secret_files_root(spec), list(spec.secret_files))
+    if spec.secret_files or spec.secret_files_base64:
+        script += _copy_in(spec, secret_files_root(spec), [*spec.secret_files, *spec.secret_files_base64])
     return script + f"exec docker start {shlex.quote(spec.name)}\n"
 
 
 def secrets_script(spec: ContainerSpec, parameters: Mapping[str, str], region: str) -> str:
     """Fetch each secret from SSM (SecureString): env vars into the unit's env file, secret
-    files (keys that are absolute paths) under `secret_files_root`, mode 0400."""
+    files (keys that are absolute paths) under `secret_files_root`, mode 0400; a binary one
+    (`secret_files_base64`) is stored base64 and decoded here."""
     out = secrets_file(spec)
     lines = ["#!/bin/sh", "set -eu", "umask 077", f"mkdir -p {SECRETS_DIR}", f": > {out}.tmp"]
     for key, name in parameters.items():
@@ -184,8 +190,9 @@ def secrets_script(spec: ContainerSpec, parameters: Mapping[str, str], region: s
                      f"--name {shlex.quote(name)} --query Parameter.Value --output text)")
         if key.startswith("/"):
             target = secret_files_root(spec) + key
+            decode = " | base64 -d" if key in spec.secret_files_base64 else ""
             lines += [f"mkdir -p {shlex.quote(target.rsplit('/', 1)[0])}",
-                      f"printf '%s' \"$v\" > {shlex.quote(target)}", f"chmod 0400 {shlex.quote(target)}"]
+                      f"printf '%s' \"$v\"{decode} > {shlex.quote(target)}", f"chmod 0400 {shlex.quote(target)}"]
         else:
             lines.append(f"printf '%s=%s\\n' {shlex.quote(key)} \"$v\" >> {out}.tmp")
     lines.append(f"mv {out}.tmp {out}")
@@ -193,7 +200,7 @@ def secrets_script(spec: ContainerSpec, parameters: Mapping[str, str], region: s
 
 
 def unit(spec: ContainerSpec) -> str:
-    pre = f"ExecStartPre=/bin/sh {ROOT}/{spec.name}/secrets.sh\n" if spec.secret_env or spec.secret_files else ""
+    pre = f"ExecStartPre=/bin/sh {ROOT}/{spec.name}/secrets.sh\n" if has_secrets(spec) else ""
     return ("[Unit]\n"
             f"Description=container-platform {spec.name}\n"
             "After=docker.service network-online.target\n"
@@ -252,7 +259,7 @@ def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Ma
         files += [{"path": file_path(spec, path), "content": content, "permissions": "0644"}
                   for path, content in spec.files.items()]
         files.append({"path": f"{ROOT}/{spec.name}/run.sh", "content": run_script(spec), "permissions": "0755"})
-        if spec.secret_env or spec.secret_files:
+        if has_secrets(spec):
             files.append({"path": f"{ROOT}/{spec.name}/secrets.sh", "permissions": "0700",
                           "content": secrets_script(spec, secret_parameters[spec.name], region)})
         files.append({"path": f"/etc/systemd/system/{unit_name(spec)}", "content": unit(spec), "permissions": "0644"})
@@ -263,8 +270,7 @@ def user_data(specs: Sequence[ContainerSpec], secret_parameters: Mapping[str, Ma
         "bootcmd": ([state_volume_script(state_volume), DATA_VOLUME, STATE_MOUNT_SCRIPT] if state_volume
                     else [DATA_VOLUME]),
         "package_update": True,
-        "packages": ["docker.io", "curl"] + (["awscli"] if host_services or any(s.secret_env or s.secret_files for s in specs)
-                                             else []),
+        "packages": ["docker.io", "curl"] + (["awscli"] if host_services or any(has_secrets(s) for s in specs) else []),
         "write_files": files,
         "runcmd": [
             ["systemctl", "enable", "--now", "docker"],

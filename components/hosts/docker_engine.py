@@ -71,7 +71,9 @@ def container_args(spec: ContainerSpec, image: pulumi.Input[str], network: Optio
         ] or None,
         uploads=[docker.ContainerUploadArgs(file=path, content=content) for path, content in spec.files.items()]
         + [docker.ContainerUploadArgs(file=path, content=content, permissions=SECRET_FILE_MODE)
-           for path, content in spec.secret_files.items()] or None,
+           for path, content in spec.secret_files.items()]
+        + [docker.ContainerUploadArgs(file=path, content_base64=content, permissions=SECRET_FILE_MODE)
+           for path, content in spec.secret_files_base64.items()] or None,
         labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in spec.labels.items()] or None,
     )
 

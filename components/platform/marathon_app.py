@@ -53,7 +53,7 @@ class MarathonAppProvider(dynamic.ResourceProvider):
         return dynamic.UpdateResult({**news, "version": self._deploy(news)})
 
     def diff(self, _id: str, olds: dict, news: dict) -> dynamic.DiffResult:
-        keys = ("app", "marathon_urls", "credentials", "timeout_seconds")
+        keys = ("app", "marathon_urls", "credentials", "ca_certificate", "timeout_seconds")
         changed = [k for k in keys if olds.get(k) != news.get(k)]
         replaces = ["app"] if (olds.get("app") or {}).get("id") != (news.get("app") or {}).get("id") else []
         return dynamic.DiffResult(changes=bool(changed), replaces=replaces, delete_before_replace=False)
@@ -167,10 +167,13 @@ class MarathonAppProvider(dynamic.ResourceProvider):
         import base64
         import http.client
         import json
+        import ssl
         import time
         import urllib.error
         import urllib.request
         headers = {"Content-Type": "application/json", "Accept": "application/json"}
+        # Marathon's HTTPS certificate is checked against the platform's CA (platform/tls.py).
+        context = ssl.create_default_context(cadata=props["ca_certificate"]) if props.get("ca_certificate") else None
         if props.get("credentials"):
             headers["Authorization"] = "Basic " + base64.b64encode(props["credentials"].encode()).decode()
         data = json.dumps(self.wire_form(body)).encode() if body is not None else None
@@ -179,7 +182,7 @@ class MarathonAppProvider(dynamic.ResourceProvider):
             left = 30.0 if deadline is None else max(0.1, min(30.0, deadline - time.monotonic()))
             request = urllib.request.Request(url.rstrip("/") + path, data=data, method=method, headers=headers)
             try:
-                with urllib.request.urlopen(request, timeout=left) as response:
+                with urllib.request.urlopen(request, timeout=left, context=context) as response:
                     status, text = response.status, response.read().decode(errors="replace")
             except urllib.error.HTTPError as e:
                 try:
@@ -216,11 +219,12 @@ class MarathonApp(dynamic.Resource):
 
     def __init__(self, name: str, app: pulumi.Input[dict], marathon_urls: Sequence[pulumi.Input[str]],
                  credentials: Optional[pulumi.Input[str]] = None, timeout_seconds: int = DEFAULT_TIMEOUT_S,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 ca_certificate: Optional[pulumi.Input[str]] = None, opts: Optional[pulumi.ResourceOptions] = None):
+        """`ca_certificate` (PEM): what Marathon's HTTPS certificate is checked against."""
         # The app's env may hold secrets (${secret.*}), the credentials always do.
         opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=["app", "credentials"]))
         with serialized_once():
             super().__init__(MarathonAppProvider(), name, {
                 "app": app, "marathon_urls": list(marathon_urls), "credentials": credentials,
-                "timeout_seconds": timeout_seconds, "version": None,
+                "ca_certificate": ca_certificate, "timeout_seconds": timeout_seconds, "version": None,
             }, opts)

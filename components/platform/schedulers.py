@@ -38,9 +38,12 @@ class MarathonScheduler:
     def __init__(self, platform_name: str, stack: Stack, urls: Sequence[pulumi.Input[str]],
                  credentials: Optional[pulumi.Output[str]], load_balancers: Sequence[pulumi.Input[str]],
                  service_ports: Mapping[tuple[str, str, int], int], group: str,
-                 ready: Sequence[pulumi.Resource], on_this_machine: bool, parent: pulumi.Resource):
-        """`on_this_machine`: the local target, where tasks reach marathon-lb at the host gateway."""
+                 ready: Sequence[pulumi.Resource], on_this_machine: bool, ca_certificate: Optional[pulumi.Input[str]],
+                 parent: pulumi.Resource):
+        """`on_this_machine`: the local target, where tasks reach marathon-lb at the host gateway;
+        `ca_certificate`: what Marathon's HTTPS certificate is checked against, where TLS is on."""
         self.platform_name, self.stack, self.urls, self.credentials = platform_name, stack.name, urls, credentials
+        self.ca_certificate = ca_certificate
         self.volume_sizes = {n: v.size_mb for n, v in stack.volumes.items()}
         self.service_ports, self.group, self.ready = service_ports, group, ready
         self.on_this_machine = on_this_machine
@@ -51,6 +54,7 @@ class MarathonScheduler:
         app = marathon.app_definition(self.platform_name, self.stack, service, env, args, ports, self.group,
                                       host_gateway=self.on_this_machine, persistent_sizes=self.volume_sizes)
         resource = MarathonApp(f"{self.stack}-{service.name}", app, self.urls, self.credentials,
+                               ca_certificate=self.ca_certificate,
                                opts=pulumi.ResourceOptions(parent=parent, depends_on=[*self.ready, *depends_on]))
         return [resource], Address(depending_on(self.load_balancer, [resource]), ports)
 

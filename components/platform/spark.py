@@ -10,6 +10,7 @@ import pulumi
 
 from ..roles import spark as role
 from ..roles.container import http_url, lift
+from ..roles.tls import TlsMaterial
 from ..hosts import Host
 from ..spec import Environment
 from .rolling import run_one_at_a_time
@@ -22,9 +23,10 @@ class SparkCluster(pulumi.ComponentResource):
 
     def __init__(self, name: str, env: Environment, hosts: Mapping[str, Host], zk_connect: pulumi.Input[str],
                  load_balancers: Sequence[pulumi.Input[str]] = (), mesos_secret: Optional[pulumi.Input[str]] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 mesos_tls: Optional[TlsMaterial] = None, opts: Optional[pulumi.ResourceOptions] = None):
         """`mesos_secret`: the Mesos principal `spark`'s secret, where the masters authenticate
-        frameworks (client files then carry it, and are a secret output)."""
+        frameworks (client files then carry it, and are a secret output); `mesos_tls`: the
+        drivers' certificate, where the masters speak TLS only."""
         super().__init__("container-platform:spark:SparkCluster", name, None, opts)
         p, spark = env.platform, env.platform.spark
         recovery_zk = zk_connect if spark.recovery == "zookeeper" else None
@@ -49,8 +51,9 @@ class SparkCluster(pulumi.ComponentResource):
         dispatcher = lift(lambda lb: f"{lb}:{spark.mesos.dispatcher_port}", load_balancers[0]) if load_balancers else ""
         self.master_url = pulumi.Output.from_input(
             lift(lambda s, zk, d: role.master_url(spark, s, zk, d), standalone, zk_connect, dispatcher))
-        self.client_files = pulumi.Output.all(self.master_url, mesos_secret).apply(
-            lambda v: role.client_files(spark, v[0], v[1]))
+        tls = [mesos_tls.chain, mesos_tls.key, mesos_tls.ca] if mesos_tls is not None else []
+        self.client_files = pulumi.Output.all(self.master_url, mesos_secret, *tls).apply(
+            lambda v: role.client_files(spark, v[0], v[1], TlsMaterial(*v[2:]) if v[2:] else None))
         self.spark_pi = self.master_url.apply(lambda url: shlex.join(role.spark_submit(spark, url)))
         self.ui_urls = [http_url(hosts[n.host].address, n.port("ui")) for n in masters]
         self.history_urls = [http_url(hosts[n.host].address, n.port("ui")) for n in env.of("spark-history")]

@@ -61,6 +61,9 @@ class ContainerSpec:
     # Files whose content is a Pulumi secret (credentials a process reads from a file): copied in
     # with mode 0400. cloud-init never writes them: the unit fetches them from SSM at start.
     secret_files: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
+    # Secret files of binary content (Marathon's PKCS#12 keystore), given base64: copied in
+    # decoded, mode 0400, as the secret files are.
+    secret_files_base64: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
     network_mode: str = "host"  # or a user network, where `aliases` name it and `ports` publish
     aliases: tuple[str, ...] = ()
     ports: tuple[PublishedPort, ...] = ()
@@ -89,8 +92,10 @@ def lift(fn: Callable[..., Any], *inputs: Any) -> Any:
     return fn(*inputs)
 
 
-def http_url(address: pulumi.Input[str], port: int) -> pulumi.Input[str]:
-    return lift(lambda a: f"http://{a}:{port}", address)
+def http_url(address: pulumi.Input[str], port: int, tls: bool = False) -> pulumi.Input[str]:
+    """`http://address:port`, or https with `tls`."""
+    scheme = "https" if tls else "http"
+    return lift(lambda a: f"{scheme}://{a}:{port}", address)
 
 
 def slug(text: str) -> str:

@@ -13,6 +13,7 @@ from ..spec import Instance
 from ..spec.model import AgentPool, Mesos, quorum
 from ..spec.offers import resources_flag
 from .container import ContainerSpec, HealthCheck, Volume, container_name, zk_auth_url, zk_url
+from .tls import TlsFiles, TlsMaterial, libprocess
 
 MASTER_WORK_DIR = "/var/lib/mesos"
 AGENT_WORK_ROOT = "/var/lib/mesos-agents"
@@ -27,6 +28,7 @@ ACLS = "/etc/mesos/acls.json"  # what each principal may do (platform/authorizat
 # Every HTTP endpoint that supports authentication requires it; /health does not, so the
 # health checks stay anonymous (Mesos endpoint docs: "does not require authentication").
 HTTP_AUTHENTICATION = {"MESOS_AUTHENTICATE_HTTP_READONLY": "true", "MESOS_AUTHENTICATE_HTTP_READWRITE": "true"}
+TLS_FILES = TlsFiles("/etc/mesos/tls")
 
 
 @dataclass(frozen=True)
@@ -34,20 +36,29 @@ class AgentAuth:
     credential: pulumi.Input[str]  # `--credential` JSON: the principal the agent registers as
     http_credentials: pulumi.Input[str]  # `--http_credentials` JSON: who may call its endpoints
     acls: str  # `--acls` JSON: what each of them may do there
+    tls: Optional[TlsMaterial] = None  # the agents' certificate, where TLS is on
 
 
-def _health(port: int) -> HealthCheck:
-    # The Mesos images ship curl; /health answers 200 once the process serves HTTP on the
-    # address it was told to bind ($MESOS_IP, expanded inside the container).
-    return HealthCheck(("CMD-SHELL", f"curl -fsS http://$MESOS_IP:{port}/health"))
+def _health(port: int, tls: Optional[TlsMaterial], names_address: bool) -> HealthCheck:
+    # The Mesos images ship curl; /health answers 200 once the process serves HTTP (HTTPS with
+    # TLS on) on the address it was told to bind ($MESOS_IP, expanded inside the container).
+    # A certificate that `names_address` is verified; the agents' certificate names no address
+    # (platform/tls.py), and a check of the agent by itself needs no proof of who answers.
+    if tls is None:
+        url, verify = f"http://$MESOS_IP:{port}/health", ""
+    else:
+        url, verify = f"https://$MESOS_IP:{port}/health", f"--cacert {TLS_FILES.ca} " if names_address else "-k "
+    return HealthCheck(("CMD-SHELL", f"curl -fsS {verify}{url}"))
 
 
 def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
                  mesos: Mesos, platform_name: str, *, credentials: pulumi.Input[str],
-                 zk_secret: pulumi.Input[str], acls: str) -> ContainerSpec:
+                 zk_secret: pulumi.Input[str], acls: str, tls: Optional[TlsMaterial] = None) -> ContainerSpec:
     """`credentials` is the `--credentials` JSON of every principal (credentials.py);
-    `zk_secret` the password of the masters' ZooKeeper identity; `acls` the `--acls` JSON."""
+    `zk_secret` the password of the masters' ZooKeeper identity; `acls` the `--acls` JSON;
+    `tls` the masters' certificate (roles/tls.py: they accept TLS only, and verify no one)."""
     port = node.port("http")
+    secure = libprocess(tls, TLS_FILES, verify_masters=False, accept_plain=False)
     return ContainerSpec(
         name=container_name(platform_name, node.name),
         image=mesos.image_master,
@@ -75,15 +86,16 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
             "MESOS_CREDENTIALS": MASTER_CREDENTIALS,
             "MESOS_ACLS": ACLS,
             **HTTP_AUTHENTICATION,
+            **secure.env,
         },
-        files={ACLS: acls},
+        files={ACLS: acls, **secure.files},
         secret_files={MASTER_CREDENTIALS: credentials,
-                      MASTER_ZK: zk_auth_url(zk_connect, "mesos", ZK_IDENTITY, zk_secret)},
+                      MASTER_ZK: zk_auth_url(zk_connect, "mesos", ZK_IDENTITY, zk_secret), **secure.secret_files},
         volumes=(
             Volume(MASTER_WORK_DIR, name=f"{platform_name}-{node.name}-work", persistent=True),
             Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
         ),
-        health=_health(port),
+        health=_health(port, tls, names_address=True),
         labels={"container-platform/role": "mesos-master"},
     )
 
@@ -104,6 +116,7 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
     image (`docker_mesos_image`), the work dir at the same path inside and out, the host's PID
     namespace, no systemd. `public_ports` are the ports public services publish (offers.py)."""
     port = node.port("http")
+    secure = libprocess(auth.tls, TLS_FILES, verify_masters=True, accept_plain=True)
     # The Docker containerizer bind-mounts task sandboxes from the work dir into sibling
     # containers, so the work dir must have the same path on the host and in the agent.
     work_dir = f"{AGENT_WORK_ROOT}/{platform_name}-{node.name}"
@@ -136,6 +149,7 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         # Tasks run under the Docker executor, which talks to the agent over libprocess, not the
         # v1 HTTP API, so read-write authentication does not lock it out (docs/authentication.md).
         **HTTP_AUTHENTICATION,
+        **secure.env,
     }
     resources = resources_flag(pool, public_ports)
     if resources:
@@ -146,8 +160,8 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         name=container_name(platform_name, node.name),
         image=mesos.image_agent,
         env=env,
-        files={ACLS: auth.acls},
-        secret_files={AGENT_CREDENTIAL: auth.credential, AGENT_HTTP_CREDENTIALS: auth.http_credentials},
+        files={ACLS: auth.acls, **secure.files},
+        secret_files={AGENT_CREDENTIAL: auth.credential, AGENT_HTTP_CREDENTIALS: auth.http_credentials, **secure.secret_files},
         volumes=(
             Volume(work_dir, host_path=work_dir, persistent=True),
             Volume("/var/run/docker.sock", host_path="/var/run/docker.sock"),
@@ -162,6 +176,6 @@ def mesos_agent(node: Instance, pool: AgentPool, address: pulumi.Input[str],
         ),
         # Executors started through the host's engine must stay visible to a restarted agent.
         pid_mode="host",
-        health=_health(port),
+        health=_health(port, auth.tls, names_address=False),
         labels={"container-platform/role": "mesos-agent", "container-platform/pool": pool.name},
     )

@@ -17,6 +17,7 @@ import pulumi
 from ..spec import Instance
 from ..spec.model import Spark
 from .container import ContainerSpec, HealthCheck, Volume, container_name, lift
+from .tls import TlsFiles, TlsMaterial, libprocess
 
 SPARK_HOME = "/opt/spark"
 CONF_DIR = f"{SPARK_HOME}/conf"
@@ -25,6 +26,8 @@ MESOS_SECRET_FILE = f"{CONF_DIR}/mesos-secret"
 MESOS_PRINCIPAL = "spark"
 MESOS_ROLE = "*"  # drivers register with Spark's default role (spark.mesos.role is not set)
 HADOOP_CONF_DIR = "/etc/hadoop/conf"
+# A driver's libmesos speaks TLS to the masters with the certificate the platform issues Spark.
+TLS_FILES = TlsFiles(f"{CONF_DIR}/tls")
 EVENTS_VOLUME_PATH = "/spark-events"
 EXAMPLES_JAR = f"{SPARK_HOME}/examples/jars/spark-examples_2.12-{{version}}.jar"
 SPARK_PI_ARGS = ("--executor-memory", "1G", "--total-executor-cores", "2")
@@ -95,20 +98,26 @@ def client_defaults(spark: Spark, master: str, mesos_authenticated: bool = False
     return values
 
 
-def client_env(spark: Spark) -> dict[str, str]:
-    return {"HADOOP_CONF_DIR": HADOOP_CONF_DIR} if spark.mode == "yarn" else {}
+def client_env(spark: Spark, tls_env: Mapping[str, str] = {}) -> dict[str, str]:
+    """spark-env.sh of a submitting client: Hadoop's config on YARN; on Mesos with TLS the
+    driver's `LIBPROCESS_SSL_*` (`tls_env`)."""
+    return {"HADOOP_CONF_DIR": HADOOP_CONF_DIR} if spark.mode == "yarn" else dict(tls_env)
 
 
-def client_files(spark: Spark, master: str, mesos_secret: Optional[str] = None) -> dict[str, str]:
+def client_files(spark: Spark, master: str, mesos_secret: Optional[str] = None,
+                 tls: Optional[TlsMaterial] = None) -> dict[str, str]:
     """Every file a submitting client needs, by path: SPARK_CONF_DIR's two files, on YARN the
-    Hadoop site files HADOOP_CONF_DIR points at, and on authenticating Mesos masters the
-    principal's secret (`mesos_secret`; keep it mode 0400)."""
+    Hadoop site files HADOOP_CONF_DIR points at, on authenticating Mesos masters the principal's
+    secret (`mesos_secret`), and on Mesos with TLS the driver's certificate (`tls`, plain
+    values); keep the secret and the key mode 0400."""
     authenticated = spark.mode == "mesos" and mesos_secret is not None
+    secure = libprocess(tls if spark.mode == "mesos" else None, TLS_FILES, verify_masters=True, accept_plain=False)
     return {
         f"{CONF_DIR}/spark-defaults.conf": render_defaults(client_defaults(spark, master, authenticated)),
-        f"{CONF_DIR}/spark-env.sh": render_env(client_env(spark)),
+        f"{CONF_DIR}/spark-env.sh": render_env(client_env(spark, secure.env)),
         **hadoop_site_files(spark),
         **({MESOS_SECRET_FILE: mesos_secret} if authenticated and mesos_secret is not None else {}),
+        **secure.files, **secure.secret_files,
     }
 
 

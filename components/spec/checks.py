@@ -1,10 +1,13 @@
 """Rules that relate several parts of the config: names, placement, quorums, addresses."""
 from __future__ import annotations
 
+import datetime
 import ipaddress
 import re
 from collections import Counter
 from typing import Callable, Sequence
+
+from cryptography import x509
 
 from .errors import Problem
 from .model import Platform, quorum
@@ -25,6 +28,7 @@ def check(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
         *_spark(p),
         *_aws(p),
         *resources(p),
+        *_tls(p, secret_is_set),
     ]
 
 
@@ -126,6 +130,41 @@ def _secrets(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]
         problems.append(Problem("platform.target", (
             "physical hosts are reached over SSH with a key kept as a Pulumi secret: "
             "run `pulumi config set --secret sshPrivateKey < ~/.ssh/id_ed25519`")))
+    return problems
+
+
+def _tls(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
+    """A CA the user brings: a CA certificate still valid, whose private key is a Pulumi secret."""
+    authority, key = p.tls.authority, "platform.tls.authority"
+    if authority is None:
+        return []
+    if not p.tls_enabled:
+        return [Problem(key, "TLS is off (platform.tls.enabled: false), so this CA would never be used; "
+                             "remove the key or turn TLS on")]
+    problems = []
+    try:
+        ca = x509.load_pem_x509_certificate(authority.certificate.encode())
+    except ValueError:
+        problems.append(Problem(f"{key}.certificate", (
+            "is not a PEM certificate; paste the CA's certificate, from -----BEGIN CERTIFICATE----- "
+            "to -----END CERTIFICATE-----")))
+    else:
+        try:
+            is_ca = ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+        except x509.ExtensionNotFound:
+            is_ca = False
+        if not is_ca:
+            problems.append(Problem(f"{key}.certificate", (
+                f"'{ca.subject.rfc4514_string()}' is not a CA certificate (no basicConstraints CA:TRUE), "
+                "so certificates it signs would not verify; give the certificate of the CA itself")))
+        if ca.not_valid_after_utc <= datetime.datetime.now(datetime.timezone.utc):
+            problems.append(Problem(f"{key}.certificate", (
+                f"expired on {ca.not_valid_after_utc:%Y-%m-%d}; renew the CA or remove the key to let the "
+                "program create one")))
+    if not secret_is_set(authority.private_key_secret):
+        problems.append(Problem(f"{key}.private_key_secret", (
+            f"the secret '{authority.private_key_secret}' is not set; run "
+            f"`pulumi config set --secret {authority.private_key_secret} < ca.key` (the CA's private key, PEM)")))
     return problems
 
 

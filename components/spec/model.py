@@ -266,6 +266,26 @@ class ServiceStack(Model):
     allow: list[HostGrant] = []
 
 
+class TlsAuthority(Model):
+    """A CA of your own instead of the one the program makes: its certificate (PEM) and the name
+    of the Pulumi secret that holds its private key (`pulumi config set --secret <name> < ca.key`)."""
+
+    certificate: str
+    private_key_secret: Annotated[str, Field(pattern=r"^[A-Za-z][A-Za-z0-9_-]*$")]
+
+
+class Tls(Model):
+    """TLS for the control plane (components/platform/tls.py): Mesos (libprocess SSL between
+    masters, agents and frameworks, HTTPS endpoints), Marathon's REST API (HTTPS only) and
+    marathon-lb's stats endpoint, with certificates from a CA the program creates (pulumi-tls)
+    or from `authority`."""
+
+    enabled: Optional[bool] = None  # default: on, except on the local target
+    authority: Optional[TlsAuthority] = None
+    # Certificates are re-issued by `pulumi up` once they are within 30 days of expiring.
+    validity_days: Annotated[int, Field(ge=31, le=3650, strict=True)] = 397
+
+
 SWARM_PORT = 2377  # cluster management (Swarm's default)
 
 
@@ -289,6 +309,12 @@ class Platform(Model):
     swarm: Swarm = Swarm()
     stacks: list[ServiceStack] = []
     aws: Aws = Aws()
+    tls: Tls = Tls()
+
+    @property
+    def tls_enabled(self) -> bool:
+        """TLS is on unless turned off, except on the local target (this machine's loopback)."""
+        return self.tls.enabled if self.tls.enabled is not None else self.target != "local"
 
     @functools.cached_property
     def hosts_by_name(self) -> dict[str, Host]:
