@@ -28,6 +28,12 @@ MASTER_FLAGS = ("MESOS_AUTHENTICATE_AGENTS=true", "MESOS_AUTHENTICATE_HTTP_READO
                 "MESOS_AUTHENTICATE_HTTP_READWRITE=true", "MESOS_CREDENTIALS=", "MESOS_ACLS=")
 AGENT_FLAGS = ("MESOS_CREDENTIAL=", "MESOS_AUTHENTICATE_HTTP_READWRITE=true", "MESOS_HTTP_CREDENTIALS=")
 MARATHON_FLAGS = ("MARATHON_MESOS_AUTHENTICATION_PRINCIPAL=", "MESOSPHERE_HTTP_CREDENTIALS=")
+# What they must be told for the control plane to speak TLS only, unless they listen on loopback
+# (this machine): masters accept nothing else, Marathon's API is HTTPS only.
+TLS_FLAGS = {"mesos-master": ("LIBPROCESS_SSL_ENABLED=true", "LIBPROCESS_SSL_SUPPORT_DOWNGRADE=false"),
+             "mesos-agent": ("LIBPROCESS_SSL_ENABLED=true",),
+             "marathon": ("LIBPROCESS_SSL_ENABLED=true", "MARATHON_DISABLE_HTTP=", "MESOSPHERE_KEYSTORE_PATH=")}
+ADDRESS_FLAGS = ("MESOS_IP=", "MARATHON_HOSTNAME=")
 
 
 # -- one resource ------------------------------------------------------------------------------
@@ -95,11 +101,29 @@ def restart_policies(kind: str, props: Props) -> list[str]:
     return []
 
 
-def _missing(role: str, settings: Iterable[str]) -> list[str]:
-    needed = {"mesos-master": MASTER_FLAGS, "mesos-agent": AGENT_FLAGS, "marathon": MARATHON_FLAGS}.get(role, ())
+def _missing(role: str, settings: Iterable[str], needed: Iterable[str]) -> list[str]:
     have = [s for s in settings if isinstance(s, str)]
     return [f"{role}: {flag.rstrip('=')} must be set" for flag in needed
             if not any(s == flag or (flag.endswith("=") and s.startswith(flag)) for s in have)]
+
+
+def _authentication(role: str, settings: list[str]) -> list[str]:
+    return _missing(role, settings, {"mesos-master": MASTER_FLAGS, "mesos-agent": AGENT_FLAGS,
+                                     "marathon": MARATHON_FLAGS}.get(role, ()))
+
+
+def _on_loopback(settings: list[str]) -> bool:
+    for s in settings:
+        if isinstance(s, str) and s.startswith(ADDRESS_FLAGS):
+            try:
+                return ipaddress.ip_address(s.split("=", 1)[1]).is_loopback
+            except ValueError:
+                return False  # a name, or the instance's address expanded at boot
+    return False
+
+
+def _tls(role: str, settings: list[str]) -> list[str]:
+    return [] if _on_loopback(settings) else _missing(role, settings, TLS_FLAGS.get(role, ()))
 
 
 def _units(user_data: str) -> list[tuple[str, list[str]]]:
@@ -121,17 +145,26 @@ def _units(user_data: str) -> list[tuple[str, list[str]]]:
     return out
 
 
-def authenticated_control_plane(kind: str, props: Props) -> list[str]:
+def _each_role(kind: str, props: Props, check: Callable[[str, list[str]], list[str]]) -> list[str]:
+    """`check(role, settings)` over a platform container, or each container unit in user data."""
     if kind == "docker:index/container:Container":
-        return _missing(_labels(props).get(ROLE_LABEL, ""), props.get("envs") or [])
+        return check(_labels(props).get(ROLE_LABEL, ""), list(props.get("envs") or []))
     user_data = props.get("userDataBase64") or props.get("userData")
     if kind in ("aws:ec2/instance:Instance", "aws:ec2/launchTemplate:LaunchTemplate") and isinstance(user_data, str):
         out = []
         for script, settings in _units(user_data):
             role = re.search(rf"--label '?{re.escape(ROLE_LABEL)}=([a-z-]+)", script)
-            out += _missing(role.group(1), settings) if role else []
+            out += check(role.group(1), settings) if role else []
         return out
     return []
+
+
+def authenticated_control_plane(kind: str, props: Props) -> list[str]:
+    return _each_role(kind, props, _authentication)
+
+
+def encrypted_control_plane(kind: str, props: Props) -> list[str]:
+    return _each_role(kind, props, _tls)
 
 
 RESOURCE_RULES: list[tuple[str, str, Callable[[str, Props], list[str]]]] = [
@@ -143,6 +176,8 @@ RESOURCE_RULES: list[tuple[str, str, Callable[[str, Props], list[str]]]] = [
     ("platform-containers-restart", "platform containers come back when they crash", restart_policies),
     ("authenticated-control-plane", "Mesos masters, agents and Marathon run with authentication on",
      authenticated_control_plane),
+    ("encrypted-control-plane", "off this machine, Mesos speaks TLS only and Marathon's API is HTTPS only",
+     encrypted_control_plane),
 ]
 
 

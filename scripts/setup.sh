@@ -13,6 +13,8 @@ TEST_IMAGES=(
   "local/zookeeper-standin:1=tests/images/zookeeper"
   "local/awshost-twin:1=tests/images/awshost"
   "local/sshhost-twin:1=tests/images/sshhost"
+  "local/marathonlb-standin:1=tests/images/marathonlb"
+  "local/curl-standin:1=tests/images/curl"
 )
 VENV=.venv
 TOOLS=.tools

@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import base64
 import json
+import ssl
 import threading
 import time
 import uuid
@@ -35,8 +36,10 @@ from .contracts import marathon_app_validator
 
 class MarathonContractServer:
     def __init__(self, credentials: Optional[str] = None, seconds: float = 0.1, port: int = 0,
-                 peer: Optional["MarathonContractServer"] = None):
-        """`peer`: another instance of the same Marathon (HA): one state, its own faults and log."""
+                 peer: Optional["MarathonContractServer"] = None, tls: Optional[tuple[str, str]] = None):
+        """`peer`: another instance of the same Marathon (HA): one state, its own faults and log;
+        `tls`: (certificate chain file, key file) to serve HTTPS with, as Marathon does with
+        --ssl_keystore_path and --disable_http."""
         self.credentials, self.seconds = credentials, seconds
         self.apps: dict[str, dict] = peer.apps if peer else {}
         # id -> {"app": app id, "until": monotonic time}
@@ -47,7 +50,13 @@ class MarathonContractServer:
         self.slow_s = 0.5
         self.force_next = False
         self.server = ThreadingHTTPServer(("127.0.0.1", port), self._handler())
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        scheme = "http"
+        if tls is not None:
+            context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            context.load_cert_chain(*tls)
+            self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
+            scheme = "https"
+        self.url = f"{scheme}://127.0.0.1:{self.server.server_address[1]}"
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
 
     def __enter__(self) -> "MarathonContractServer":

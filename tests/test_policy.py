@@ -94,6 +94,26 @@ def test_platform_containers_restart_and_authenticate():
         "mesos-master: MESOS_AUTHENTICATE_AGENTS=true must be set"]
 
 
+def test_off_this_machine_the_control_plane_speaks_tls_only():
+    kind = "docker:index/container:Container"
+    is_role = lambda role: lambda p: {"label": rules.ROLE_LABEL, "value": role} in p.get("labels", [])  # noqa: E731
+    master = first("onprem", kind, is_role("mesos-master"))
+    master["envs"] = [e.replace("SUPPORT_DOWNGRADE=false", "SUPPORT_DOWNGRADE=true") for e in master["envs"]]
+    assert rules.encrypted_control_plane(kind, master) == ["mesos-master: LIBPROCESS_SSL_SUPPORT_DOWNGRADE=false must be set"]
+    marathon = first("onprem", kind, is_role("marathon"))
+    marathon["envs"] = [e for e in marathon["envs"] if not e.startswith("MARATHON_DISABLE_HTTP")]
+    assert rules.encrypted_control_plane(kind, marathon) == ["marathon: MARATHON_DISABLE_HTTP must be set"]
+    # On this machine's loopback, plain is fine (the local stacks).
+    assert rules.encrypted_control_plane(kind, first("local", kind, is_role("mesos-master"))) == []
+    # On EC2, from the user data; an agent's address is the instance's own, learnt at boot.
+    template = first("prod", "aws:ec2/launchTemplate:LaunchTemplate")
+    text = gzip.decompress(base64.b64decode(template["userData"])).decode()
+    template["userData"] = base64.b64encode(gzip.compress(
+        text.replace("LIBPROCESS_SSL_ENABLED=true", "LIBPROCESS_SSL_ENABLED=false").encode())).decode()
+    assert rules.encrypted_control_plane("aws:ec2/launchTemplate:LaunchTemplate", template) == [
+        "mesos-agent: LIBPROCESS_SSL_ENABLED=true must be set"]
+
+
 def test_quorums_are_odd_and_spread_over_zones():
     ha = resources("local-ha")
     zk = [i for i, (k, p) in enumerate(ha) if k == "docker:index/container:Container"

@@ -184,10 +184,14 @@ def secrets_script(spec: ContainerSpec, parameters: Mapping[str, str], region: s
     files (keys that are absolute paths) under `secret_files_root`, mode 0400; a binary one
     (`secret_files_base64`) is stored base64 and decoded here."""
     out = secrets_file(spec)
-    lines = ["#!/bin/sh", "set -eu", "umask 077", f"mkdir -p {SECRETS_DIR}", f": > {out}.tmp"]
+    # A command substitution drops every trailing newline, a file's own included: a "." after the
+    # value keeps them, and only the newline the CLI prints after the value is taken off, so each
+    # file is what the program stored, byte for byte (a PEM file or an HAProxy config ends in one).
+    lines = ["#!/bin/sh", "set -eu", "umask 077", "nl='", "'", f"mkdir -p {SECRETS_DIR}", f": > {out}.tmp"]
     for key, name in parameters.items():
-        lines.append(f"v=$(aws ssm get-parameter --region {shlex.quote(region)} --with-decryption "
-                     f"--name {shlex.quote(name)} --query Parameter.Value --output text)")
+        lines += [f"v=$(aws ssm get-parameter --region {shlex.quote(region)} --with-decryption "
+                  f"--name {shlex.quote(name)} --query Parameter.Value --output text && echo .)",
+                  'v=${v%.}', 'v=${v%"$nl"}']
         if key.startswith("/"):
             target = secret_files_root(spec) + key
             decode = " | base64 -d" if key in spec.secret_files_base64 else ""
