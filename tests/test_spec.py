@@ -158,14 +158,15 @@ VALUE = st.one_of(st.none(), st.booleans(), st.integers(-3, 70000), st.floats(al
                   st.sampled_from(["h1", "local", "10.0.0.0/16", "[31000-32000]", "a;b", "1g", "5mins"]))
 SECTION = st.dictionaries(st.sampled_from(["count", "hosts", "port", "client_port", "admin_port", "quorum", "enabled",
                                            "resources", "attributes", "labels", "name", "public", "mode", "image",
-                                           "service_port_min", "service_port_max", "masters", "agent_pools"]),
+                                           "service_port_min", "service_port_max", "masters", "agent_pools",
+                                           "authority", "certificate", "private_key_secret", "validity_days"]),
                           st.one_of(VALUE, st.lists(VALUE, max_size=2), st.dictionaries(st.text(max_size=4), VALUE,
                                                                                         max_size=2)), max_size=4)
 
 
 @settings(max_examples=300, deadline=None)
 @given(raw=st.dictionaries(st.sampled_from(["target", "hosts", "zookeeper", "mesos", "marathon", "discovery", "spark",
-                                            "swarm", "aws", "name"]), st.one_of(VALUE, SECTION), max_size=4))
+                                            "swarm", "aws", "name", "tls"]), st.one_of(VALUE, SECTION), max_size=4))
 def test_any_platform_config_is_an_environment_or_a_spec_error(raw):
     """Never a traceback: what is not a valid environment is a SpecError naming key paths."""
     try:
