@@ -20,6 +20,7 @@ from .hosts.physical import PhysicalHost, SshClientFile, host_key_alias, known_h
 from .platform import credentials as creds
 from .platform.credentials import ControlPlaneCredentials
 from .platform.marathon import Marathon
+from .platform.masters_quorum import MastersQuorum
 from .platform.mesos import MesosCluster
 from .platform.schedulers import LocalScheduler, MarathonScheduler, Scheduler, SwarmScheduler
 from .platform.service_stack import ServiceStack
@@ -142,7 +143,11 @@ def main() -> None:
     sdk_cycle_check.install()  # a stack chained a thousand deep: see components/sdk_cycle_check.py
     config = pulumi.Config()
     env = load_environment(config)
-    aws_target = AwsTarget(env) if env.platform.target == "aws" else None
+    masters = env.platform.mesos.masters
+    # Every master waits for it: a change of their count or quorum that Mesos does not allow
+    # stops at preview, before any master (or, on AWS, any quorum host) changes.
+    quorum_guard = MastersQuorum("mesos-masters-quorum", masters.count, spec.quorum(masters), masters.log_generation)
+    aws_target = AwsTarget(env, first=quorum_guard) if env.platform.target == "aws" else None
     hosts = build_hosts(env, config, aws_target)
     zookeeper = ZooKeeperEnsemble("zookeeper", ZooKeeperEnsembleArgs(env.of("zookeeper"), hosts, env.platform.zookeeper,
                                                                    env.platform.name))
@@ -153,7 +158,7 @@ def main() -> None:
     mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string, credentials.mesos,
                          credentials.zookeeper[mesos_role.ZK_IDENTITY], credentials.agent_operator,
                          masters_tls=certificates.masters if certificates else None,
-                         agents_tls=certificates.agents if certificates else None)
+                         agents_tls=certificates.agents if certificates else None, masters_after=[quorum_guard])
     load_balancers: list = []
     marathon: Optional[Marathon] = None
     exports: dict[str, pulumi.Input] = {

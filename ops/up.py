@@ -73,8 +73,9 @@ def plan(stack: str, root: Path = HERE) -> tuple[str, bool]:
     lines = [f"Offline plan for stack `{stack}`: what `pulumi up` would create (nothing was changed).", ""]
     for urn, kinds in sorted(counts.items(), key=lambda kv: (by_urn[kv[0]].type, by_urn[kv[0]].name)):
         head = by_urn[urn]
-        name = head.type.rsplit(":", 1)[-1] if not head.custom else _short(head.type)
-        lines.append(f"  {name} {head.name}: {sum(kinds.values())} "
+        # A component by its kind and name; a resource of the stack's own by its name.
+        name = head.name if head.custom else f"{head.type.rsplit(':', 1)[-1]} {head.name}"
+        lines.append(f"  {name}: {sum(kinds.values())} "
                      f"({', '.join(f'{n} {k}' for k, n in sorted(kinds.items()))})")
     total = sum(sum(k.values()) for k in counts.values())
     lines += [f"  {total} resources in all", "", "Stack outputs:"]

@@ -8,6 +8,8 @@ copy the uploads in, join the further networks and start the container.
 """
 from __future__ import annotations
 
+import base64
+
 from .realhelpers import copy_in, docker
 
 
@@ -73,7 +75,8 @@ def run(inputs: dict, network_names: dict[str, str], images: dict[str, str]) -> 
     docker(*create_argv(inputs, network_names, images))
     name = inputs["name"]
     if inputs.get("uploads"):
-        copy_in(name, [(u["file"], u["content"], u.get("permissions", "0644")) for u in inputs["uploads"]])
+        copy_in(name, [(u["file"], u["content"] if "content" in u else base64.b64decode(u["contentBase64"]),
+                        u.get("permissions", "0644")) for u in inputs["uploads"]])
     for net in (inputs.get("networksAdvanced") or [])[1:]:
         docker("network", "connect", *[a for alias in net.get("aliases") or [] for a in ("--alias", alias)],
                network_names[net["name"]], name)

@@ -71,9 +71,11 @@ def cloud_config(r: Registered) -> dict:
 
 
 def docker_create(script: str) -> list[str]:
-    """The `docker create` command line of a unit's run script."""
-    line = next(l for l in script.splitlines() if l.startswith("docker create "))
-    return shlex.split(line.removesuffix(" >/dev/null"))
+    """The `docker create` command line of a unit's run script (an argument may span lines:
+    ZooKeeper's entrypoint script)."""
+    start = script.index("\ndocker create ") + 1
+    words = shlex.split(script[start:])
+    return words[:words.index(">/dev/null")]
 
 
 def copied_in(script: str) -> dict[str, str]:

@@ -67,13 +67,13 @@ def stop(proc: subprocess.Popen) -> None:
             proc.wait()
 
 
-def copy_in(container: str, files: list[tuple[str, str, str]]) -> None:
+def copy_in(container: str, files: list[tuple[str, str | bytes, str]]) -> None:
     """Write (absolute path, content, octal mode) into a created container, owned by root, as
     `docker cp` of a tar stream does (what the Docker provider's uploads and cloud-init's units do)."""
     out = io.BytesIO()
     with tarfile.open(fileobj=out, mode="w") as tar:
         for path, content, mode in files:
-            data = content.encode()
+            data = content.encode() if isinstance(content, str) else content
             info = tarfile.TarInfo(path.lstrip("/"))
             info.size, info.mode, info.uid, info.gid = len(data), int(mode, 8), 0, 0
             tar.addfile(info, io.BytesIO(data))

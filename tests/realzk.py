@@ -1,13 +1,16 @@
 """Start real ZooKeeper servers (Debian's package) from exactly the files the role renders.
 
-Each server runs in a private mount namespace where its rendered /conf/zoo.cfg and
-/data/myid sit at the paths the container would see, so no line of the rendered files is
-changed for a test. Ports are free loopback ports, passed in through the spec.
+Each server runs in a private mount namespace where its rendered files (settings, seed members,
+the superuser's digest, /data/myid) sit at the paths the container would see, and starts as
+the container does: the role's COMPOSE script writes /conf/zoo.cfg, then the server runs (as
+the image's entrypoint would have it). No line of the rendered files is changed for a test.
+Ports are free loopback ports, passed in through the spec.
 """
 from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import socket
 import subprocess
 import tempfile
@@ -20,6 +23,7 @@ from components.spec import load
 from .realhelpers import consecutive_free_ports, stop, wait_for
 
 ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
+SUPERUSER_PASSWORD = "superuser-s3cret"
 MOUNT_POINTS = (role.CONF_DIR, role.DATA_DIR, role.DATA_LOG_DIR)
 
 
@@ -66,17 +70,18 @@ def ensemble(count: int, tick_time_ms: int = 1000) -> Iterator[dict[int, subproc
     procs: dict[int, subprocess.Popen] = {}
     try:
         for node in nodes:
-            spec = role.zookeeper_node(node, nodes, ["127.0.0.1"] * count, env.platform.zookeeper, "test")
+            spec = role.zookeeper_node(node, nodes, ["127.0.0.1"] * count, env.platform.zookeeper, "test",
+                                       SUPERUSER_PASSWORD)
             root = Path(work.name) / node.name
             mounts = []
             for mount_point in MOUNT_POINTS:
                 (root / mount_point.strip("/")).mkdir(parents=True)
                 mounts.append(f"mount --bind {root / mount_point.strip('/')} {mount_point}")
-            for path, content in spec.files.items():
+            for path, content in {**spec.files, **spec.secret_files}.items():
                 (root / path.strip("/")).write_text(content)
             script = " && ".join(mounts) + (
-                f" && exec java -Dzookeeper.log.dir={root} -cp {ZK_CLASSPATH} "
-                f"org.apache.zookeeper.server.quorum.QuorumPeerMain {role.CONF_DIR}/zoo.cfg")
+                f" && sh -c {shlex.quote(role.COMPOSE)} && exec java -Dzookeeper.log.dir={root} -cp {ZK_CLASSPATH} "
+                f"org.apache.zookeeper.server.quorum.QuorumPeerMain {role.ZOO_CFG}")
             log = open(root / "server.log", "w")
             # unshare and sh exec into the JVM, so the PID we hold is the server's.
             procs[node.port("client")] = subprocess.Popen(

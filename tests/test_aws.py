@@ -9,6 +9,7 @@ import pytest
 from components.aws import agent_watch, iam
 from components.hosts import cloud_init
 from components.hosts.aws import unpacked
+from components.roles import zookeeper
 
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .harness import cloud_config, evaluate, mesos_principals, stack_config, units, zk_password
@@ -106,8 +107,8 @@ def test_prod_spreads_quorum_hosts_over_three_zones_with_fixed_addresses():
     assert d.outputs["zookeeper_connect"] == ",".join(f"{hosts[h]['address']}:2181" for h in ("zk-a", "zk-b", "zk-c"))
     zk_units = [u for u in units(d) if u.role == "zookeeper"]
     for u in zk_units:
-        assert [l for l in u.files["/conf/zoo.cfg"].splitlines() if l.startswith("server.")] == [
-            f"server.{i}={hosts[h]['address']}:2888:3888;{hosts[h]['address']}:2181"
+        assert u.files[zookeeper.SEED].splitlines() == [
+            f"server.{i}={hosts[h]['address']}:2888:3888:participant;{hosts[h]['address']}:2181"
             for i, h in enumerate(("zk-a", "zk-b", "zk-c"), 1)]
 
 
@@ -231,7 +232,8 @@ def test_each_host_role_reads_exactly_its_own_containers_secrets_and_no_managed_
     for role, names in fetched.items():
         assert all(readable(role, n) for n in names), role
         assert not [n for n in all_names - names if readable(role, n)], f"{role} reads other roles' secrets"
-    assert "iam-zookeeper" not in {r for r in policies if any("ssm:GetParameter" in st["Action"] for st in policies[r])}
+    # ZooKeeper hosts read only their superuser's two files.
+    assert {n.rsplit("/", 1)[1] for n in fetched["iam-zookeeper"]} == {"conf-zoo-cfg-super", "conf-admin-auth"}
 
 
 def test_instances_give_no_instance_credentials_to_bridge_networked_tasks():
@@ -252,6 +254,7 @@ def test_control_plane_credentials_go_to_ssm_not_into_user_data():
         by_container.setdefault(container.rsplit("-", 1)[0] if container[-1].isdigit() else container, set()).add(key)
     agent = {"etc-mesos-credential-json", "etc-mesos-http-credentials-json", "etc-mesos-tls-key-pem"}
     assert by_container == {
+        "prod-zookeeper": {"conf-zoo-cfg-super", "conf-admin-auth"},
         "prod-master": {"etc-mesos-credentials-json", "etc-mesos-zk", "etc-mesos-tls-key-pem"},
         "prod-marathon": {"MESOSPHERE_HTTP_CREDENTIALS", "MARATHON_ZK", "etc-marathon-mesos-secret",
                           "etc-marathon-tls-key-pem", "MESOSPHERE_KEYSTORE_PASS", "etc-marathon-tls-keystore-p12"},
@@ -273,6 +276,8 @@ def test_control_plane_credentials_go_to_ssm_not_into_user_data():
     secrets |= {p.inputs["value"].splitlines()[1] for p in params.values() if p.inputs["name"].endswith("key-pem")}
     secrets |= {p.inputs["value"] for p in params.values() if p.inputs["name"].endswith("KEYSTORE_PASS")}
     assert len(secrets) == 7 + 3 + 1  # the keys of the masters, the agents (one for every group), Marathon
+    superuser = {p.inputs["value"].rsplit(":", 1)[1].strip() for p in params.values() if p.inputs["name"].endswith("admin-auth")}
+    assert len(superuser) == 1 and not [s for s in superuser for text in rendered if s in text]
     assert not [s for s in secrets for text in rendered if s in text]
     marathon = [u for u in units(d) if u.role == "marathon"]
     assert all("--env-file" in u.argv and not any("CREDENTIALS" in k for k in u.env) for u in marathon)

@@ -28,13 +28,14 @@ def env(**overrides):
 def test_zoo_cfg_keeps_a_one_node_ensemble_an_ensemble_and_sessions_short():
     e = env()
     nodes = e.of("zookeeper")
-    cfg = zookeeper.zookeeper_node(nodes[0], nodes, ADDRS, e.platform.zookeeper, "p").files["/conf/zoo.cfg"]
-    lines = cfg.splitlines()
-    # Growing 1 -> 3 is then a config change, not a mode switch that drops the data dir's role.
+    spec = zookeeper.zookeeper_node(nodes[0], nodes, ADDRS, e.platform.zookeeper, "p", "pw")
+    lines = spec.files[zookeeper.SETTINGS].splitlines()
+    # Growing 1 -> 3 is then a change of members, not a mode switch that drops the data dir's role.
     assert "standaloneEnabled=false" in lines
     # Sessions expire within 10 ticks, so Mesos and Spark fail over in seconds, not minutes.
     assert f"maxSessionTimeout={e.platform.zookeeper.tick_time_ms * 10}" in lines
-    assert "reconfigEnabled=false" in lines  # membership only from this file
+    assert "reconfigEnabled=true" in lines  # members change by reconfig, as the superuser
+    assert not any(l.startswith(("server.", "clientPort")) for l in lines)  # the members' lines say those
 
 
 @pytest.mark.parametrize("name", ["local-ha", "onprem", "prod"])

@@ -2,6 +2,8 @@
 import pulumi
 import pytest
 
+from components.roles import zookeeper
+
 from components.roles.mesos import MASTER_ZK
 
 from .conftest import HOST_KEY
@@ -62,8 +64,8 @@ def test_connect_string_lists_every_node(deployment):
     nodes = [w for w in workloads(deployment) if w.role == "zookeeper"]
     assert len(deployment.outputs["zookeeper_connect"].split(",")) == len(nodes)
     for c in nodes:
-        cfg = c.files["/conf/zoo.cfg"]
-        assert sum(line.startswith("server.") for line in cfg.splitlines()) == len(nodes)
+        # The members a node's first start begins with (ZooKeeper keeps them from then on).
+        assert sum(line.startswith("server.") for line in c.files[zookeeper.SEED].splitlines()) == len(nodes)
 
 
 def test_persistent_state_is_retained_on_delete(deployment):
@@ -118,9 +120,8 @@ def test_quorum_and_server_lists_for_n_nodes_and_masters(n):
     assert len(masters) == n
     assert {env_of(c)["MESOS_QUORUM"] for c in masters} == {str(n // 2 + 1)}
     for i, c in enumerate(sorted(zk_containers(d), key=lambda c: c.name), 1):
-        cfg = uploads(c)["/conf/zoo.cfg"]
-        assert [l for l in cfg.splitlines() if l.startswith("server.")] == [
-            f"server.{j}=192.0.2.{j}:2888:3888;192.0.2.{j}:2181" for j in range(1, n + 1)]
+        assert uploads(c)[zookeeper.SEED].splitlines() == [
+            f"server.{j}=192.0.2.{j}:2888:3888:participant;192.0.2.{j}:2181" for j in range(1, n + 1)]
         assert uploads(c)["/data/myid"] == f"{i}\n"
     assert len(d.outputs["marathon_urls"]) == n
 

@@ -1,5 +1,6 @@
 """Real: a changed ZooKeeper setting rolls through a running 3-node ensemble one node at a time,
-in the order and with the gates the program registers, while a client keeps writing.
+in the order and with the gates the program registers, while a client keeps writing; and the
+ensemble grows and shrinks in place.
 
 The ensemble is a `local` platform's ZooKeeper (the stand-in image, tests/images/zookeeper,
 which runs Debian's ZooKeeper as the official image does and answers the role's health check
@@ -200,39 +201,121 @@ def test_a_changed_setting_rolls_node_by_node_with_no_acknowledged_write_lost():
         clean_up(before, after)
 
 
-def test_a_new_ensemble_size_stops_at_the_first_member_with_the_old_quorum_serving():
-    """3 -> 5 by rolling the static zoo.cfg does not work, and the gate is what keeps it
-    harmless: the first member restarted with the five-server zoo.cfg counts a majority of five
-    and sees only two followers of the old leader, so it never joins (ZooKeeper's
-    FastLeaderElection); its gate fails and the change stops there, while the other two, a
-    majority of the old three, keep serving writes. (Growing and shrinking in place needs
-    ZooKeeper's dynamic reconfiguration: README, "Limits".) The gate runs with 40 s here
-    instead of its planned 180 s."""
+def members_of(port: int) -> list[str]:
+    """The ensemble's voting members as the server on `port` reports them (`conf`)."""
+    return sorted(l for l in four_letter(port, "conf").splitlines() if l.startswith("server."))
+
+
+def change(nodes, existing: set, gates, images, windows) -> None:
+    """One `up`: each node in the engine's order, recreated (volumes kept) or created, and its
+    gate run as the Command runs it (a recreated node's update waits for it to be healthy)."""
+    for node in engine_order(nodes, gates):
+        away = time.monotonic()
+        if node.name in existing:
+            docker("rm", "-f", node.inputs["name"])
+        container_engine.run(node.inputs, {}, images)
+        step = gates[node.name].inputs["update" if node.name in existing else "create"]
+        gate = subprocess.run(["/bin/sh", "-c", step], env=GATE_ENV, capture_output=True, text=True, timeout=600)
+        assert gate.returncode == 0, (node.name, gate.stderr)
+        windows.append((away, time.monotonic() + 2))
+
+
+def change_members(membership, windows) -> None:
+    """The change of members, as the Command runs its `update` (after every node is up)."""
+    away = time.monotonic()
+    ran = subprocess.run(["/bin/sh", "-c", membership.inputs["update"]], env=GATE_ENV, capture_output=True, text=True,
+                         timeout=600)
+    assert ran.returncode == 0, ran.stderr
+    assert ran.stdout.startswith("zookeeper members: ")
+    windows.append((away, time.monotonic() + 2))
+
+
+def test_the_ensemble_grows_from_three_to_five_and_shrinks_back_with_no_acknowledged_write_lost():
+    """3 -> 5 -> 3 in place, each an `up` as Pulumi's engine carries it out: the three nodes
+    whose seed changed are recreated one at a time (each comes back with the members ZooKeeper
+    kept in its /conf volume, so it rejoins at once); new nodes start from their seed, learn the
+    ensemble's newer members from it and follow without a vote; then the membership Command's
+    update asks for the wanted members through zkCli as the superuser; removed nodes are deleted
+    last, as Pulumi deletes what a program dropped. A client writes throughout."""
     ports = zk_ports(5)
-    before, _ = recorded(ports, 1000, count=3)
-    after, _ = recorded(ports, 1000, count=5)
-    images = {c.inputs["image"]: IMAGE for c in before + after}
-    client_ports = [ports["client_port"] + i for i in range(3)]
+    three, gates3 = recorded(ports, 1000, count=3)
+    five, gates5 = recorded(ports, 1000, count=5)
+    membership = {n: next(r for r in recorded_commands(ports, n) if r.name == "zookeeper-members") for n in (3, 5)}
+    images = {c.inputs["image"]: IMAGE for c in three + five}
+    client_ports = [ports["client_port"] + i for i in range(5)]
     try:
-        for node in before:
+        for node in three:
             container_engine.run(node.inputs, {}, images)
-        wait_for("the first quorum", lambda: serving(client_ports) == quorum_of(3), timeout=90)
-        writer = Writer(",".join(f"127.0.0.1:{p}" for p in client_ports[1:]))
+        wait_for("the first quorum", lambda: serving(client_ports[:3]) == quorum_of(3), timeout=90)
+        seed = KazooClient(hosts=",".join(f"127.0.0.1:{p}" for p in client_ports[:3]), timeout=5)
+        seed.start(timeout=15)
+        seed.create("/platform/before-the-roll", b"kept", makepath=True)
+        seed.stop()
+        writer = Writer(",".join(f"127.0.0.1:{p}" for p in client_ports[:3]))
         writer.client.start(timeout=15)
         writer.start()
-        first = after[0]
-        docker("rm", "-f", first.inputs["name"])
-        container_engine.run(first.inputs, {}, images)
-        gate = subprocess.run(["/bin/sh", "-c", health_gate.wait_script([first.inputs["name"]], 40)], env=GATE_ENV,
-                              capture_output=True, text=True, timeout=120)
-        # Still in its health check's start period (60 s), so "starting" rather than "unhealthy".
-        assert gate.returncode == 1 and f"{first.inputs['name']} is starting after 40 s" in gate.stderr, gate
-        assert serving(client_ports[1:]) == ["follower", "leader"]
-        acked_before = len(writer.acked)
-        time.sleep(3)
-        assert len(writer.acked) > acked_before, "the old majority still takes writes"
+        time.sleep(2)
+        windows: list = []
+        # Grow: the old three recreated, two new ones, then the change of members.
+        change(five, {n.name for n in three}, gates5, images, windows)
+        assert len(members_of(client_ports[0])) == 3, "new nodes follow without a vote until the change"
+        change_members(membership[5], windows)
+        assert all(len(members_of(p)) == 5 for p in client_ports)
+        wait_for("five serving", lambda: serving(client_ports) == quorum_of(5), timeout=90)
+        # Shrink: the three recreated again, the change of members, then the other two deleted.
+        change(three, {n.name for n in five}, gates3, images, windows)
+        change_members(membership[3], windows)
+        for node in five[3:]:
+            docker("rm", "-f", node.inputs["name"])
+        assert all(len(members_of(p)) == 3 for p in client_ports[:3])
+        wait_for("three serving", lambda: serving(client_ports[:3]) == quorum_of(3), timeout=90)
+        windows.append((windows[-1][0], time.monotonic() + 2))
+        time.sleep(2)
         writer.done.set()
         writer.join(timeout=30)
         writer.client.stop()
+        check_nothing_lost(writer, windows, client_ports[:3])
+        # A second run of the change (nothing to do) leaves the members alone.
+        again = subprocess.run(["/bin/sh", "-c", membership[3].inputs["update"]], env=GATE_ENV, capture_output=True,
+                               text=True, timeout=120)
+        assert again.returncode == 0 and members_of(client_ports[0]) == members_of(client_ports[1])
     finally:
-        clean_up(before, after)
+        clean_up(three, five)
+
+
+def recorded_commands(ports: dict, count: int):
+    d = evaluate("local", config=platform(ports, 1000, count), secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    return d.of_type("command:local:Command")
+
+
+def test_a_lone_node_grows_to_three_keeping_its_data():
+    """1 -> 3, the first growth of a `local` or `dev` stack: the lone node, recreated with a seed
+    of three, keeps serving alone with the members it kept (with the seed alone it would wait
+    for a majority of three that does not exist yet), the two new nodes follow it, and the
+    change of members makes them voters."""
+    ports = zk_ports(3)
+    one, gates1 = recorded(ports, 1000, count=1)
+    three, gates3 = recorded(ports, 1000, count=3)
+    (membership,) = [r for r in recorded_commands(ports, 3) if r.name == "zookeeper-members"]
+    images = {c.inputs["image"]: IMAGE for c in one + three}
+    client_ports = [ports["client_port"] + i for i in range(3)]
+    try:
+        container_engine.run(one[0].inputs, {}, images)
+        wait_for("the lone node serving", lambda: serving(client_ports[:1]) == ["leader"], timeout=90)
+        seed = KazooClient(hosts=f"127.0.0.1:{client_ports[0]}", timeout=5)
+        seed.start(timeout=15)
+        seed.create("/platform/before-the-roll", b"kept", makepath=True)
+        seed.stop()
+        windows: list = []
+        change(three, {one[0].name}, gates3, images, windows)
+        assert serving(client_ports[:1]) == ["leader"] and len(members_of(client_ports[0])) == 1
+        change_members(membership, windows)
+        wait_for("three serving", lambda: serving(client_ports) == quorum_of(3), timeout=90)
+        assert all(len(members_of(p)) == 3 for p in client_ports)
+        reader = KazooClient(hosts=",".join(f"127.0.0.1:{p}" for p in client_ports), timeout=5)
+        reader.start(timeout=15)
+        assert reader.get("/platform/before-the-roll")[0] == b"kept"
+        reader.stop()
+    finally:
+        clean_up(one, three)

@@ -18,14 +18,15 @@ def test_the_example_program_runs_a_three_node_ensemble_on_this_machine():
     nodes = [c for c in d.containers() if role_of(c) == "zookeeper"]
     assert [c.name for c in nodes] == ["zk-example-zookeeper-1", "zk-example-zookeeper-2", "zk-example-zookeeper-3"]
     assert d.outputs["connect_string"] == "127.0.0.1:12181,127.0.0.1:12182,127.0.0.1:12183"
-    cfg = uploads(nodes[2])["/conf/zoo.cfg"]
-    assert "clientPort=12183" in cfg and "server.1=127.0.0.1:12888:13888;127.0.0.1:12181" in cfg
+    seed = uploads(nodes[2])["/conf/zoo.cfg.seed"]
+    assert "server.3=127.0.0.1:12890:13890:participant;127.0.0.1:12183" in seed
+    assert "server.1=127.0.0.1:12888:13888:participant;127.0.0.1:12181" in seed
     gates = {r.name: r.urn for r in d.resources if r.name.endswith(health_gate.GATE_SUFFIX)}
     assert gates[f"{nodes[0].name}{health_gate.GATE_SUFFIX}"] in nodes[1].dependencies  # quorum-safe here too
     assert {r.type for r in d.resources} <= {"container-platform:hosts:LocalHost", "pulumi:providers:docker",
                                               "container-platform:zookeeper:ZooKeeperEnsemble", "docker:index/remoteImage:RemoteImage",
                                               "docker:index/volume:Volume", "docker:index/container:Container",
-                                              "command:local:Command"}
+                                              "command:local:Command", "random:index/randomPassword:RandomPassword"}
 
 
 def test_the_package_installs_with_its_data_files_and_the_projects_pins(tmp_path):

@@ -25,16 +25,16 @@ def ha_env():
 def test_zoo_cfg_lists_every_member_with_its_own_id_and_binds_its_own_address():
     env = ha_env()
     nodes = env.of("zookeeper")
-    spec = zookeeper.zookeeper_node(nodes[1], nodes, ADDRS, env.platform.zookeeper, "p")
-    cfg = spec.files["/conf/zoo.cfg"]
+    spec = zookeeper.zookeeper_node(nodes[1], nodes, ADDRS, env.platform.zookeeper, "p", "pw")
+    cfg, seed = spec.files[zookeeper.SETTINGS], spec.files[zookeeper.SEED]
     assert spec.files["/data/myid"] == "2\n"
-    for i, a in enumerate(ADDRS, 1):
-        assert f"server.{i}={a}:2888:3888;{a}:2181" in cfg
-    assert "clientPortAddress=10.0.2.10" in cfg
+    # Each member's address and ports, its client address last (ZooKeeper's own form).
+    assert seed == "".join(f"server.{i}={a}:2888:3888:participant;{a}:2181\n" for i, a in enumerate(ADDRS, 1))
     assert "admin.enableServer=false" in cfg
     assert "4lw.commands.whitelist=srvr,ruok" in cfg
     assert spec.network_mode == "host" and spec.restart == "unless-stopped"
-    assert {v.container_path for v in spec.volumes if v.persistent} == {"/data", "/datalog"}
+    # What ZooKeeper writes about its members (/conf) outlives the container, as its data does.
+    assert {v.container_path for v in spec.volumes if v.persistent} == {"/conf", "/data", "/datalog"}
 
 
 def test_connect_string_lists_client_ports():
@@ -118,13 +118,13 @@ def test_each_zookeeper_node_binds_the_admin_port_placement_planned_for_it():
     planned = [n.port("admin") for n in nodes]
     assert planned == [8081, 8082, 8083]
     for n in nodes:
-        cfg = zookeeper.zookeeper_node(n, nodes, [ADDRS[0]] * 3, one_machine.platform.zookeeper, "p").files["/conf/zoo.cfg"]
+        cfg = zookeeper.zookeeper_node(n, nodes, [ADDRS[0]] * 3, one_machine.platform.zookeeper, "p", "pw").files[zookeeper.SETTINGS]
         assert f"admin.serverPort={n.port('admin')}\n" in cfg and "admin.enableServer=true" in cfg
     spread = load({**ha_env().platform.model_dump(exclude_defaults=True), "zookeeper": {"count": 3, "admin_port": 8081}},
                   secrets=["sshPrivateKey"])
     nodes = spread.of("zookeeper")
     for n in nodes:
-        cfg = zookeeper.zookeeper_node(n, nodes, ADDRS, spread.platform.zookeeper, "p").files["/conf/zoo.cfg"]
+        cfg = zookeeper.zookeeper_node(n, nodes, ADDRS, spread.platform.zookeeper, "p", "pw").files[zookeeper.SETTINGS]
         assert "admin.serverPort=8081\n" in cfg and f"admin.serverAddress={ADDRS[n.index]}" in cfg
 
 

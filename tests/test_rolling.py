@@ -141,7 +141,7 @@ def test_the_aws_gate_retries_until_the_agent_registers_then_waits_for_success(m
 
 def test_the_aws_gate_fails_with_what_the_script_said(monkeypatch):
     ssm = FakeSsm(["InProgress", "Failed"], stderr="container-platform: prod-zk-2 is unhealthy after 960 s")
-    with pytest.raises(RuntimeError, match="i-9 did not turn healthy .*Failed.*prod-zk-2 is unhealthy"):
+    with pytest.raises(RuntimeError, match="i-9: wait until this host's containers are healthy failed .*Failed.*prod-zk-2 is unhealthy"):
         run_wait(monkeypatch, ssm)
 
 

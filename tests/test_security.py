@@ -122,4 +122,6 @@ def test_marathon_login_is_generated_where_no_password_is_configured(stack):
     assert prod.outputs["marathon_credentials"].endswith(":" + PLACEHOLDER_SECRETS["marathonPassword"])
     generated = [r for r in local.of_type("random:index/randomPassword:RandomPassword")]
     assert {r.inputs["length"] for r in generated} == {32} and all(r.inputs["special"] is False for r in generated)
-    assert len(generated) == 8  # four Mesos principals, the agents' HTTP login, two ZooKeeper identities, Marathon's login
+    # four Mesos principals, the agents' HTTP login, two ZooKeeper identities, Marathon's login,
+    # ZooKeeper's superuser
+    assert len(generated) == 9

@@ -14,7 +14,8 @@ def test_the_local_plan_lists_each_component_and_the_outputs_with_secrets_masked
     lines = text.splitlines()
     assert lines[0].startswith("Offline plan for stack `local`")
     zk = next(line for line in lines if line.strip().startswith("ZooKeeperEnsemble zookeeper:"))
-    assert "1 docker:Container" in zk and "1 command:Command" in zk  # the node and its health gate
+    # the node, its health gate and the change of members; its superuser's password
+    assert "1 docker:Container" in zk and "2 command:Command" in zk and "1 random:RandomPassword" in zk
     total = next(line for line in lines if line.strip().endswith("resources in all"))
     parts = [int(line.split(":")[1].split()[0]) for line in lines if line.startswith("  ") and ": " in line
              and "(" in line and " = " not in line]

@@ -23,7 +23,8 @@ import pulumi.dynamic as dynamic
 from ..dynamic_resources import pickled_by_value, serialized_once
 
 DOCUMENT = "AWS-RunShellScript"
-KEYS = ("instance_id", "script", "region", "timeout_seconds")
+KEYS = ("instance_id", "script", "region", "timeout_seconds")  # a change of these runs the script
+PURPOSE = "wait until this host's containers are healthy"  # what the script is for, in messages
 
 
 @pickled_by_value
@@ -53,7 +54,7 @@ class HostHealthyProvider(dynamic.ResourceProvider):
         ssm = boto3.client("ssm", region_name=props["region"])
         instance, timeout = props["instance_id"], float(props["timeout_seconds"])
         deadline = time.monotonic() + timeout
-        command_id = self.send(ssm, instance, props["script"], int(timeout), deadline)
+        command_id = self.send(ssm, instance, props["script"], int(timeout), deadline, props.get("purpose") or PURPOSE)
         while True:
             invocation = self.invocation(ssm, command_id, instance)
             status = (invocation or {}).get("Status")
@@ -61,15 +62,15 @@ class HostHealthyProvider(dynamic.ResourceProvider):
                 return
             if status in ("Failed", "Cancelled", "Cancelling", "TimedOut", "DeliveryTimedOut", "ExecutionTimedOut"):
                 said = (invocation.get("StandardErrorContent") or invocation.get("StandardOutputContent") or "").strip()
-                raise RuntimeError(f"{instance} did not turn healthy (SSM command {command_id}: {status}): "
-                                   f"{said[-2000:] or 'no output'}")
+                raise RuntimeError(f"{instance}: {props.get('purpose') or PURPOSE} failed (SSM command {command_id}: "
+                                   f"{status}): {said[-2000:] or 'no output'}")
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"{instance}: SSM command {command_id} still {status or 'not started'} after "
                                    f"{int(timeout)} s; see `aws ssm get-command-invocation --command-id {command_id} "
                                    f"--instance-id {instance}`")
             time.sleep(self.poll_s)
 
-    def send(self, ssm, instance: str, script: str, timeout_s: int, deadline: float) -> str:
+    def send(self, ssm, instance: str, script: str, timeout_s: int, deadline: float, purpose: str = "") -> str:
         """The command's id; retried while the instance's SSM agent has not registered yet."""
         import time
         from botocore.exceptions import ClientError
@@ -77,12 +78,12 @@ class HostHealthyProvider(dynamic.ResourceProvider):
             try:
                 sent = ssm.send_command(
                     InstanceIds=[instance], DocumentName=DOCUMENT,
-                    Comment="container-platform: wait until this host's containers are healthy",
+                    Comment=f"container-platform: {purpose or PURPOSE}"[:100],
                     Parameters={"commands": [script], "executionTimeout": [str(timeout_s)]})
                 return sent["Command"]["CommandId"]
             except ClientError as e:
                 if e.response.get("Error", {}).get("Code") != "InvalidInstanceId" or time.monotonic() >= deadline:
-                    raise RuntimeError(f"cannot run the health gate on {instance} through SSM: {e}") from None
+                    raise RuntimeError(f"cannot {purpose or PURPOSE} on {instance} through SSM: {e}") from None
                 time.sleep(self.poll_s)
 
     def invocation(self, ssm, command_id: str, instance: str) -> Optional[dict]:
@@ -97,11 +98,15 @@ class HostHealthyProvider(dynamic.ResourceProvider):
 
 
 class HostHealthy(dynamic.Resource):
-    """Waits, each time `instance_id` changes after the first, until `script` succeeds on it."""
+    """Waits, each time `instance_id` (or `script`) changes after the first, until `script`
+    succeeds on the instance. The gate of a host; also any script a change must run on a host
+    (`purpose` says which, in the SSM command's comment and in a failure)."""
 
     def __init__(self, name: str, instance_id: pulumi.Input[str], script: pulumi.Input[str], region: str,
-                 timeout_seconds: pulumi.Input[int], opts: Optional[pulumi.ResourceOptions] = None):
+                 timeout_seconds: pulumi.Input[int], purpose: str = PURPOSE,
+                 opts: Optional[pulumi.ResourceOptions] = None):
         with serialized_once():
             super().__init__(HostHealthyProvider(), name, {
                 "instance_id": instance_id, "script": script, "region": region, "timeout_seconds": timeout_seconds,
+                "purpose": purpose,
             }, opts)

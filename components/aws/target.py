@@ -30,7 +30,9 @@ def host_role(roles: set[str]) -> str:
 
 
 class AwsTarget:
-    def __init__(self, env: Environment):
+    def __init__(self, env: Environment, first: Optional[pulumi.Resource] = None):
+        """`first`: what must pass before the first host of a quorum role changes (the chain of
+        the others follows it)."""
         p, a = env.platform, env.platform.aws
         self.env, self.stack = env, pulumi.get_stack()
         self.provider = aws.Provider("aws", region=a.region, default_tags=aws.ProviderDefaultTagsArgs(tags={
@@ -66,7 +68,7 @@ class AwsTarget:
                 a.ssh_key_name, protect=bool(stateful), roles=sorted(roles), provider=self.provider,
                 termination_protection=a.termination_protection and "mesos-master" in roles,
                 zone=self.network.private_zones[zone], state_gb=a.state_volume_gb,
-                rolling=bool(roles & QUORUM_ROLES), after=previous.ready if previous else None)
+                rolling=bool(roles & QUORUM_ROLES), after=previous.ready if previous else first)
             if roles & QUORUM_ROLES:
                 previous = self.hosts[h.name]
 

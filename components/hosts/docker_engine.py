@@ -154,5 +154,11 @@ class DockerEngineHost(pulumi.ComponentResource):
                           update=pulumi.Output.concat(f"# once {name} (container ", member.id, ") is recreated\n", script),
                           depends_on=[member])
 
+    def when_changed(self, name: str, script: pulumi.Input[str], timeout_s: int, parent: pulumi.Resource,
+                     depends_on: Sequence[pulumi.Resource] = (), purpose: str = "apply a change") -> pulumi.Resource:
+        # pulumi-command has no timeout of its own: the script keeps to `timeout_s` itself.
+        return self.shell(name, create=": first start - nothing to change", parent=parent, depends_on=depends_on,
+                          update=pulumi.Output.concat(f"# container-platform: {purpose}\n", script))
+
     def finish(self) -> None:
         self.register_outputs({"address": self.address})

@@ -1,7 +1,7 @@
 """MesosCluster: masters with a majority quorum, and agent pools (private and public)."""
 from __future__ import annotations
 
-from typing import Mapping, Optional
+from typing import Mapping, Optional, Sequence
 
 import pulumi
 
@@ -23,10 +23,11 @@ class MesosCluster(pulumi.ComponentResource):
                  zk_connect: pulumi.Input[str], secrets: Mapping[str, pulumi.Input[str]],
                  zk_secret: pulumi.Input[str], agent_operator_secret: pulumi.Input[str],
                  masters_tls: Optional[TlsMaterial] = None, agents_tls: Optional[TlsMaterial] = None,
-                 opts: Optional[pulumi.ResourceOptions] = None):
+                 masters_after: Sequence[pulumi.Resource] = (), opts: Optional[pulumi.ResourceOptions] = None):
         """`secrets[principal]` is each Mesos principal's secret (credentials.py); `zk_secret`
         the masters' ZooKeeper password; `agent_operator_secret` the agents' HTTP login's;
-        `masters_tls` and `agents_tls` their certificates, where TLS is on (roles/tls.py)."""
+        `masters_tls` and `agents_tls` their certificates, where TLS is on (roles/tls.py);
+        `masters_after`: what must pass before any master changes (masters_quorum.py)."""
         super().__init__("container-platform:mesos:MesosCluster", name, None, opts)
         p = env.platform
         master_credentials = creds.master_credentials_file(dict(secrets))
@@ -40,7 +41,7 @@ class MesosCluster(pulumi.ComponentResource):
                                                credentials=master_credentials, zk_secret=zk_secret, acls=acls,
                                                tls=masters_tls))
              for n in env.of("mesos-master")],
-            parent=self, protect=p.mesos.masters.protect)
+            parent=self, protect=p.mesos.masters.protect, depends_on=masters_after)
         self.master_urls = [
             pulumi.Output.from_input(http_url(hosts[n.host].address, n.port("http"), tls=masters_tls is not None))
             for n in env.of("mesos-master")

@@ -51,6 +51,11 @@ def _health(port: int, tls: Optional[TlsMaterial], names_address: bool) -> Healt
     return HealthCheck(("CMD-SHELL", f"curl -fsS {verify}{url}"))
 
 
+def work_volume(platform_name: str, node_name: str, log_generation: int) -> str:
+    """The master's work volume (its replicated log): a new one for each log generation."""
+    return f"{platform_name}-{node_name}-work" + (f"-g{log_generation}" if log_generation > 1 else "")
+
+
 def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.Input[str],
                  mesos: Mesos, platform_name: str, *, credentials: pulumi.Input[str],
                  zk_secret: pulumi.Input[str], acls: str, tls: Optional[TlsMaterial] = None) -> ContainerSpec:
@@ -92,7 +97,8 @@ def mesos_master(node: Instance, address: pulumi.Input[str], zk_connect: pulumi.
         secret_files={MASTER_CREDENTIALS: credentials,
                       MASTER_ZK: zk_auth_url(zk_connect, "mesos", ZK_IDENTITY, zk_secret), **secure.secret_files},
         volumes=(
-            Volume(MASTER_WORK_DIR, name=f"{platform_name}-{node.name}-work", persistent=True),
+            Volume(MASTER_WORK_DIR, name=work_volume(platform_name, node.name, mesos.masters.log_generation),
+                   persistent=True),
             Volume("/var/log/mesos", name=f"{platform_name}-{node.name}-log"),
         ),
         health=_health(port, tls, names_address=True),

@@ -65,6 +65,10 @@ class MesosMasters(Model):
     port: Port = 5050
     quorum: Optional[PositiveCount] = None  # default: floor(count / 2) + 1
     protect: bool = False  # the replicated log lives in the work dir
+    # A new number starts the replicated log afresh (new, empty work volumes): the registry of
+    # agents, maintenance and quotas is lost and agents register again. Needed to grow from a
+    # single master (platform/masters_quorum.py); count and quorum change freely with it.
+    log_generation: PositiveCount = 1
 
 
 class AgentPool(Model):

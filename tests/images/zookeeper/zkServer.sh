@@ -1,8 +1,11 @@
 #!/bin/bash
 # Stand-in for the two zkServer.sh verbs the platform uses: `start-foreground` (the image's
 # command) and `status` (the role's health check). `status` asks the server with the `srvr`
-# four-letter word on the client address and port zoo.cfg sets, as zkServer.sh does, so it
-# fails unless zoo.cfg whitelists `srvr`.
+# four-letter word on the client address and port it finds as ZooKeeper 3.8's zkServer.sh finds
+# them (bin/zkServer.sh `status`, read in apache/zookeeper at release-3.8.4): `clientPort` (and
+# `clientPortAddress`) in zoo.cfg; else the client part of this server's `server.<myid>` line in
+# zoo.cfg; else in the file zoo.cfg's `dynamicConfigFile` names. So it fails unless zoo.cfg
+# whitelists `srvr`.
 set -eu
 cfg="${ZOOCFGDIR:-/conf}/zoo.cfg"
 case "${1:-}" in
@@ -16,6 +19,10 @@ case "${1:-}" in
     if [ -z "$port" ]; then  # ZooKeeper 3.5+ form: server.N=...;[addr:]port
       myid=$(cat /data/myid)
       client=$(sed -n "s/^server\.$myid=.*;//p" "$cfg")
+      if [ -z "$client" ]; then
+        dynamic=$(sed -n 's/^dynamicConfigFile=//p' "$cfg")
+        client=$(sed -n "s/^server\.$myid=.*;//p" "$dynamic")
+      fi
       port=${client##*:}
       [ "$client" != "$port" ] && addr=${client%:*}
     fi
