@@ -13,12 +13,15 @@ Reproduced (cloud-init's documented behaviour for the modules the user data uses
 - the instance's own Docker engine is this machine's, with `--network host` meaning the twin's
   network namespace (tests/images/awshost/docker).
 Stood in for, not run: `bootcmd` (formatting the data disk: named volumes play the volumes on
-it), `packages` (the twin has the host's Docker client), and IMDS (instance.sh asks it for the
-private address; the twin writes instance.env with its own address instead).
+it), `packages` (the twin has the host's Docker client), IMDS (instance.sh asks it for the
+private address; the twin writes instance.env with its own address instead), and SSM Parameter
+Store (tests/images/awshost/aws answers the units' get-parameter with the values the program
+stored, given to the twin as `parameters`).
 """
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import uuid
 from typing import Iterator
 
@@ -42,9 +45,12 @@ def network(cidr: str) -> Iterator[str]:
 
 
 class AwsTwin:
-    def __init__(self, name: str, address: str, network_name: str, cloud_config: dict):
+    def __init__(self, name: str, address: str, network_name: str, cloud_config: dict,
+                 parameters: dict[str, str] | None = None):
+        """`parameters`: {SSM parameter name: value}, what the program stored."""
         self.name = f"twin-{name}-{uuid.uuid4().hex[:6]}"
         self.address, self.network, self.config = address, network_name, cloud_config
+        self.parameters = parameters or {}
         units = [f["path"] for f in cloud_config["write_files"] if f["path"].startswith("/etc/systemd/system/cp-")]
         # The containers its units run (cloud_init.unit_name: cp-<container>.service).
         self.containers = [u.rsplit("/", 1)[1][len("cp-"):-len(".service")] for u in units]
@@ -55,6 +61,8 @@ class AwsTwin:
                "-v", "/var/run/docker.sock:/var/run/docker.sock", "-v", f"{DOCKER}:/usr/bin/docker-real:ro",
                TWIN_IMAGE, "sleep", "infinity")
         copy_in(self.name, [(f["path"], f["content"], f.get("permissions", "0644")) for f in self.config["write_files"]])
+        copy_in(self.name, [(f"/var/lib/twin-ssm/{hashlib.sha256(name.encode()).hexdigest()}", value, "0600")
+                            for name, value in self.parameters.items()])
         docker("exec", self.name, "sh", "-c",
                f"mkdir -p {cloud_init.ROOT} && echo INSTANCE_IP={self.address} > {cloud_init.ROOT}/instance.env")
         for command in self.config["runcmd"]:

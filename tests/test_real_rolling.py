@@ -16,7 +16,6 @@ for the election when the leader goes; no acknowledged write is ever lost, and t
 before the roll is still there after it.
 """
 import os
-import re
 import subprocess
 import threading
 import time
@@ -25,6 +24,7 @@ import pytest
 from kazoo.client import KazooClient
 
 from components.hosts import health_gate
+from components.roles import zookeeper
 
 from . import container_engine
 from .conftest import PLACEHOLDER_SECRETS
@@ -109,26 +109,43 @@ def quorum_of(n: int) -> list[str]:
     return sorted(["leader"] + ["follower"] * (n - 1))
 
 
-def roll(before, after, gates, images, ports_after) -> tuple[Writer, list]:
-    """Run `before` (all at once, as a first `up`), then apply `after` in the engine's order with
-    a client writing throughout: a member that exists is removed and created again (volumes
-    kept) and its gate's update run; a new member is created and its gate's create run (the
-    first start waits for no one). The writer (stopped) and each member's window."""
-    existing = {n.name for n in before}
-    ports_before = [int(re.search(r"clientPort=(\d+)", uploads(n)["/conf/zoo.cfg"]).group(1)) for n in before]
-    for node in before:
+def client_port(node) -> int:
+    """The client port of a recorded node: the end of its own line in its seed."""
+    myid = uploads(node)["/data/myid"].strip()
+    (line,) = [l for l in uploads(node)[zookeeper.SEED].splitlines() if l.startswith(f"server.{myid}=")]
+    return int(line.rsplit(":", 1)[1])
+
+
+def start_with_data(nodes, images, ports) -> Writer:
+    """A first `up` of `nodes`, a znode written before any change, and a client writing from now on."""
+    for node in nodes:
         container_engine.run(node.inputs, {}, images)
-    wait_for("the first quorum", lambda: serving(ports_before) == quorum_of(len(before)), timeout=90)
-    seed = KazooClient(hosts=",".join(f"127.0.0.1:{p}" for p in ports_before), timeout=5)
+    wait_for("the first quorum", lambda: serving(ports) == quorum_of(len(nodes)), timeout=90)
+    seed = KazooClient(hosts=",".join(f"127.0.0.1:{p}" for p in ports), timeout=5)
     seed.start(timeout=15)
     seed.create("/platform/before-the-roll", b"kept", makepath=True)
     seed.stop()
-    writer = Writer(",".join(f"127.0.0.1:{p}" for p in ports_before))
+    writer = Writer(",".join(f"127.0.0.1:{p}" for p in ports))
     writer.client.start(timeout=15)
     writer.start()
     time.sleep(2)
-    windows = []
-    for node in engine_order(after, gates):
+    return writer
+
+
+def stop_writing(writer: Writer, windows) -> None:
+    windows.append((windows[-1][0], time.monotonic() + 2))
+    time.sleep(2)
+    writer.done.set()
+    writer.join(timeout=30)
+    writer.client.stop()
+
+
+def change(nodes, existing: set, gates, images, windows) -> None:
+    """One `up`, as Pulumi's engine carries it out: each node in the engine's order, removed and
+    created again (volumes kept) if it exists, else created, then its gate's recorded script run
+    with /bin/sh -c as the Command runs it (a recreated node's update, which waits until the
+    node is healthy again; a new node's create, which waits for no one)."""
+    for node in engine_order(nodes, gates):
         away = time.monotonic()
         if node.name in existing:
             docker("rm", "-f", node.inputs["name"])
@@ -136,18 +153,11 @@ def roll(before, after, gates, images, ports_after) -> tuple[Writer, list]:
         step = gates[node.name].inputs["update" if node.name in existing else "create"]
         gate = subprocess.run(["/bin/sh", "-c", step], env=GATE_ENV, capture_output=True, text=True, timeout=600)
         back = time.monotonic()
-        assert gate.returncode == 0, gate.stderr
+        assert gate.returncode == 0, (node.name, gate.stderr)
         if node.name in existing:
             assert gate.stdout.strip() == f"{node.inputs['name']} is healthy"
             assert health(node.inputs["name"]) == "healthy" and back - away > 5, "the gate really waited"
         windows.append((away, back + 2))
-    wait_for("every member serving", lambda: serving(ports_after) == quorum_of(len(after)), timeout=90)
-    windows.append((windows[-1][0], time.monotonic() + 2))
-    time.sleep(2)
-    writer.done.set()
-    writer.join(timeout=30)
-    writer.client.stop()
-    return writer, windows
 
 
 def check_nothing_lost(writer: Writer, windows, ports) -> None:
@@ -192,9 +202,12 @@ def test_a_changed_setting_rolls_node_by_node_with_no_acknowledged_write_lost():
     after, gates = recorded(ports, 1500)
     assert [n.name for n in engine_order(after, gates)] == [n.name for n in after], "the chain follows the members' order"
     images = {c.inputs["image"]: IMAGE for c in before + after}
-    client_ports = [ports["client_port"] + i for i in range(3)]
+    client_ports = [client_port(n) for n in before]
     try:
-        writer, windows = roll(before, after, gates, images, client_ports)
+        writer, windows = start_with_data(before, images, client_ports), []
+        change(after, {n.name for n in before}, gates, images, windows)
+        wait_for("every member serving", lambda: serving(client_ports) == quorum_of(3), timeout=90)
+        stop_writing(writer, windows)
         check_nothing_lost(writer, windows, client_ports)
         assert all("tickTime=1500" in four_letter(p, "conf") for p in client_ports)
     finally:
@@ -204,20 +217,6 @@ def test_a_changed_setting_rolls_node_by_node_with_no_acknowledged_write_lost():
 def members_of(port: int) -> list[str]:
     """The ensemble's voting members as the server on `port` reports them (`conf`)."""
     return sorted(l for l in four_letter(port, "conf").splitlines() if l.startswith("server."))
-
-
-def change(nodes, existing: set, gates, images, windows) -> None:
-    """One `up`: each node in the engine's order, recreated (volumes kept) or created, and its
-    gate run as the Command runs it (a recreated node's update waits for it to be healthy)."""
-    for node in engine_order(nodes, gates):
-        away = time.monotonic()
-        if node.name in existing:
-            docker("rm", "-f", node.inputs["name"])
-        container_engine.run(node.inputs, {}, images)
-        step = gates[node.name].inputs["update" if node.name in existing else "create"]
-        gate = subprocess.run(["/bin/sh", "-c", step], env=GATE_ENV, capture_output=True, text=True, timeout=600)
-        assert gate.returncode == 0, (node.name, gate.stderr)
-        windows.append((away, time.monotonic() + 2))
 
 
 def change_members(membership, windows) -> None:
@@ -242,38 +241,24 @@ def test_the_ensemble_grows_from_three_to_five_and_shrinks_back_with_no_acknowle
     five, gates5 = recorded(ports, 1000, count=5)
     membership = {n: next(r for r in recorded_commands(ports, n) if r.name == "zookeeper-members") for n in (3, 5)}
     images = {c.inputs["image"]: IMAGE for c in three + five}
-    client_ports = [ports["client_port"] + i for i in range(5)]
+    client_ports = [client_port(n) for n in five]
     try:
-        for node in three:
-            container_engine.run(node.inputs, {}, images)
-        wait_for("the first quorum", lambda: serving(client_ports[:3]) == quorum_of(3), timeout=90)
-        seed = KazooClient(hosts=",".join(f"127.0.0.1:{p}" for p in client_ports[:3]), timeout=5)
-        seed.start(timeout=15)
-        seed.create("/platform/before-the-roll", b"kept", makepath=True)
-        seed.stop()
-        writer = Writer(",".join(f"127.0.0.1:{p}" for p in client_ports[:3]))
-        writer.client.start(timeout=15)
-        writer.start()
-        time.sleep(2)
-        windows: list = []
+        writer, windows = start_with_data(three, images, client_ports[:3]), []
         # Grow: the old three recreated, two new ones, then the change of members.
         change(five, {n.name for n in three}, gates5, images, windows)
         assert len(members_of(client_ports[0])) == 3, "new nodes follow without a vote until the change"
         change_members(membership[5], windows)
-        assert all(len(members_of(p)) == 5 for p in client_ports)
+        wait_for("every node with five members", lambda: all(len(members_of(p)) == 5 for p in client_ports), timeout=30)
         wait_for("five serving", lambda: serving(client_ports) == quorum_of(5), timeout=90)
         # Shrink: the three recreated again, the change of members, then the other two deleted.
         change(three, {n.name for n in five}, gates3, images, windows)
         change_members(membership[3], windows)
         for node in five[3:]:
             docker("rm", "-f", node.inputs["name"])
-        assert all(len(members_of(p)) == 3 for p in client_ports[:3])
+        wait_for("every node with three members", lambda: all(len(members_of(p)) == 3 for p in client_ports[:3]),
+                 timeout=30)
         wait_for("three serving", lambda: serving(client_ports[:3]) == quorum_of(3), timeout=90)
-        windows.append((windows[-1][0], time.monotonic() + 2))
-        time.sleep(2)
-        writer.done.set()
-        writer.join(timeout=30)
-        writer.client.stop()
+        stop_writing(writer, windows)
         check_nothing_lost(writer, windows, client_ports[:3])
         # A second run of the change (nothing to do) leaves the members alone.
         again = subprocess.run(["/bin/sh", "-c", membership[3].inputs["update"]], env=GATE_ENV, capture_output=True,
@@ -295,27 +280,19 @@ def test_a_lone_node_grows_to_three_keeping_its_data():
     for a majority of three that does not exist yet), the two new nodes follow it, and the
     change of members makes them voters."""
     ports = zk_ports(3)
-    one, gates1 = recorded(ports, 1000, count=1)
+    one, _ = recorded(ports, 1000, count=1)
     three, gates3 = recorded(ports, 1000, count=3)
     (membership,) = [r for r in recorded_commands(ports, 3) if r.name == "zookeeper-members"]
     images = {c.inputs["image"]: IMAGE for c in one + three}
-    client_ports = [ports["client_port"] + i for i in range(3)]
+    client_ports = [client_port(n) for n in three]
     try:
-        container_engine.run(one[0].inputs, {}, images)
-        wait_for("the lone node serving", lambda: serving(client_ports[:1]) == ["leader"], timeout=90)
-        seed = KazooClient(hosts=f"127.0.0.1:{client_ports[0]}", timeout=5)
-        seed.start(timeout=15)
-        seed.create("/platform/before-the-roll", b"kept", makepath=True)
-        seed.stop()
-        windows: list = []
+        writer, windows = start_with_data(one, images, client_ports[:1]), []
         change(three, {one[0].name}, gates3, images, windows)
         assert serving(client_ports[:1]) == ["leader"] and len(members_of(client_ports[0])) == 1
         change_members(membership, windows)
         wait_for("three serving", lambda: serving(client_ports) == quorum_of(3), timeout=90)
-        assert all(len(members_of(p)) == 3 for p in client_ports)
-        reader = KazooClient(hosts=",".join(f"127.0.0.1:{p}" for p in client_ports), timeout=5)
-        reader.start(timeout=15)
-        assert reader.get("/platform/before-the-roll")[0] == b"kept"
-        reader.stop()
+        wait_for("every node with three members", lambda: all(len(members_of(p)) == 3 for p in client_ports), timeout=30)
+        stop_writing(writer, windows)
+        check_nothing_lost(writer, windows, client_ports)
     finally:
         clean_up(one, three)

@@ -59,7 +59,8 @@ def test_prod_zookeeper_hosts_form_a_quorum_from_their_user_data_and_survive_los
     hosts = [r for r in d.of_type("aws:ec2/instance:Instance") if r.inputs["tags"]["container-platform:roles"] == "zookeeper"]
     assert len(hosts) == 3
     with network(VPC) as net:
-        twins = [AwsTwin(r.name, r.inputs["privateIp"], net, cloud_config(r)) for r in hosts]
+        stored = {p.inputs["name"]: p.inputs["value"] for p in d.of_type("aws:ssm/parameter:Parameter")}
+        twins = [AwsTwin(r.name, r.inputs["privateIp"], net, cloud_config(r), stored) for r in hosts]
         try:
             for twin in twins:
                 twin.boot()
@@ -74,7 +75,8 @@ def test_prod_zookeeper_hosts_form_a_quorum_from_their_user_data_and_survive_los
                 # server line names for this host's address (the instances register in no fixed
                 # order, so the id comes from the ensemble's config, not from the list's order).
                 assert docker("exec", container, "stat", "-c", "%u", "/data/myid", "/proc/1").stdout.split() == ["1000", "1000"]
-                cfg = docker("exec", container, "cat", "/conf/zoo.cfg").stdout
+                # The members ZooKeeper keeps: the dynamic file its zoo.cfg names.
+                cfg = docker("exec", container, "sh", "-c", "cat $(sed -n 's/^dynamicConfigFile=//p' /conf/zoo.cfg)").stdout
                 (expected,) = re.findall(rf"^server\.(\d+)={re.escape(twin.address)}:", cfg, re.MULTILINE)
                 ids.append(docker("exec", container, "cat", "/data/myid").stdout.strip())
                 assert ids[-1] == expected
@@ -85,6 +87,12 @@ def test_prod_zookeeper_hosts_form_a_quorum_from_their_user_data_and_survive_los
             for host, twin in zip(hosts, twins):
                 gate = docker("exec", twin.name, "sh", "-c", gates[host.name], check=False)
                 assert gate.returncode == 0 and gate.stdout.split("\n")[0] == f"{twin.containers[0]} is healthy", gate
+            # The change of members, as SSM runs it on the first host: three are wanted and three
+            # there are, so it asks for nothing (as the superuser it could: zkCli reads the file).
+            (members,) = [r for r in d.of_type("pulumi-python:dynamic:Resource") if r.name == "zookeeper-members"]
+            first = next(t for h, t in zip(hosts, twins) if h.urn.endswith("::zk-a"))
+            changed = docker("exec", first.name, "sh", "-c", members.inputs["script"], check=False)
+            assert changed.returncode == 0 and changed.stdout.startswith("zookeeper members: server.1 server.2 server.3"), changed
             client = KazooClient(hosts=",".join(f"{a}:2181" for a in addresses), timeout=5)
             client.start(timeout=20)
             try:
@@ -98,7 +106,7 @@ def test_prod_zookeeper_hosts_form_a_quorum_from_their_user_data_and_survive_los
                 wait_for_survivors(client, lambda: [zk_mode(a) for a in survivors])
                 # The replacement: the same user data, the same address, the volumes kept.
                 host = hosts[twins.index(leader)]
-                replacement = AwsTwin(host.name, host.inputs["privateIp"], net, cloud_config(host))
+                replacement = AwsTwin(host.name, host.inputs["privateIp"], net, cloud_config(host), stored)
                 twins.append(replacement)
                 replacement.boot()
                 gate = docker("exec", replacement.name, "sh", "-c", gates[host.name], check=False)
