@@ -37,10 +37,20 @@ class Finding:
         return f"{'ok  ' if self.ok else 'FAIL'} {self.check}: {self.detail}"
 
 
-def load(stack: str) -> spec.Environment:
-    raw = yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
-    # Secrets are Pulumi's business; these checks only need the shape of the environment.
-    return spec.load(raw["container-platform:platform"], lambda _key: True, f"stacks/Pulumi.{stack}.yaml")
+def _config(stack: str) -> dict:
+    return yaml.safe_load((ROOT / "stacks" / f"Pulumi.{stack}.yaml").read_text())["config"]
+
+
+def load(stack: str, secret_is_set: Callable[[str], bool] = lambda _key: True) -> spec.Environment:
+    """The stack's environment; by default every secret counts as set (these checks need only
+    the shape of the environment; Pulumi has the secrets)."""
+    return spec.load(_config(stack)["container-platform:platform"], secret_is_set, f"stacks/Pulumi.{stack}.yaml")
+
+
+def committed_secrets(stack: str) -> set[str]:
+    """The secret config keys the stack file holds as ciphertext (`secure:`), by their short
+    name: what a preview on a machine with only the secrets provider (CI) can decrypt."""
+    return {k.split(":", 1)[1] for k, v in _config(stack).items() if isinstance(v, dict) and "secure" in v}
 
 
 class Api:
@@ -218,11 +228,13 @@ def _instance(check: str, i: dict, stack: str, status: Optional[dict]) -> Findin
 # -- command line -----------------------------------------------------------------------------
 
 COMMANDS: dict[str, Callable[..., list[Finding]]] = {"preflight": preflight, "verify": verify}
+# Answered from the stack file alone, no AWS call: for a pipeline before it has credentials.
+OFFLINE = ("region", "committed-secrets")
 
 
 def main(argv: Optional[list[str]] = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m ops.aws", description=__doc__.split("\n\n")[0])
-    parser.add_argument("command", choices=sorted(COMMANDS))
+    parser.add_argument("command", choices=sorted([*COMMANDS, *OFFLINE]))
     parser.add_argument("--stack", required=True, help="the stack whose stacks/Pulumi.<stack>.yaml to check")
     parser.add_argument("--endpoint-url", help="send every AWS call here (e.g. a moto server)")
     args = parser.parse_args(argv)
@@ -237,6 +249,19 @@ def main(argv: Optional[list[str]] = None) -> int:
     if env.platform.target != "aws":
         print(f"stack {args.stack} has target {env.platform.target!r}; these checks are for target 'aws'", file=sys.stderr)
         return 2
+    if args.command == "region":
+        print(env.platform.aws.region)
+        return 0
+    if args.command == "committed-secrets":
+        # Every secret the stack needs must be in its file as ciphertext for a preview elsewhere.
+        try:
+            load(args.stack, committed_secrets(args.stack).__contains__)
+        except spec.SpecError as e:
+            print(f"{e}\n(a preview in CI decrypts only what the stack file holds: set each with "
+                  "`pulumi config set --secret`, which writes its ciphertext there, and commit the file)", file=sys.stderr)
+            return 2
+        print(f"every secret stack {args.stack} needs is in its stack file, encrypted")
+        return 0
     api = Api(env.platform.aws.region, args.endpoint_url)
     try:
         findings = preflight(env, api) if args.command == "preflight" else verify(env, args.stack, api)

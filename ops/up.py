@@ -47,6 +47,27 @@ def _known(value: Any, mock_ids: set[str]) -> Any:
     return value
 
 
+# The stack outputs that are web pages, by what they are (each a URL, or a list of them).
+PAGES = {"mesos_ui": "Mesos", "marathon_ui": "Marathon", "spark_master_uis": "Spark master", "spark_history_ui": "Spark history"}
+
+
+def front_doors(outputs: dict[str, Any]) -> list[str]:
+    """What to open after `up`, one line each with a full URL (terminals make them clickable):
+    the UIs, then every port a Compose stack publishes, with the login each needs."""
+    lines = []
+    for key, what in PAGES.items():
+        urls = outputs.get(key) or []
+        for url in [urls] if isinstance(urls, str) else urls:
+            lines.append(f"  {what}: {url}")
+    for name, stack in (outputs.get("stacks") or {}).items():
+        for service, addresses in (stack.get("published") or {}).items():
+            lines += [f"  {name}/{service}: http://{a}" for a in addresses]
+    if lines and "marathon_credentials" in outputs:
+        lines.append("  (Marathon's login: pulumi stack output --show-secrets marathon_credentials; the Mesos UI's: "
+                     "mesos_http_credentials)")
+    return lines
+
+
 def plan(stack: str, root: Path = HERE) -> tuple[str, bool]:
     """The offline plan of `stack`, and whether the program evaluated."""
     sys.path.insert(0, str(root))
@@ -86,6 +107,9 @@ def plan(stack: str, root: Path = HERE) -> tuple[str, bool]:
         for secret_value in [*stand_ins.values(), MOCK_SECRET]:
             text = text.replace(secret_value, "[secret]")
         lines.append(f"  {key} = {text}")
+    doors = front_doors(_known(d.outputs, mock_ids))
+    if doors:
+        lines += ["", "Then open:", *doors]
     return "\n".join(lines) + "\n", True
 
 
@@ -115,8 +139,11 @@ def run(stack: str, action: str) -> int:  # pragma: no cover - needs the Pulumi 
         s.up(on_output=print, policy_packs=policies)
     elif action == "destroy":
         s.destroy(on_output=print)
-    for key, out in s.outputs().items():
+    outputs = s.outputs()
+    for key, out in outputs.items():
         print(f"{key} = {'[secret]' if out.secret else out.value}")
+    if action != "destroy":
+        print("\n".join(["", "Open:", *front_doors({k: v.value for k, v in outputs.items() if not v.secret})]))
     return 0
 
 

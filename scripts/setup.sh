@@ -33,7 +33,8 @@ install_system_packages() {
 }
 
 install_python_packages() {
-  [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
+  [ -x "$VENV/bin/python" ] || "$(scripts/python.sh)" -m venv "$VENV"
+  scripts/python.sh "$VENV/bin/python" >/dev/null
   # Reinstall only when the pinned requirements change.
   local stamp="$VENV/.requirements.sha"
   local want

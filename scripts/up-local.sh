@@ -4,7 +4,8 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[ -x .venv/bin/python ] || python3 -m venv .venv
+[ -x .venv/bin/python ] || "$(scripts/python.sh)" -m venv .venv
+scripts/python.sh .venv/bin/python >/dev/null
 .venv/bin/pip install -q --disable-pip-version-check -r requirements.txt
 if ! command -v pulumi >/dev/null 2>&1; then
   # Without the CLI: the offline plan of what `up` would create, and how to install the CLI (exit 127).

@@ -8,7 +8,8 @@ MarathonApp provider relies on, from the Marathon v2 API (../shared/reference/ma
 - an app with a running deployment is locked: PUT and DELETE answer 409 with the deployments;
 - deployments finish later: each is listed by `GET /v2/deployments` for `seconds` after it
   started;
-- `GET /v2/apps/{id}` answers `{"app": ...}` or 404; `DELETE` answers a deployment or 404;
+- `GET /v2/apps/{id}` answers `{"app": ...}` (with `tasksRunning`, `tasksHealthy`: none while
+  its deployment runs, every instance after) or 404; `DELETE` answers a deployment or 404;
 - with credentials set, any request without the right HTTP basic auth gets 401.
 Faults a real Marathon (or what stands in front of it) shows, injected with `inject()`:
 - 503 "Could not determine the current leader": every instance answers this right after it
@@ -108,7 +109,9 @@ class MarathonContractServer:
         if method == "GET":
             if app_id not in self.apps:
                 return 404, {"message": f"App '{app_id}' does not exist"}
-            return 200, {"app": {**self.apps[app_id], "tasksRunning": self.apps[app_id].get("instances", 1)}}
+            # Tasks come up while the deployment runs (AppDefinition's read-only task counts).
+            up = 0 if self._locked_by(app_id) else self.apps[app_id].get("instances", 1)
+            return 200, {"app": {**self.apps[app_id], "tasksRunning": up, "tasksHealthy": up}}
         if method in ("PUT", "DELETE") and self._locked_by(app_id):
             return 409, {"message": "App is locked by one or more deployments. Override with the option '?force=true'.",
                          "deployments": [{"id": d} for d in self._locked_by(app_id)]}

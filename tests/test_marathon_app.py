@@ -290,3 +290,16 @@ def test_a_thousand_marathon_apps_register_without_recursion_and_leave_pickle_as
     apps = [MarathonApp(f"app-{i}", {"id": f"/p/s/app-{i}", "instances": 1}, ["http://m:8080"]) for i in range(1000)]
     assert len(apps) == 1000  # the SDK alone ends in RecursionError after about 320
     assert (pickle._Pickler._batch_setitems, pickle._Pickler.save_dict) == before
+
+
+def test_a_long_deployment_says_how_far_it_has_got(capsys):
+    """Issue 15: a wait of minutes says, as it goes, which deployment and how many tasks run and
+    are healthy (on stderr, which Pulumi's engine shows from a provider)."""
+    with MarathonContractServer(seconds=1.0) as server:
+        p = provider()
+        p.progress_s = 0.3
+        p.create(props(server))
+    lines = [l for l in capsys.readouterr().err.splitlines() if l.startswith("Marathon app /ha/app/api: deployment ")]
+    assert len(lines) >= 2, lines
+    assert all(l.endswith("0 of 2 tasks running, 0 healthy") for l in lines)  # the server's counts mid-deployment
+    assert len({l.split()[4] for l in lines}) == 1  # one deployment, named in each line

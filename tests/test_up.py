@@ -17,11 +17,16 @@ def test_the_local_plan_lists_each_component_and_the_outputs_with_secrets_masked
     # the node, its health gate and the change of members; its superuser's password
     assert "1 docker:Container" in zk and "2 command:Command" in zk and "1 random:RandomPassword" in zk
     total = next(line for line in lines if line.strip().endswith("resources in all"))
-    parts = [int(line.split(":")[1].split()[0]) for line in lines if line.startswith("  ") and ": " in line
-             and "(" in line and " = " not in line]
+    components = lines[:lines.index("Stack outputs:")]
+    parts = [int(line.split(":")[1].split()[0]) for line in components if line.startswith("  ") and ": " in line
+             and "(" in line]
     assert int(total.split()[0]) == sum(parts)
     assert "  mesos_ui = http://127.0.0.1:5050" in lines
     assert "  marathon_credentials = [secret]" in lines and "placeholder-" not in text
+    # Then what to open, as full URLs: the UIs and what the Compose stacks publish.
+    doors = lines[lines.index("Then open:") + 1:]
+    assert "  Mesos: http://127.0.0.1:5050" in doors and "  Marathon: http://127.0.0.1:8080" in doors
+    assert "  app/web: http://127.0.0.1:8000" in doors and any("marathon_credentials" in l for l in doors)
 
 
 def test_values_only_a_deployment_knows_are_said_to_be_known_after_up():

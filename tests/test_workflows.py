@@ -52,3 +52,15 @@ def test_the_preview_runs_the_platforms_policy_pack():
     (step,) = [s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")]
     assert step["with"]["command"] == "preview" and step["with"]["policyPacks"] == "policy"
     assert (ROOT / step["with"]["policyPacks"] / "PulumiPolicy.yaml").is_file()
+
+
+def test_the_preview_installs_once_takes_the_stacks_region_and_checks_its_committed_secrets():
+    preview = jobs(ROOT / ".github" / "workflows" / "pull-request.yml")["preview"]
+    runs = [s.get("run", "") for s in preview["steps"]]
+    assert sum("pip install" in r for r in runs) == 1 and any(".venv/bin/pip install -r requirements.txt" in r for r in runs)
+    (stack,) = [s for s in preview["steps"] if s.get("id") == "stack"]
+    assert "ops.aws committed-secrets" in stack["run"] and "ops.aws region" in stack["run"]
+    (aws,) = [s for s in preview["steps"] if str(s.get("uses", "")).startswith("aws-actions/configure-aws-credentials")]
+    assert aws["with"]["aws-region"] == "${{ steps.stack.outputs.region }}"
+    (pulumi,) = [s for s in preview["steps"] if str(s.get("uses", "")).startswith("pulumi/actions")]
+    assert pulumi["with"]["upsert"] is True and pulumi["with"]["always-include-summary"] is True

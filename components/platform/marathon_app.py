@@ -34,6 +34,7 @@ DEFAULT_TIMEOUT_S = 900
 @pickled_by_value
 class MarathonAppProvider(dynamic.ResourceProvider):
     poll_s = 2.0  # class attributes, so a contract test can run faster
+    progress_s = 15.0  # how often a wait says how far the deployment has got
 
     def check(self, olds: dict, news: dict) -> dynamic.CheckResult:
         failures = []
@@ -145,10 +146,12 @@ class MarathonAppProvider(dynamic.ResourceProvider):
         time.sleep(self.poll_s)
 
     def _wait(self, props: dict, deployment_id: Optional[str], app_id: str, deadline: float) -> None:
-        """Until Marathon no longer lists the deployment: every task started and healthy."""
+        """Until Marathon no longer lists the deployment: every task started and healthy. Says
+        every `progress_s` how far it has got."""
         import time
         if not deployment_id:
             return
+        started = said = time.monotonic()
         while True:
             if time.monotonic() >= deadline:
                 raise TimeoutError(
@@ -158,7 +161,21 @@ class MarathonAppProvider(dynamic.ResourceProvider):
             _, running = self._reachable_call(props, deadline, "GET", "/v2/deployments")
             if not any(d.get("id") == deployment_id for d in running):
                 return
+            if time.monotonic() - said >= self.progress_s:
+                self._progress(props, app_id, deployment_id, int(time.monotonic() - started), deadline)
+                said = time.monotonic()
             time.sleep(self.poll_s)
+
+    def _progress(self, props: dict, app_id: str, deployment_id: str, waited_s: int, deadline: float) -> None:
+        """One line on stderr, which Pulumi's engine shows from a provider as it goes: the
+        deployment, and the app's tasks running and healthy of those wanted."""
+        import sys
+        status, body = self._reachable_call(props, deadline, "GET", f"/v2/apps{app_id}", ok=(200, 404))
+        app = (body.get("app") or {}) if status == 200 else {}
+        sys.stderr.write(f"Marathon app {app_id}: deployment {deployment_id} after {waited_s} s: "
+                         f"{app.get('tasksRunning', '?')} of {app.get('instances', '?')} tasks running, "
+                         f"{app.get('tasksHealthy', '?')} healthy\n")
+        sys.stderr.flush()
 
     def _call(self, props: dict, method: str, path: str, body: Any = None,
               ok: Sequence[int] = (200,), deadline: Optional[float] = None) -> tuple[int, Any]:
