@@ -19,12 +19,12 @@ from .hosts.local import LocalHost
 from .hosts.physical import PhysicalHost, SshClientFile, host_key_alias, known_hosts
 from .platform import credentials as creds
 from .platform.credentials import ControlPlaneCredentials
-from .platform.marathon import Marathon
+from .platform.marathon import Marathon, MarathonArgs
 from .platform.masters_quorum import MastersQuorum
-from .platform.mesos import MesosCluster
+from .platform.mesos import MesosCluster, MesosClusterArgs, MesosSecrets
 from .platform.schedulers import LocalScheduler, MarathonScheduler, Scheduler, SwarmScheduler
-from .platform.service_stack import ServiceStack
-from .platform.spark import SparkCluster
+from .platform.service_stack import ServiceStack, ServiceStackArgs
+from .platform.spark import SparkCluster, SparkClusterArgs
 from .platform.swarm import SwarmCluster, SwarmClusterArgs
 from .platform.tls import ControlPlaneTls
 from .platform.zookeeper import ZooKeeperEnsemble, ZooKeeperEnsembleArgs
@@ -119,7 +119,7 @@ def build_stacks(env: spec.Environment, config: pulumi.Config, hosts: dict,
             scheduler = functools.partial(SwarmScheduler, p.name, stack, swarm, config.require_secret)
         else:
             scheduler = functools.partial(LocalScheduler, p.name, stack, hosts[p.hosts[0].name], config.require_secret)
-        deployed = ServiceStack(stack, scheduler, config.require_secret)
+        deployed = ServiceStack(ServiceStackArgs(stack, scheduler, config.require_secret))
         out[stack.name] = {"scheduler": stack.scheduler, "file": stack.file, "addresses": deployed.addresses,
                            "published": deployed.published}
     return out
@@ -155,10 +155,12 @@ def main() -> None:
     credentials = ControlPlaneCredentials("credentials", env.platform.marathon.auth.username,
                                           config.get_secret("marathonPassword"))
     certificates = build_certificates(env, config, hosts)
-    mesos = MesosCluster("mesos", env, hosts, zookeeper.connect_string, credentials.mesos,
-                         credentials.zookeeper[mesos_role.ZK_IDENTITY], credentials.agent_operator,
-                         masters_tls=certificates.masters if certificates else None,
-                         agents_tls=certificates.agents if certificates else None, masters_after=[quorum_guard])
+    mesos = MesosCluster("mesos", MesosClusterArgs(
+        env.of("mesos-master"), env.of("mesos-agent"), hosts, zookeeper.connect_string,
+        MesosSecrets(credentials.mesos, credentials.zookeeper[mesos_role.ZK_IDENTITY], credentials.agent_operator),
+        env.platform.mesos, env.platform.name, {h.name: h.labels for h in env.platform.hosts}, env.public_ports,
+        masters_tls=certificates.masters if certificates else None,
+        agents_tls=certificates.agents if certificates else None, masters_after=[quorum_guard]))
     load_balancers: list = []
     marathon: Optional[Marathon] = None
     exports: dict[str, pulumi.Input] = {
@@ -171,12 +173,14 @@ def main() -> None:
         "mesos_agent_http_credentials": pulumi.Output.concat(creds.AGENT_OPERATOR, ":", credentials.agent_operator),
     }
     if env.platform.marathon.enabled:
-        marathon = Marathon("marathon", env, hosts, zookeeper.connect_string, depends_on=mesos.masters,
-                            credentials=credentials.marathon_http, mesos_principal=creds.MARATHON,
-                            mesos_secret=credentials.mesos[creds.MARATHON],
-                            zk_secret=credentials.zookeeper[marathon_role.ZK_IDENTITY],
-                            tls=certificates.marathon if certificates else None,
-                            load_balancer_tls=certificates.load_balancers if certificates else None)
+        marathon = Marathon("marathon", MarathonArgs(
+            env.of("marathon"), env.of("marathon-lb"), hosts, zookeeper.connect_string,
+            http_credentials=credentials.marathon_http, mesos_principal=creds.MARATHON,
+            mesos_secret=credentials.mesos[creds.MARATHON], zk_secret=credentials.zookeeper[marathon_role.ZK_IDENTITY],
+            settings=env.platform.marathon, discovery=env.platform.discovery, platform_name=env.platform.name,
+            has_public_agents=any(pool.public for pool in env.platform.mesos.agent_pools),
+            tls=certificates.marathon if certificates else None,
+            load_balancer_tls=certificates.load_balancers if certificates else None, after=mesos.masters))
         exports["marathon_ui"] = marathon.urls[0]
         exports["marathon_credentials"] = credentials.marathon_http  # a secret
         exports["marathon_urls"] = marathon.urls
@@ -189,9 +193,11 @@ def main() -> None:
                        f"{env.platform.discovery.group} with service port P is at <load balancer>:P",
             }
     if env.platform.spark.enabled:
-        spark = SparkCluster("spark", env, hosts, zookeeper.connect_string, load_balancers,
-                             credentials.mesos[creds.SPARK] if env.platform.mesos.authenticate_frameworks else None,
-                             mesos_tls=certificates.spark if certificates else None)
+        spark = SparkCluster("spark", SparkClusterArgs(
+            env.of("spark-master"), env.of("spark-worker"), env.of("spark-history"), hosts, zookeeper.connect_string,
+            env.platform.spark, env.platform.name, load_balancers,
+            credentials.mesos[creds.SPARK] if env.platform.mesos.authenticate_frameworks else None,
+            mesos_tls=certificates.spark if certificates else None))
         exports["spark_master_url"] = spark.master_url
         exports["spark_pi"] = spark.spark_pi
         exports["spark_client_files"] = spark.client_files

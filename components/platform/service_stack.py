@@ -6,6 +6,7 @@ resources also depend on everything in its `depends_on`, so Pulumi creates them 
 """
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import pulumi
@@ -15,14 +16,21 @@ from ..services.addresses import Address, render
 from .schedulers import Scheduler
 
 
+@dataclass(frozen=True)
+class ServiceStackArgs:
+    stack: Stack  # the Compose file, loaded and checked (compose/)
+    scheduler: Callable[[pulumi.Resource], Scheduler]  # made with the stack's component as parent (schedulers.py)
+    secret: Callable[[str], pulumi.Output[str]]  # a Pulumi secret by name (`${secret.<name>}`)
+
+
 class ServiceStack(pulumi.ComponentResource):
     addresses: dict[str, pulumi.Output[str]]  # "host:port" of each service's first port
     published: dict[str, list[pulumi.Input[str]]]  # "host:port" of each port a service publishes
 
-    def __init__(self, stack: Stack, scheduler: Callable[[pulumi.Resource], Scheduler],
-                 secret: Callable[[str], pulumi.Output[str]], opts: Optional[pulumi.ResourceOptions] = None):
+    def __init__(self, args: ServiceStackArgs, opts: Optional[pulumi.ResourceOptions] = None):
+        stack, secret = args.stack, args.secret
         super().__init__("container-platform:stacks:ServiceStack", stack.name, None, opts)
-        on = scheduler(self)
+        on = args.scheduler(self)
         self.resources: dict[str, list[pulumi.Resource]] = {}
         found: dict[str, Address] = {}
         self.addresses = {}
