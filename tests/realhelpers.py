@@ -20,7 +20,10 @@ def docker(*args: str, check: bool = True, timeout: float = 600) -> subprocess.C
     return subprocess.run([DOCKER, *args], capture_output=True, text=True, check=check, timeout=timeout)
 
 
-def wait_for(what: str, probe: Callable[[], bool], timeout: float = 60, every: float = 0.5) -> None:
+def wait_for(what: str, probe: Callable[[], bool], timeout: float = 60, every: float = 0.5,
+             explain: Callable[[], str] = lambda: "") -> None:
+    """Until `probe()` holds; on a timeout, the error ends with `explain()` (what the components
+    said), so a failure in CI can be read without running it again."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
@@ -29,7 +32,7 @@ def wait_for(what: str, probe: Callable[[], bool], timeout: float = 60, every: f
         except Exception:
             pass
         time.sleep(every)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+    raise AssertionError(f"timed out after {timeout}s waiting for {what}\n{explain()}".rstrip())
 
 
 def free_port() -> int:

@@ -117,3 +117,77 @@ def test_a_new_log_generation_gives_every_master_a_new_work_volume():
     volumes = [v["volumeName"] for w in workloads(d) if w.role == "mesos-master"
                for v in w.resource.inputs["volumes"] if v["containerPath"] == mesos_role.MASTER_WORK_DIR]
     assert volumes == [f"ha-master-{i}-work-g2" for i in (1, 2, 3)]
+
+
+# The change of members in a real shell, against a `docker` that answers as an ensemble in a
+# given state would (what `config` has committed, what each server says to `srvr` and `conf`),
+# and records each reconfig asked for. What each state means is ZooKeeper's
+# dynamic-reconfiguration guide: joiners follow before a reconfig; a committed change is done
+# only when every member acts on it.
+FAKE_DOCKER = r"""#!/bin/sh
+# docker exec [-i] <container> <command...>, as the membership script calls it
+shift; [ "$1" = -i ] && shift; shift
+state=$STATE
+case "$1 $*" in
+  "zkCli.sh"*) cat "$state/committed" ;;
+  "bash"*) eval "set -- $(printf '%s\n' "$@" | tail -n 3 | tr '\n' ' ')"; cat "$state/$1_$2.$3" 2>/dev/null ;;
+  "sh"*) cat >/dev/null; echo reconfig >> "$state/asked"; [ -f "$state/commits" ] && cp "$state/wanted" "$state/committed" ;;
+esac
+exit 0
+"""
+
+
+def play(tmp_path, ensemble, committed, srvr, conf, commits=True, timeout_s=3):
+    """Run the script for `ensemble` once: the ensemble has `committed` members (ids), each
+    server answers `srvr` with its mode and `conf` with the members (ids) it acts on."""
+    import subprocess
+    state = tmp_path / "state"
+    state.mkdir()
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "docker").write_text(FAKE_DOCKER)
+    (bin_dir / "docker").chmod(0o755)
+    lines = {s.my_id: s.line for s in ensemble}
+    (state / "committed").write_text("".join(lines[i] + "\n" for i in committed))
+    (state / "wanted").write_text("".join(lines[i] + "\n" for i in sorted(lines)))
+    if commits:
+        (state / "commits").write_text("")
+    for s in ensemble:
+        (state / f"{s.address}_{s.client_port}.srvr").write_text(f"Zookeeper version: 3.8\nMode: {srvr[s.my_id]}\n")
+        (state / f"{s.address}_{s.client_port}.conf").write_text(
+            "clientPort=2181\nmembership: \n" + "".join(lines[i] + "\n" for i in conf[s.my_id]) + "version=100000000\n")
+    script = zookeeper.membership_script("p-zk-a", ensemble[0], ensemble, timeout_s)
+    ran = subprocess.run(["/bin/sh", "-c", script], capture_output=True, text=True, timeout=60,
+                         env={"PATH": f"{bin_dir}:/usr/bin:/bin", "STATE": str(state)})
+    asked = (state / "asked").read_text().count("reconfig") if (state / "asked").exists() else 0
+    return ran, asked
+
+
+FIVE = [zookeeper.Server(i, f"10.0.0.{i}", 2181, 2888, 3888) for i in range(1, 6)]
+ALL = {i: [1, 2, 3, 4, 5] for i in range(1, 6)}
+OLD = {i: [1, 2, 3] for i in range(1, 6)}
+FOLLOWING = {1: "follower", 2: "leader", 3: "follower", 4: "follower", 5: "follower"}
+
+
+def test_the_change_waits_for_every_joiner_to_follow_before_asking(tmp_path):
+    ran, asked = play(tmp_path, FIVE, [1, 2, 3], {**FOLLOWING, 5: "standalone"}, OLD)
+    assert ran.returncode == 1 and asked == 0
+    assert ("members are: server.1 server.2 server.3 ; wanted: server.1 server.2 server.3 server.4 server.5 ; "
+            "waiting on: server.5 (not yet following) (after 3 s)") in ran.stderr
+
+
+def test_the_change_asks_once_the_joiners_follow_and_ends_when_every_member_acts_on_it(tmp_path):
+    ran, asked = play(tmp_path, FIVE, [1, 2, 3], FOLLOWING, ALL, timeout_s=30)
+    assert ran.returncode == 0 and asked == 1, ran.stderr
+    assert ran.stdout == "zookeeper members: server.1 server.2 server.3 server.4 server.5 \n"
+
+
+def test_a_member_that_missed_the_committed_change_fails_it_by_name(tmp_path):
+    ran, asked = play(tmp_path, FIVE, [1, 2, 3, 4, 5], FOLLOWING, {**ALL, 4: [1, 2, 3]})
+    assert ran.returncode == 1 and asked == 0, "a committed membership is never asked for again"
+    assert "waiting on: server.4 (still acting on its old members) (after" in ran.stderr and "restart it" in ran.stderr
+
+
+def test_members_already_right_are_left_alone(tmp_path):
+    ran, asked = play(tmp_path, FIVE, [1, 2, 3, 4, 5], FOLLOWING, ALL)
+    assert ran.returncode == 0 and asked == 0

@@ -219,6 +219,28 @@ def members_of(port: int) -> list[str]:
     return sorted(l for l in four_letter(port, "conf").splitlines() if l.startswith("server."))
 
 
+def settled(nodes, ports, count: int) -> None:
+    """Every node serves in a quorum of `count` and reports `count` members. One wait for both:
+    a node whose role the change of members turned (a follower without a vote becoming a
+    voter) leaves its quorum and rejoins (ZooKeeper's Follower restarts on a major change), and
+    answers `conf` only once it serves again. On a timeout, what each node said."""
+    def state() -> str:
+        lines = []
+        for node, port in zip(nodes, ports):
+            name = node.inputs["name"]
+            try:
+                said = f"{mode(port) or '?'}, members {[l.split('=')[0] for l in members_of(port)]}"
+            except OSError as e:
+                said = f"no answer ({e})"
+            tail = docker("logs", "--tail", "8", name, check=False)
+            lines += [f"{name} (:{port}): {said}", *("    " + l for l in (tail.stdout + tail.stderr).splitlines()[-8:])]
+        return "\n".join(lines)
+
+    wait_for(f"{count} serving with {count} members",
+             lambda: serving(ports) == quorum_of(count) and all(len(members_of(p)) == count for p in ports),
+             timeout=120, explain=state)
+
+
 def change_members(membership, windows) -> None:
     """The change of members, as the Command runs its `update` (after every node is up)."""
     away = time.monotonic()
@@ -248,16 +270,13 @@ def test_the_ensemble_grows_from_three_to_five_and_shrinks_back_with_no_acknowle
         change(five, {n.name for n in three}, gates5, images, windows)
         assert len(members_of(client_ports[0])) == 3, "new nodes follow without a vote until the change"
         change_members(membership[5], windows)
-        wait_for("every node with five members", lambda: all(len(members_of(p)) == 5 for p in client_ports), timeout=30)
-        wait_for("five serving", lambda: serving(client_ports) == quorum_of(5), timeout=90)
+        settled(five, client_ports, 5)
         # Shrink: the three recreated again, the change of members, then the other two deleted.
         change(three, {n.name for n in five}, gates3, images, windows)
         change_members(membership[3], windows)
         for node in five[3:]:
             docker("rm", "-f", node.inputs["name"])
-        wait_for("every node with three members", lambda: all(len(members_of(p)) == 3 for p in client_ports[:3]),
-                 timeout=30)
-        wait_for("three serving", lambda: serving(client_ports[:3]) == quorum_of(3), timeout=90)
+        settled(three, client_ports[:3], 3)
         stop_writing(writer, windows)
         check_nothing_lost(writer, windows, client_ports[:3])
         # A second run of the change (nothing to do) leaves the members alone.
@@ -290,8 +309,7 @@ def test_a_lone_node_grows_to_three_keeping_its_data():
         change(three, {one[0].name}, gates3, images, windows)
         assert serving(client_ports[:1]) == ["leader"] and len(members_of(client_ports[0])) == 1
         change_members(membership, windows)
-        wait_for("three serving", lambda: serving(client_ports) == quorum_of(3), timeout=90)
-        wait_for("every node with three members", lambda: all(len(members_of(p)) == 3 for p in client_ports), timeout=30)
+        settled(three, client_ports, 3)
         stop_writing(writer, windows)
         check_nothing_lost(writer, windows, client_ports)
     finally:

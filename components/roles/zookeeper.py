@@ -17,7 +17,7 @@ reconfiguration adds it. So:
   servers load from `zoo.cfg.super` (a property of zoo.cfg becomes a `zookeeper.*` system
   property: QuorumPeerConfig.parseProperties).
 Facts from ZooKeeper 3.8 (read in its QuorumPeer/QuorumPeerConfig/FastLeaderElection and
-zkServer.sh; shown on Debian's ZooKeeper 3.8 in tests/test_real_membership.py): the dynamic file
+zkServer.sh; shown on Debian's ZooKeeper 3.8 in tests/test_real_rolling.py): the dynamic file
 is written next to the static one and the static one rewritten (so /conf must be writable by
 the server: the image's /conf belongs to uid 1000, and so does a volume Docker fills from it),
 `zkServer.sh status` finds the client port in the dynamic file when zoo.cfg has none.
@@ -58,13 +58,16 @@ IMAGE_START = ("/docker-entrypoint.sh", "zkServer.sh", "start-foreground")
 FOUR_LETTER_WORDS = "srvr,ruok,mntr,stat,conf,isro"
 
 # zoo.cfg from the rendered settings, the superuser's digest and the membership ZooKeeper keeps:
-# the dynamic file zoo.cfg names, or, on a first start (no zoo.cfg yet, or one naming a file that
-# is gone), the seed. Written as a new file then moved, so a failed start never leaves half a
+# the dynamic file zoo.cfg names, or the seed: on a first start (no zoo.cfg yet, or one naming a
+# file that is gone), and when the kept membership lacks this node (a joiner that took on the
+# ensemble's members before a reconfig added it "will not be able to boot since it is absent from
+# its configuration file", ZooKeeper's dynamic-reconfiguration guide; from the seed it finds the
+# ensemble again). Written as a new file then moved, so a failed start never leaves half a
 # zoo.cfg behind.
 COMPOSE = f"""\
 set -eu
 dynamic=$(sed -n 's/^dynamicConfigFile=//p' {ZOO_CFG} 2>/dev/null || true)
-if [ -z "$dynamic" ] || [ ! -f "$dynamic" ]; then
+if [ -z "$dynamic" ] || [ ! -f "$dynamic" ] || ! grep -q "^server\\.$(cat {DATA_DIR}/myid)=" "$dynamic"; then
   dynamic={DYNAMIC}
   cp {SEED} "$dynamic"
 fi
@@ -144,30 +147,64 @@ def super_digest(password: str) -> str:
 
 def membership_script(container: str, me: Server, ensemble: Sequence[Server], timeout_s: int) -> str:
     """POSIX sh, run where the Docker CLI reaches `container` (a member in every membership):
-    until ZooKeeper's members are `ensemble`, ask for them with `reconfig -members`, as the
-    superuser (zkCli reads the `addauth` line from the 0400 file in the container, so the
-    password is in no argument). New members must be following first (as non-voting members),
-    so a refusal is retried until `timeout_s`; a membership already right is left alone."""
+    until every member of `ensemble` serves with exactly `ensemble` as its members, make it so.
+
+    - Members ZooKeeper has committed (`config`, read from `me`) are not yet `ensemble`: once
+      every joining member is following (a joiner follows without a vote; ZooKeeper's
+      dynamic-reconfiguration guide asks that joiners be connected and synced with the leader
+      before a reconfig, and one still syncing as the change commits can miss it), ask for
+      them with `reconfig -members` as the superuser (zkCli reads the `addauth` line from the
+      0400 file in the container, so the password is in no argument);
+    - committed: every member must also have taken them on (`conf`, what each server acts
+      on), the joiners included.
+    A membership already right is left alone. After `timeout_s` it fails saying which member
+    holds things up and what to do. The four-letter words go through bash's /dev/tcp in the
+    container (the image has bash, no nc), to addresses the members already reach each other at.
+    """
     want = "\n".join(sorted(s.line for s in ensemble))
     server = shlex.quote(f"{me.address}:{me.client_port}")
     ask = shlex.quote(f"{{ cat {ADMIN_AUTH}; echo {shlex.quote('reconfig -members ' + ','.join(s.line for s in ensemble))}; "
                       f"echo quit; }} | zkCli.sh -server {me.address}:{me.client_port}")
-    return "\n".join([
+    c = shlex.quote(container)
+    lines = [
         "set -u",
         f"want={shlex.quote(want)}",
         f"deadline=$(( $(date +%s) + {int(timeout_s)} ))",
+        "word() {  # word <address> <port> <four-letter word>: the server's answer, or nothing",
+        f"  docker exec {c} bash -c 'exec 3<>\"/dev/tcp/$1/$2\" && printf %s \"$3\" >&3 && cat <&3' word \"$@\" 2>/dev/null",
+        "}",
+        "ids() { echo \"$1\" | cut -d= -f1 | tr '\\n' ' '; }  # server.1 server.2 ...",
         "while :; do",
-        f"  have=$(docker exec {shlex.quote(container)} zkCli.sh -server {server} config 2>/dev/null | grep '^server\\.' | sort)",
-        "  if [ \"$have\" = \"$want\" ]; then echo \"zookeeper members: $(echo \"$want\" | cut -d= -f1 | tr '\\n' ' ')\"; exit 0; fi",
+        f"  have=$(docker exec {c} zkCli.sh -server {server} config 2>/dev/null | grep '^server\\.' | sort)",
+        "  behind=''",
+        "  if [ \"$have\" = \"$want\" ]; then",
+    ]
+    for s in ensemble:
+        lines.append(f"    [ \"$(word {s.address} {s.client_port} conf | grep '^server\\.' | sort)\" = \"$want\" ] "
+                     f"|| behind=\"$behind server.{s.my_id} (still acting on its old members)\"")
+    lines += [
+        "    if [ -z \"$behind\" ]; then echo \"zookeeper members: $(ids \"$want\")\"; exit 0; fi",
+        "  else",
+    ]
+    for s in ensemble:
+        lines += [f"    case \"$have\" in *\"server.{s.my_id}=\"*) ;; *)",
+                  f"      word {s.address} {s.client_port} srvr | grep -qx 'Mode: follower' "
+                  f"|| behind=\"$behind server.{s.my_id} (not yet following)\" ;;",
+                  "    esac"]
+    lines += [
+        f"    [ -n \"$behind\" ] || docker exec -i {c} sh -c {ask} >/dev/null 2>&1 || true",
+        "  fi",
         "  if [ \"$(date +%s)\" -ge \"$deadline\" ]; then",
-        f"    echo \"container-platform: ZooKeeper's members are still: $have; wanted: $want (after {int(timeout_s)} s;"
-        " a new member must be running and following first). See: docker logs <member>\" >&2",
+        f"    echo \"container-platform: ZooKeeper's members are: $(ids \"$have\"); wanted: $(ids \"$want\"); "
+        f"waiting on:${{behind:- the reconfig}} "
+        f"(after {int(timeout_s)} s). A joining member must be running and following first; a member still on its"
+        " old members missed the change: restart it (it starts again with the ensemble's). See: docker logs <member>\" >&2",
         "    exit 1",
         "  fi",
-        f"  docker exec -i {shlex.quote(container)} sh -c {ask} >/dev/null 2>&1 || true",
         "  sleep 2",
         "done",
-    ]) + "\n"
+    ]
+    return "\n".join(lines) + "\n"
 
 
 def zookeeper_node(node: Instance, nodes: Sequence[Instance], addresses: Sequence[pulumi.Input[str]],
