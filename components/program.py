@@ -67,22 +67,23 @@ def build_hosts(env: spec.Environment, config: pulumi.Config, aws_target: Option
 
 @dataclass(frozen=True)
 class Certificates:
-    """One certificate per TLS-speaking role (platform/tls.py), and the CA they chain to."""
+    """One certificate per TLS-speaking role (platform/tls.py), and the CA they chain to; all
+    None where TLS is off."""
 
-    ca: pulumi.Output[str]
-    masters: TlsMaterial
-    agents: TlsMaterial
-    marathon: Optional[TlsMaterial]  # with its keystore, where Marathon runs
-    load_balancers: Optional[TlsMaterial]  # marathon-lb's stats endpoint
-    spark: Optional[TlsMaterial]  # Spark drivers on Mesos
+    ca: Optional[pulumi.Output[str]] = None
+    masters: Optional[TlsMaterial] = None
+    agents: Optional[TlsMaterial] = None
+    marathon: Optional[TlsMaterial] = None  # with its keystore, where Marathon runs
+    load_balancers: Optional[TlsMaterial] = None  # marathon-lb's stats endpoint
+    spark: Optional[TlsMaterial] = None  # Spark drivers on Mesos
 
 
-def build_certificates(env: spec.Environment, config: pulumi.Config, hosts: dict) -> Optional[Certificates]:
+def build_certificates(env: spec.Environment, config: pulumi.Config, hosts: dict) -> Certificates:
     """The control plane's certificates, where TLS is on: each names the addresses of its role's
     hosts (agents and drivers none: they are clients, or have no address until they boot)."""
     p = env.platform
     if not p.tls_enabled:
-        return None
+        return Certificates()
     authority = (p.tls.authority.certificate, config.require_secret(p.tls.authority.private_key_secret)) \
         if p.tls.authority is not None else None
     tls = ControlPlaneTls("tls", p.name, p.tls.validity_days, authority)
@@ -159,8 +160,7 @@ def main() -> None:
         env.of("mesos-master"), env.of("mesos-agent"), hosts, zookeeper.connect_string,
         MesosSecrets(credentials.mesos, credentials.zookeeper[mesos_role.ZK_IDENTITY], credentials.agent_operator),
         env.platform.mesos, env.platform.name, {h.name: h.labels for h in env.platform.hosts}, env.public_ports,
-        masters_tls=certificates.masters if certificates else None,
-        agents_tls=certificates.agents if certificates else None, masters_after=[quorum_guard]))
+        masters_tls=certificates.masters, agents_tls=certificates.agents, masters_after=[quorum_guard]))
     load_balancers: list = []
     marathon: Optional[Marathon] = None
     exports: dict[str, pulumi.Input] = {
@@ -179,8 +179,7 @@ def main() -> None:
             mesos_secret=credentials.mesos[creds.MARATHON], zk_secret=credentials.zookeeper[marathon_role.ZK_IDENTITY],
             settings=env.platform.marathon, discovery=env.platform.discovery, platform_name=env.platform.name,
             has_public_agents=any(pool.public for pool in env.platform.mesos.agent_pools),
-            tls=certificates.marathon if certificates else None,
-            load_balancer_tls=certificates.load_balancers if certificates else None, after=mesos.masters))
+            tls=certificates.marathon, load_balancer_tls=certificates.load_balancers, after=mesos.masters))
         exports["marathon_ui"] = marathon.urls[0]
         exports["marathon_credentials"] = credentials.marathon_http  # a secret
         exports["marathon_urls"] = marathon.urls
@@ -197,7 +196,7 @@ def main() -> None:
             env.of("spark-master"), env.of("spark-worker"), env.of("spark-history"), hosts, zookeeper.connect_string,
             env.platform.spark, env.platform.name, load_balancers,
             credentials.mesos[creds.SPARK] if env.platform.mesos.authenticate_frameworks else None,
-            mesos_tls=certificates.spark if certificates else None))
+            mesos_tls=certificates.spark))
         exports["spark_master_url"] = spark.master_url
         exports["spark_pi"] = spark.spark_pi
         exports["spark_client_files"] = spark.client_files
@@ -205,7 +204,7 @@ def main() -> None:
         exports["spark_history_ui"] = spark.history_urls[0] if spark.history_urls else None
         if spark.dispatcher_app is not None:
             exports["spark_dispatcher_marathon_app"] = spark.dispatcher_app
-    if certificates is not None:
+    if certificates.ca is not None:
         # What clients trust: `curl --cacert`, a browser's imported authority.
         exports["tls_ca_certificate"] = certificates.ca
     if aws_target is not None:

@@ -5,7 +5,6 @@ without a principal is the subject ANY; no ACL matching means `permissive`), on 
 principal of the platform really asks for."""
 import json
 import re
-from pathlib import Path
 
 import pytest
 
@@ -14,8 +13,9 @@ from components.roles import mesos as mesos_role
 
 from .conftest import evaluate_changed
 from .harness import role_of, uploads
+from .contracts import REFERENCE
 
-DOCS = Path(__file__).resolve().parents[2] / "shared" / "reference" / "upstream" / "apache-mesos" / "docs"
+DOCS = REFERENCE / "upstream" / "apache-mesos" / "docs"
 ANY = {"type": "ANY"}
 
 
