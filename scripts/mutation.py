@@ -28,6 +28,7 @@ ROOT = Path(__file__).resolve().parent.parent
 MUTMUT = [sys.executable, "-m", "mutmut"]
 EQUIVALENT = ROOT / "tests" / "mutation-equivalent.txt"
 LOG = ROOT / "mutants" / "mutmut-run.log"
+STATS = ROOT / "mutants" / "mutmut-stats.json"  # mutmut's map of tests to the functions they reach
 SEED = 17  # the sample stays the same while the code does
 MIN_PER_PACKAGE = 20
 # mutmut's exit codes per mutant (mutmut/stats.py, status_by_exit_code): the tests failed, or ran
@@ -52,12 +53,15 @@ def all_mutants() -> dict[str, int | None]:
 
 
 def generate() -> None:
-    """Make the mutants and the test-to-function map, running none (a name that matches nothing
-    stops mutmut right after both)."""
-    subprocess.run([*MUTMUT, "run", "nothing-at-all-matches-this"], cwd=ROOT, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)
-    if not all_mutants():
-        sys.exit("mutmut made no mutants: run `.venv/bin/mutmut run` to see why")
+    """Make the mutants and the test-to-function map, running none: a name that matches nothing
+    stops mutmut right after both (with an assertion that nothing matched, so its exit code says
+    nothing; the saved map does). Its output goes to LOG."""
+    LOG.parent.mkdir(exist_ok=True)
+    with LOG.open("w") as log:
+        subprocess.run([*MUTMUT, "run", "nothing-at-all-matches-this"], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
+    if not all_mutants() or not STATS.exists():
+        sys.exit(f"mutmut made no mutants or no map of which tests reach them (a test failing under mutmut?); "
+                 f"its output: {LOG.relative_to(ROOT)}")
 
 
 def sample(names: list[str], size: int) -> list[str]:
@@ -96,7 +100,7 @@ def main() -> int:
     made = all_mutants()
     chosen = sorted(made) if args.all else sample(list(made), args.sample)
     print(f"{len(made)} mutants of components/; running {len(chosen)}", flush=True)
-    with LOG.open("w") as log:
+    with LOG.open("a") as log:
         ran = subprocess.run([*MUTMUT, "run", *chosen], cwd=ROOT, stdout=log, stderr=subprocess.STDOUT)
     results = all_mutants()
     skip = equivalent()

@@ -9,8 +9,8 @@ def _reference() -> Path:
     """`shared/reference` beside the checkout (../shared); from a copy of the checkout inside it
     (mutation testing runs the tests in mutants/), the nearest one further up."""
     here = Path(__file__).resolve()
-    found = [p / "shared" / "reference" for p in here.parents[1:] if (p / "shared" / "reference").is_dir()]
-    return found[0] if found else here.parents[2] / "shared" / "reference"
+    return next((p / "shared" / "reference" for p in here.parents[1:] if (p / "shared" / "reference").is_dir()),
+                here.parents[2] / "shared" / "reference")
 
 
 REFERENCE = _reference()

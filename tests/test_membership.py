@@ -1,6 +1,8 @@
 """Issue 14, item 3 under the mock runtime: ZooKeeper grows and shrinks in place (a change of
 members through the first node, after every node is up), and the masters' count and quorum
 change only in the steps Mesos allows. The real ensemble doing it: tests/test_real_rolling.py."""
+import subprocess
+
 import pytest
 
 from components.hosts import health_gate
@@ -131,16 +133,16 @@ state=$STATE
 case "$1 $*" in
   "zkCli.sh"*) cat "$state/committed" ;;
   "bash"*) eval "set -- $(printf '%s\n' "$@" | tail -n 3 | tr '\n' ' ')"; cat "$state/$1_$2.$3" 2>/dev/null ;;
-  "sh"*) cat >/dev/null; echo reconfig >> "$state/asked"; [ -f "$state/commits" ] && cp "$state/wanted" "$state/committed" ;;
+  "sh"*) cat >/dev/null; echo reconfig >> "$state/asked"; cp "$state/wanted" "$state/committed" ;;
 esac
 exit 0
 """
 
 
-def play(tmp_path, ensemble, committed, srvr, conf, commits=True, timeout_s=3):
+def play(tmp_path, ensemble, committed, srvr, conf, timeout_s=3):
     """Run the script for `ensemble` once: the ensemble has `committed` members (ids), each
-    server answers `srvr` with its mode and `conf` with the members (ids) it acts on."""
-    import subprocess
+    server answers `srvr` with its mode and `conf` with the members (ids) it acts on; a reconfig
+    commits the wanted members."""
     state = tmp_path / "state"
     state.mkdir()
     bin_dir = tmp_path / "bin"
@@ -150,8 +152,6 @@ def play(tmp_path, ensemble, committed, srvr, conf, commits=True, timeout_s=3):
     lines = {s.my_id: s.line for s in ensemble}
     (state / "committed").write_text("".join(lines[i] + "\n" for i in committed))
     (state / "wanted").write_text("".join(lines[i] + "\n" for i in sorted(lines)))
-    if commits:
-        (state / "commits").write_text("")
     for s in ensemble:
         (state / f"{s.address}_{s.client_port}.srvr").write_text(f"Zookeeper version: 3.8\nMode: {srvr[s.my_id]}\n")
         (state / f"{s.address}_{s.client_port}.conf").write_text(

@@ -219,6 +219,11 @@ def members_of(port: int) -> list[str]:
     return sorted(l for l in four_letter(port, "conf").splitlines() if l.startswith("server."))
 
 
+def kept_members(container: str) -> str:
+    """The members a node keeps in its /conf volume: the dynamic file its zoo.cfg names."""
+    return docker("exec", container, "sh", "-c", f"cat \"$(sed -n 's/^dynamicConfigFile=//p' {zookeeper.ZOO_CFG})\"").stdout
+
+
 def settled(nodes, ports, count: int) -> None:
     """Every node serves in a quorum of `count` and reports `count` members. One wait for both:
     a node whose role the change of members turned (a follower without a vote becoming a
@@ -308,6 +313,14 @@ def test_a_lone_node_grows_to_three_keeping_its_data():
         writer, windows = start_with_data(one, images, client_ports[:1]), []
         change(three, {one[0].name}, gates3, images, windows)
         assert serving(client_ports[:1]) == ["leader"] and len(members_of(client_ports[0])) == 1
+        # A joiner restarted before the change of members: ZooKeeper has rewritten its kept
+        # members to the ensemble's, which lack it (the dynamic-reconfiguration guide: it "will
+        # not be able to boot"); its start takes the seed instead and it follows again.
+        joiner = three[2].inputs["name"]
+        wait_for("the joiner following with the ensemble's members, itself not among them",
+                 lambda: mode(client_ports[2]) == "follower" and "server.3=" not in kept_members(joiner), timeout=90)
+        docker("restart", joiner)
+        wait_for("the restarted joiner following again", lambda: mode(client_ports[2]) == "follower", timeout=90)
         change_members(membership, windows)
         settled(three, client_ports, 3)
         stop_writing(writer, windows)
