@@ -1,5 +1,7 @@
 import copy
 import functools
+import os
+import sys
 
 import pytest
 
@@ -40,3 +42,20 @@ def evaluate_changed(stack, change, config=None, secrets=None) -> Deployment:
     change(platform)
     return evaluate(stack, config={**cfg, "container-platform:platform": platform},
                     secrets={**PLACEHOLDER_SECRETS, **(secrets or {})})
+
+
+def pytest_collection_finish(session):
+    """Under mutation testing (scripts/mutation.sh), give mutmut's copy of each method of a
+    provider class back its module. `pickled_by_value` moves every method of those classes to
+    `__main__` so that dill pickles them by value; mutmut's trampolines name what a test reaches
+    by the copy's module, so without this no test would reach the providers (MarathonApp's,
+    the masters' quorum, ...) and their mutants would count as untested survivors."""
+    if "MUTANT_UNDER_TEST" not in os.environ:
+        return
+    for module_name, module in list(sys.modules.items()):
+        if not module_name.startswith("components."):
+            continue
+        for cls in [c for c in vars(module).values() if isinstance(c, type) and c.__module__ == "__main__"]:
+            for name, member in vars(cls).items():
+                if "__mutmut_" in name and callable(member):
+                    member.__module__ = module_name
