@@ -1,0 +1,444 @@
+"""The Compose key table (components/compose/keys.py) row by row: for each key a scheduler maps,
+a service that uses it, and the field of the scheduler's resource it must land in, with the
+value Docker, pulumi-docker or Marathon gives that key's meaning (units, defaults and flag
+names as their documentation states them: pulumi-docker's `memory`/`shm_size` in MB, Swarm's
+`nano_cpus` in 1e-9 CPUs and `memory_bytes` in bytes, Docker's `--shm-size`/`--memory-swap`
+in bytes, Marathon's `taskKillGracePeriodSeconds` in seconds).
+
+One Compose file per scheduler holds every row's service; it is evaluated once under the mock
+runtime and each row is its own test, so a translation that drops, renames or rescales one
+key fails that key's row. A last test keeps the rows and the table in step: every key the
+table says a scheduler maps has a row for that scheduler, or names the test that pins it.
+"""
+from __future__ import annotations
+
+import functools
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable
+
+import pytest
+
+from components.compose import keys
+
+from .conftest import PLACEHOLDER_SECRETS
+from .harness import evaluate, stack_config
+
+Get = Callable[["Rendered"], Any]
+
+
+class Rendered(dict):
+    """A row's rendered resource inputs (a local service's first container, a Swarm service,
+    a Marathon app definition), with the whole deployment beside them for rows that look
+    further (replicas, the image, commands run after a service)."""
+
+    def __init__(self, inputs: dict, deployment, service: str):
+        super().__init__(inputs)
+        self.deployment, self.service = deployment, service
+
+
+@dataclass(frozen=True)
+class Row:
+    key: str  # the table's key, `deploy.` for deploy keys
+    id: str  # the row's service name
+    service: str  # the service's YAML (a flow mapping), `image` added
+    expect: dict[str, tuple[Get, Any]] = field(default_factory=dict)  # scheduler -> (getter, value)
+    grants: tuple[str, ...] = ()
+
+
+def params(app: dict, flag: str) -> list[str]:
+    """The values Marathon passes to `docker run` as --flag (Mesos's Docker containerizer)."""
+    return [p["value"] for p in app["container"]["docker"].get("parameters") or [] if p["key"] == flag]
+
+
+def labels(entries) -> dict:
+    return {e["label"]: e["value"] for e in entries or []}
+
+
+def spec(s: dict) -> dict:
+    return s["taskSpec"]["containerSpec"]
+
+
+def of_service(d, service: str) -> list:
+    """The local containers of a service, by the label the program puts on each."""
+    return sorted((c for c in d.containers() if labels(c.inputs.get("labels")).get("container-platform/service") == service),
+                  key=lambda c: c.name)
+
+
+def local_containers(r: Rendered) -> list[str]:
+    return [c.name for c in of_service(r.deployment, r.service)]
+
+
+def commands(r: Rendered) -> list[str]:
+    return [c.inputs["create"] for c in r.deployment.of_type("command:local:Command") if c.name.startswith(f"s-{r.service}-")]
+
+
+def image_of(r: Rendered, name: str) -> dict:
+    (image,) = [i.inputs for i in r.deployment.of_type("docker:index/remoteImage:RemoteImage") if i.inputs["name"] == name]
+    return image
+
+
+MB = 2**20
+ROWS = [
+    Row("command", "command", "{command: [serve, -v]}",
+        {"local": (lambda c: c["command"], ["serve", "-v"]), "swarm": (lambda s: spec(s)["args"], ["serve", "-v"]),
+         "marathon": (lambda a: a["args"], ["serve", "-v"])}),
+    Row("entrypoint", "entrypoint", "{entrypoint: [/bin/tini, --], command: [run]}",
+        {"local": (lambda c: c["entrypoints"], ["/bin/tini", "--"]),
+         "swarm": (lambda s: spec(s)["commands"], ["/bin/tini", "--"]),
+         # Docker's --entrypoint takes one word: the rest goes before the command.
+         "marathon": (lambda a: (params(a, "entrypoint"), a["args"]), (["/bin/tini"], ["--", "run"]))}),
+    Row("environment", "environment", "{environment: {LEVEL: debug, EMPTY: ''}}",
+        {"local": (lambda c: sorted(c["envs"]), ["EMPTY=", "LEVEL=debug"]),
+         "swarm": (lambda s: spec(s)["env"], {"LEVEL": "debug", "EMPTY": ""}),
+         "marathon": (lambda a: a["env"], {"LEVEL": "debug", "EMPTY": ""})}),
+    Row("env_file", "env-file", "{env_file: [app.env], environment: {B: set}}",
+        {"local": (lambda c: sorted(c["envs"]), ["A=from-file", "B=set"]),
+         "swarm": (lambda s: spec(s)["env"], {"A": "from-file", "B": "set"}),
+         "marathon": (lambda a: a["env"], {"A": "from-file", "B": "set"})}),
+    Row("ports", "ports", "{ports: ['8081:80', '5353:53/udp']}",
+        {"local": (lambda c: c["ports"], [{"internal": 80, "external": 8081, "ip": "127.0.0.1", "protocol": "tcp"},
+                                          {"internal": 53, "external": 5353, "ip": "127.0.0.1", "protocol": "udp"}]),
+         "swarm": (lambda s: s["endpointSpec"]["ports"],
+                   [{"targetPort": 80, "publishedPort": 8081, "protocol": "tcp", "publishMode": "ingress"},
+                    {"targetPort": 53, "publishedPort": 5353, "protocol": "udp", "publishMode": "ingress"}]),
+         # A private service takes any host port Marathon offers; marathon-lb's service port is the published one.
+         # Private on Marathon: any host port the agent offers, a service port on marathon-lb from the range.
+         "marathon": (lambda a: [(m["containerPort"], m["hostPort"], m["protocol"], 10000 <= m["servicePort"] <= 10100)
+                                 for m in a["container"]["portMappings"]], [(80, 0, "tcp", True), (53, 0, "udp", True)])}),
+    Row("expose", "expose", "{expose: ['9000']}",
+        {"local": (lambda c: c.get("ports"), None), "swarm": (lambda s: s["endpointSpec"].get("ports"), None),
+         "marathon": (lambda a: [(m["containerPort"], m["hostPort"]) for m in a["container"]["portMappings"]], [(9000, 0)])}),
+    Row("volumes", "volumes-named", "{volumes: ['data:/var/lib/x']}",
+        {"local": (lambda c: c["volumes"], [{"containerPath": "/var/lib/x", "volumeName": "local-s-data"}]),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/var/lib/x", "type": "volume", "source": "local-s-data"}]),
+         # A local persistent volume in the sandbox (size in MB), mounted into the container.
+         "marathon": (lambda a: sorted(a["container"]["volumes"], key=lambda v: v["containerPath"]),
+                      [{"containerPath": "/var/lib/x", "hostPath": "data", "mode": "RW"},
+                       {"containerPath": "data", "mode": "RW", "persistent": {"size": 1024}}])}),
+    Row("volumes", "volumes-bind-ro", "{volumes: ['./site:/etc/site:ro']}",
+        {"local": (lambda c: [(v["containerPath"], v["hostPath"].endswith("/site"), v["readOnly"]) for v in c["volumes"]],
+                   [("/etc/site", True, True)]),
+         "marathon": (lambda a: [(v["containerPath"], v["mode"]) for v in a["container"]["volumes"]], [("/etc/site", "RO")])}),
+    Row("volumes", "volumes-tmpfs", "{volumes: [{type: tmpfs, target: /cache, tmpfs: {size: 4194304}}]}",
+        {"local": (lambda c: c["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}}]),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}}]),
+         "marathon": (lambda a: params(a, "tmpfs"), ["/cache:size=4194304"])}),
+    Row("healthcheck", "healthcheck", "{healthcheck: {test: [CMD-SHELL, 'true'], interval: 7s, timeout: 3s, retries: 5, "
+                                      "start_period: 11s}}",
+        {"local": (lambda c: (c["healthcheck"], c["wait"], c["waitTimeout"] >= 11 + 7 * 5),
+                   ({"tests": ["CMD-SHELL", "true"], "interval": "7s", "timeout": "3s", "startPeriod": "11s", "retries": 5},
+                    True, True)),
+         "swarm": (lambda s: spec(s)["healthcheck"],
+                   {"tests": ["CMD-SHELL", "true"], "interval": "7s", "timeout": "3s", "startPeriod": "11s", "retries": 5}),
+         "marathon": (lambda a: a["healthChecks"],
+                      [{"protocol": "COMMAND", "command": {"value": "true"}, "intervalSeconds": 7, "timeoutSeconds": 3,
+                        "gracePeriodSeconds": 11, "maxConsecutiveFailures": 5}])}),
+    Row("labels", "labels", "{labels: {tier: web}}",
+        {"local": (lambda c: labels(c["labels"])["tier"], "web"),
+         "swarm": (lambda s: (labels(spec(s)["labels"]), "tier" in labels(s["labels"])), ({"tier": "web"}, False)),
+         "marathon": (lambda a: a["labels"]["tier"], "web")}),
+    Row("restart", "restart", "{restart: unless-stopped}",
+        {"local": (lambda c: c["restart"], "unless-stopped"),
+         "swarm": (lambda s: s["taskSpec"]["restartPolicy"]["condition"], "any"),
+         "marathon": (lambda a: a["backoffSeconds"] > 0, True)}),
+    Row("container_name", "container-name", "{container_name: fixed-name}",
+        {"local": (lambda c: c["name"], "fixed-name")}),
+    Row("networks", "networks", "{networks: {back: {aliases: [nw]}}}",
+        {"local": (lambda c: c["networksAdvanced"], [{"name": "local-s-back", "aliases": ["networks", "nw"]}]),
+         "swarm": (lambda s: s["taskSpec"]["networksAdvanceds"], [{"name": "local-s-back", "aliases": ["networks", "nw"]}])}),
+    Row("network_mode", "network-mode", "{network_mode: none}",
+        {"local": (lambda c: (c["networkMode"], c.get("networksAdvanced")), ("none", None))}),
+    Row("network_mode", "network-mode-bridge", "{network_mode: bridge}",
+        {"marathon": (lambda a: a["networks"], [{"mode": "container/bridge"}])}),
+    Row("network_mode", "network-mode-host", "{network_mode: host}",
+        {"swarm": (lambda s: s["taskSpec"]["networksAdvanceds"], [{"name": "host"}])}, grants=("host-network",)),
+    Row("secrets", "secrets", "{secrets: [token, {source: token, target: /etc/token, mode: 0400}]}",
+        {"local": (lambda c: [(u["file"], u["permissions"], u["content"]) for u in c["uploads"]],
+                   [("/run/secrets/token", "0444", "t0ken\n"), ("/etc/token", "0400", "t0ken\n")]),
+         "swarm": (lambda s: [(x["fileName"], x.get("fileMode")) for x in spec(s)["secrets"]],
+                   [("/run/secrets/token", None), ("/etc/token", 0o400)])}),
+    Row("configs", "configs", "{configs: [{source: site, target: /etc/site.conf}]}",
+        {"local": (lambda c: [(u["file"], u["permissions"], u["content"]) for u in c["uploads"]],
+                   [("/etc/site.conf", "0444", "listen 80\n")]),
+         "swarm": (lambda s: [x["fileName"] for x in spec(s)["configs"]], ["/etc/site.conf"])}),
+    Row("profiles", "profiles", "{profiles: [debug]}",
+        {s: (lambda r: r is None, True) for s in keys.SCHEDULERS}),  # the profile is not active: no resource
+    Row("extends", "extends", "{extends: {service: command}, environment: {X: '1'}}",
+        {"local": (lambda c: (c["command"], c["envs"]), (["serve", "-v"], ["X=1"])),
+         "swarm": (lambda s: (spec(s)["args"], spec(s)["env"]), (["serve", "-v"], {"X": "1"})),
+         "marathon": (lambda a: (a["args"], a["env"]), (["serve", "-v"], {"X": "1"}))}),
+    Row("scale", "scale", "{scale: 2}",
+        {"local": (local_containers, ["local-s-scale-1", "local-s-scale-2"]),
+         "swarm": (lambda s: s["mode"], {"replicated": {"replicas": 2}}), "marathon": (lambda a: a["instances"], 2)}),
+    Row("user", "user", "{user: '1000:1000'}",
+        {"local": (lambda c: c["user"], "1000:1000"), "swarm": (lambda s: spec(s)["user"], "1000:1000"),
+         "marathon": (lambda a: params(a, "user"), ["1000:1000"])}),
+    Row("working_dir", "working-dir", "{working_dir: /srv}",
+        {"local": (lambda c: c["workingDir"], "/srv"), "swarm": (lambda s: spec(s)["dir"], "/srv"),
+         "marathon": (lambda a: params(a, "workdir"), ["/srv"])}),
+    Row("hostname", "hostname", "{hostname: box}",
+        {"local": (lambda c: c["hostname"], "box"), "swarm": (lambda s: spec(s)["hostname"], "box"),
+         "marathon": (lambda a: params(a, "hostname"), ["box"])}),
+    Row("domainname", "domainname", "{domainname: corp.example}",
+        {"local": (lambda c: c["domainname"], "corp.example"),
+         "marathon": (lambda a: params(a, "domainname"), ["corp.example"])}),
+    Row("init", "init", "{init: true}",
+        {"local": (lambda c: c["init"], True),
+         "swarm": (lambda s: [c.split("  #")[0] for c in commands(s)], ["docker service update --quiet --init=true local-s-init"]),
+         "marathon": (lambda a: params(a, "init"), ["true"])}),
+    Row("stop_signal", "stop-signal", "{stop_signal: SIGINT}",
+        {"local": (lambda c: c["stopSignal"], "SIGINT"), "swarm": (lambda s: spec(s)["stopSignal"], "SIGINT"),
+         "marathon": (lambda a: params(a, "stop-signal"), ["SIGINT"])}),
+    Row("stop_grace_period", "stop-grace-period", "{stop_grace_period: 1m30s}",
+        {"local": (lambda c: (c["stopTimeout"], c["destroyGraceSeconds"]), (90, 90)),
+         "swarm": (lambda s: spec(s)["stopGracePeriod"], "90s"),
+         "marathon": (lambda a: a["taskKillGracePeriodSeconds"], 90)}),
+    Row("read_only", "read-only", "{read_only: true}",
+        {"local": (lambda c: c["readOnly"], True), "swarm": (lambda s: spec(s)["readOnly"], True),
+         "marathon": (lambda a: params(a, "read-only"), ["true"])}),
+    Row("tmpfs", "tmpfs", "{tmpfs: ['/scratch:size=8m']}",
+        {"local": (lambda c: c["tmpfs"], {"/scratch": "size=8m"}),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/scratch", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 8 * MB}}]),
+         "marathon": (lambda a: params(a, "tmpfs"), ["/scratch:size=8m"])}),
+    Row("shm_size", "shm-size", "{shm_size: 64m}",
+        {"local": (lambda c: c["shmSize"], 64),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/dev/shm", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 64 * MB}}]),
+         "marathon": (lambda a: params(a, "shm-size"), [str(64 * MB)])}),
+    Row("shm_size", "shm-size-small", "{shm_size: 300k}",  # below a megabyte: pulumi-docker takes whole MB
+        {"local": (lambda c: c["shmSize"], 1)}),
+    Row("cap_add", "cap-add", "{cap_add: [NET_ADMIN]}",
+        {"local": (lambda c: c["capabilities"], {"adds": ["NET_ADMIN"]}),
+         "swarm": (lambda s: (spec(s)["capAdds"], spec(s).get("capDrops")), (["NET_ADMIN"], None)),
+         "marathon": (lambda a: (params(a, "cap-add"), params(a, "cap-drop")), (["NET_ADMIN"], []))}),
+    Row("cap_drop", "cap-drop", "{cap_drop: [MKNOD]}",
+        {"local": (lambda c: c["capabilities"], {"drops": ["MKNOD"]}),
+         "swarm": (lambda s: (spec(s).get("capAdds"), spec(s)["capDrops"]), (None, ["MKNOD"])),
+         "marathon": (lambda a: (params(a, "cap-add"), params(a, "cap-drop")), ([], ["MKNOD"]))}),
+    Row("privileged", "privileged", "{privileged: true}",
+        {"local": (lambda c: c["privileged"], True),
+         "marathon": (lambda a: a["container"]["docker"]["privileged"], True)}, grants=("privileged",)),
+    Row("security_opt", "security-opt", "{security_opt: ['no-new-privileges:true']}",
+        {"local": (lambda c: c["securityOpts"], ["no-new-privileges:true"]),
+         "marathon": (lambda a: params(a, "security-opt"), ["no-new-privileges:true"])}),
+    Row("sysctls", "sysctls", "{sysctls: {net.core.somaxconn: '1024'}}",
+        {"local": (lambda c: c["sysctls"], {"net.core.somaxconn": "1024"}),
+         "swarm": (lambda s: spec(s)["sysctl"], {"net.core.somaxconn": "1024"}),
+         "marathon": (lambda a: params(a, "sysctl"), ["net.core.somaxconn=1024"])}),
+    Row("ulimits", "ulimits", "{ulimits: {nofile: {soft: 1024, hard: 2048}, nproc: 64}}",
+        {"local": (lambda c: sorted(c["ulimits"], key=lambda u: u["name"]),
+                   [{"name": "nofile", "soft": 1024, "hard": 2048}, {"name": "nproc", "soft": 64, "hard": 64}]),
+         "marathon": (lambda a: params(a, "ulimit"), ["nofile=1024:2048", "nproc=64:64"])}),
+    Row("logging", "logging", "{logging: {driver: json-file, options: {max-size: 10m}}}",
+        {"local": (lambda c: (c["logDriver"], c["logOpts"]), ("json-file", {"max-size": "10m"})),
+         "swarm": (lambda s: s["taskSpec"]["logDriver"], {"name": "json-file", "options": {"max-size": "10m"}}),
+         "marathon": (lambda a: (params(a, "log-driver"), params(a, "log-opt")), (["json-file"], ["max-size=10m"]))}),
+    Row("runtime", "runtime", "{runtime: runc}",
+        {"local": (lambda c: c["runtime"], "runc"), "marathon": (lambda a: params(a, "runtime"), ["runc"])}),
+    Row("platform", "platform", "{platform: linux/arm64, image: example/arm:1}",
+        {"local": (lambda c: image_of(c, "example/arm:1")["platform"], "linux/arm64"),
+         "swarm": (lambda s: s["taskSpec"]["placement"]["platforms"], [{"os": "linux", "architecture": "arm64"}]),
+         "marathon": (lambda a: params(a, "platform"), ["linux/arm64"])}),
+    Row("ipc", "ipc", "{ipc: shareable}",
+        {"local": (lambda c: c["ipcMode"], "shareable"), "marathon": (lambda a: params(a, "ipc"), ["shareable"])}),
+    Row("pid", "pid", "{pid: 'container:abc'}",
+        {"local": (lambda c: c["pidMode"], "container:abc"), "marathon": (lambda a: params(a, "pid"), ["container:abc"])}),
+    Row("stdin_open", "stdin-open", "{stdin_open: true}",
+        {"local": (lambda c: (c["stdinOpen"], c.get("tty")), (True, None)),
+         "marathon": (lambda a: (params(a, "interactive"), params(a, "tty")), (["true"], []))}),
+    Row("tty", "tty", "{tty: true}",
+        {"local": (lambda c: (c.get("stdinOpen"), c["tty"]), (None, True)),
+         "marathon": (lambda a: (params(a, "interactive"), params(a, "tty")), ([], ["true"]))}),
+    Row("extra_hosts", "extra-hosts", "{extra_hosts: ['db.example:10.1.2.3']}",
+        {"local": (lambda c: c["hosts"], [{"host": "db.example", "ip": "10.1.2.3"}]),
+         "swarm": (lambda s: spec(s)["hosts"], [{"host": "db.example", "ip": "10.1.2.3"}]),
+         "marathon": (lambda a: params(a, "add-host")[0], "db.example:10.1.2.3")}),
+    Row("dns", "dns", "{dns: [10.0.0.53]}",
+        {"local": (lambda c: (c["dns"], c.get("dnsSearches"), c.get("dnsOpts")), (["10.0.0.53"], None, None)),
+         "swarm": (lambda s: spec(s)["dnsConfig"], {"nameservers": ["10.0.0.53"]}),
+         "marathon": (lambda a: params(a, "dns"), ["10.0.0.53"])}),
+    # Swarm's dns_config needs name servers beside searches and options.
+    Row("dns_search", "dns-search", "{dns: [10.0.0.53], dns_search: [corp.example]}",
+        {"local": (lambda c: (c["dns"], c["dnsSearches"], c.get("dnsOpts")), (["10.0.0.53"], ["corp.example"], None)),
+         "swarm": (lambda s: spec(s)["dnsConfig"], {"nameservers": ["10.0.0.53"], "searches": ["corp.example"]}),
+         "marathon": (lambda a: params(a, "dns-search"), ["corp.example"])}),
+    Row("dns_opt", "dns-opt", "{dns: [10.0.0.53], dns_opt: ['ndots:2']}",
+        {"local": (lambda c: (c["dns"], c.get("dnsSearches"), c["dnsOpts"]), (["10.0.0.53"], None, ["ndots:2"])),
+         "swarm": (lambda s: spec(s)["dnsConfig"], {"nameservers": ["10.0.0.53"], "options": ["ndots:2"]}),
+         "marathon": (lambda a: params(a, "dns-option"), ["ndots:2"])}),
+    Row("devices", "devices", "{devices: ['/dev/fuse:/dev/fuse']}",
+        {"local": (lambda c: c["devices"], [{"hostPath": "/dev/fuse", "containerPath": "/dev/fuse", "permissions": "rwm"}]),
+         "marathon": (lambda a: params(a, "device"), ["/dev/fuse:/dev/fuse:rwm"])}),
+    Row("group_add", "group-add", "{group_add: [audio]}",
+        {"local": (lambda c: c["groupAdds"], ["audio"]), "swarm": (lambda s: spec(s)["groups"], ["audio"]),
+         "marathon": (lambda a: params(a, "group-add"), ["audio"])}),
+    Row("cpus", "cpus", "{cpus: 0.25}",
+        {"local": (lambda c: c["cpus"], "0.25"),
+         "swarm": (lambda s: s["taskSpec"]["resources"]["limits"]["nanoCpus"], 250_000_000),
+         "marathon": (lambda a: a["cpus"], 0.25)}),
+    Row("mem_limit", "mem-limit", "{mem_limit: 96m}",
+        {"local": (lambda c: c["memory"], 96),
+         "swarm": (lambda s: s["taskSpec"]["resources"]["limits"]["memoryBytes"], 96 * MB),
+         "marathon": (lambda a: a["mem"], 96)}),
+    Row("mem_reservation", "mem-reservation", "{mem_reservation: 48m}",
+        {"local": (lambda c: (c["memoryReservation"], c.get("memory")), (48, None)),
+         "swarm": (lambda s: s["taskSpec"]["resources"]["reservation"]["memoryBytes"], 48 * MB),
+         "marathon": (lambda a: a["mem"], 48)}),
+    Row("memswap_limit", "memswap-limit", "{mem_limit: 128m, memswap_limit: 256m}",
+        {"local": (lambda c: (c["memory"], c["memorySwap"]), (128, 256)),
+         "marathon": (lambda a: params(a, "memory-swap"), [str(256 * MB)])}),
+    Row("cpu_shares", "cpu-shares", "{cpu_shares: 512}",
+        {"local": (lambda c: c["cpuShares"], 512), "marathon": (lambda a: params(a, "cpu-shares"), ["512"])}),
+    Row("cpuset", "cpuset", "{cpuset: '0-1'}",
+        {"local": (lambda c: c["cpuSet"], "0-1"), "marathon": (lambda a: params(a, "cpuset-cpus"), ["0-1"])}),
+    Row("pids_limit", "pids-limit", "{pids_limit: 100}",
+        {"marathon": (lambda a: params(a, "pids-limit"), ["100"])}),
+    Row("userns_mode", "userns-mode", "{userns_mode: host}",
+        {"local": (lambda c: c["usernsMode"], "host"), "marathon": (lambda a: params(a, "userns"), ["host"])}),
+    Row("pull_policy", "pull-policy", "{pull_policy: always}",
+        {"marathon": (lambda a: a["container"]["docker"]["forcePullImage"], True)}),
+    Row("x-platform", "public", "{ports: ['8082:80'], x-platform: {public: true}}",
+        {"local": (lambda c: [p["ip"] for p in c["ports"]], ["0.0.0.0"]),
+         "marathon": (lambda a: (a["requirePorts"], a["acceptedResourceRoles"],
+                                 [m["hostPort"] for m in a["container"]["portMappings"]]), (True, ["slave_public"], [8082]))}),
+    Row("deploy.replicas", "replicas", "{deploy: {replicas: 3}}",
+        {"local": (local_containers, ["local-s-replicas-1", "local-s-replicas-2", "local-s-replicas-3"]),
+         "swarm": (lambda s: s["mode"], {"replicated": {"replicas": 3}}), "marathon": (lambda a: a["instances"], 3)}),
+    Row("deploy.mode", "replicated", "{deploy: {mode: replicated, replicas: 2}}",
+        {"local": (local_containers, ["local-s-replicated-1", "local-s-replicated-2"]),
+         "marathon": (lambda a: a["instances"], 2)}),
+    Row("deploy.mode", "global", "{deploy: {mode: global}}",
+        {"swarm": (lambda s: s["mode"], {"global": True})}),
+    Row("deploy.resources", "resources", "{deploy: {resources: {limits: {cpus: '0.75', memory: 128M}, "
+                                         "reservations: {cpus: '0.25', memory: 32M}}}}",
+        {"local": (lambda c: (c["cpus"], c["memory"], c["memoryReservation"]), ("0.75", 128, 32)),
+         "swarm": (lambda s: s["taskSpec"]["resources"],
+                   {"limits": {"nanoCpus": 750_000_000, "memoryBytes": 128 * MB},
+                    "reservation": {"nanoCpus": 250_000_000, "memoryBytes": 32 * MB}}),
+         "marathon": (lambda a: (a["cpus"], a["mem"]), (0.75, 128))}),
+    Row("deploy.restart_policy", "restart-policy", "{deploy: {restart_policy: {condition: on-failure, delay: 3s, "
+                                                   "max_attempts: 2, window: 30s}}}",
+        {"local": (lambda c: (c["restart"], c["maxRetryCount"]), ("on-failure", 2)),
+         "swarm": (lambda s: s["taskSpec"]["restartPolicy"],
+                   {"condition": "on-failure", "delay": "3s", "maxAttempts": 2, "window": "30s"})}),
+    Row("deploy.restart_policy", "restart-policy-any", "{deploy: {restart_policy: {condition: any, delay: 9s}}}",
+        {"swarm": (lambda s: s["taskSpec"]["restartPolicy"], {"condition": "any", "delay": "9s", "maxAttempts": 0, "window": "0s"}),
+         "marathon": (lambda a: a["backoffSeconds"], 9)}),
+    Row("deploy.update_config", "update-config", "{deploy: {replicas: 2, update_config: {parallelism: 2, delay: 5s, "
+                                                 "order: start-first, failure_action: rollback, monitor: 20s, "
+                                                 "max_failure_ratio: 0.25}}}",
+        {"swarm": (lambda s: s["updateConfig"], {"parallelism": 2, "delay": "5s", "order": "start-first", "failureAction": "rollback",
+                                                 "monitor": "20s", "maxFailureRatio": "0.25"}),
+         # start-first: every old task keeps serving while new ones start (Marathon's upgradeStrategy).
+         "marathon": (lambda a: a["upgradeStrategy"], {"minimumHealthCapacity": 1, "maximumOverCapacity": 1})}),
+    Row("deploy.update_config", "update-default", "{deploy: {replicas: 2}}",
+        # Docker's defaults (docker service create: --update-parallelism 1, --update-failure-action pause,
+        # --update-monitor 5s, --update-order stop-first); Marathon's stop-first replaces one task at a time.
+        {"swarm": (lambda s: s["updateConfig"], {"parallelism": 1, "delay": "0s", "order": "stop-first", "failureAction": "pause",
+                                                 "monitor": "5s", "maxFailureRatio": "0.0"}),
+         "marathon": (lambda a: a["upgradeStrategy"], {"minimumHealthCapacity": 0.5, "maximumOverCapacity": 0})}),
+    Row("deploy.rollback_config", "rollback-config", "{deploy: {rollback_config: {parallelism: 0, order: start-first, "
+                                                     "failure_action: continue}}}",
+        {"swarm": (lambda s: s["rollbackConfig"], {"parallelism": 0, "delay": "0s", "order": "start-first", "failureAction": "continue",
+                                                   "monitor": "5s", "maxFailureRatio": "0.0"})}),
+    Row("deploy.placement", "placement", "{deploy: {placement: {constraints: ['node.labels.pool==private'], "
+                                         "max_replicas_per_node: 1}}}",
+        {"swarm": (lambda s: s["taskSpec"]["placement"], {"constraints": ["node.labels.pool==private"], "maxReplicas": 1}),
+         "marathon": (lambda a: a["constraints"], [["pool", "CLUSTER", "private"], ["hostname", "MAX_PER", "1"]])}),
+    Row("deploy.labels", "deploy-labels", "{deploy: {labels: {team: core}}}",
+        {"swarm": (lambda s: (labels(s["labels"])["team"], "team" in labels(spec(s).get("labels"))), ("core", False)),
+         "marathon": (lambda a: a["labels"]["team"], "core")}),
+    Row("deploy.endpoint_mode", "endpoint-mode", "{deploy: {endpoint_mode: dnsrr}}",
+        {"swarm": (lambda s: s["endpointSpec"], {"mode": "dnsrr"})}),
+]
+
+# Keys the table maps that a row here cannot show in one service's fields (`key` on every
+# scheduler, `key@scheduler` on one), and the test that pins each.
+ELSEWHERE = {
+    "networks@marathon": "test_compose_corpus.py::test_one_service_key_by_key_on_every_scheduler (one service: "
+                         "its networks flatten; here services on different networks would be refused)",
+    "x-platform@swarm": "test_compose_corpus.py::test_ports_restarts_and_exposure_on_every_scheduler (Swarm's "
+                        "ingress publishes on every node whether public or not)",
+    "image": "test_compose_corpus.py::test_one_service_key_by_key_on_every_scheduler",
+    "build": "test_compose.py::test_examples_are_valid_compose_and_load_for_every_scheduler",
+    "depends_on": "test_compose.py::test_services_come_in_dependency_order_and_references_are_parsed",
+    "links": "test_compose.py::test_include_extends_profiles_and_env_file",
+    "volumes_from": "test_compose.py::test_limits_in_deploy_form_and_top_level_keys_are_never_dropped",
+    "pull_policy": "test_compose.py::test_compose_fields_are_typed",
+    "deploy": "the deploy rows here",
+}
+TOP_LEVEL = """networks: {back: {}}
+volumes: {data: {}}
+configs: {site: {file: ./site.conf}}
+secrets: {token: {file: ./token.txt}}
+"""
+
+
+def rows_for(scheduler: str) -> list[Row]:
+    return [r for r in ROWS if scheduler in r.expect]
+
+
+@functools.lru_cache(maxsize=None)
+def deployed(scheduler: str, directory: Path):
+    """Every row's service for `scheduler` in one Compose file, evaluated on its base stack."""
+    rows = rows_for(scheduler)
+    text = TOP_LEVEL + "services:\n" + "".join(
+        f"  {r.id}: {r.service if 'image:' in r.service else '{image: example/a:1, ' + r.service[1:]}\n" for r in rows)
+    (directory / "compose.yaml").write_text(text)
+    (directory / "site.conf").write_text("listen 80\n")
+    (directory / "token.txt").write_text("t0ken\n")
+    (directory / "app.env").write_text("A=from-file\nB=from-file\n")
+    (directory / "site").mkdir(exist_ok=True)
+    base = {"local": "local", "swarm": "local", "marathon": "local-ha"}[scheduler]
+    cfg = stack_config(base)
+    platform = dict(cfg["container-platform:platform"])
+    platform["stacks"] = [{"name": "s", "file": str(directory / "compose.yaml"), "scheduler": scheduler,
+                           "allow": sorted({g for r in rows for g in r.grants})}]
+    return evaluate(base, config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+
+
+def rendered(d, scheduler: str, service: str) -> Rendered | None:
+    if scheduler == "local":
+        found = [c.inputs for c in of_service(d, service)][:1]
+    elif scheduler == "swarm":
+        found = [s.inputs for s in d.of_type("docker:index/service:Service") if s.name == f"s-{service}"]
+    else:
+        found = [a.inputs["app"] for a in d.marathon_apps() if a.name == f"s-{service}"]
+    return Rendered(found[0], d, service) if found else None
+
+
+@pytest.fixture(scope="module")
+def workdir(tmp_path_factory):
+    return {s: tmp_path_factory.mktemp(s) for s in keys.SCHEDULERS}
+
+
+@pytest.mark.parametrize("scheduler, row", [(s, r) for s in keys.SCHEDULERS for r in rows_for(s)],
+                         ids=lambda x: x.id if isinstance(x, Row) else x)
+def test_a_key_lands_where_the_table_says(workdir, scheduler, row):
+    d = deployed(scheduler, workdir[scheduler])
+    assert d.error is None, str(d.error)
+    get, want = row.expect[scheduler]
+    r = rendered(d, scheduler, row.id)
+    got = get(r) if row.key == "profiles" else get(r if r is not None else pytest.fail(f"no resource for {row.id}"))
+    assert got == want, f"{row.key} on {scheduler}"
+
+
+def test_every_key_the_table_maps_has_a_row_or_names_its_test():
+    rowed = {(r.key, s) for r in ROWS for s in r.expect}
+    missing = []
+    for prefix, table in (("", keys.SERVICE_KEYS), ("deploy.", keys.DEPLOY_KEYS)):
+        for key, rules in table.items():
+            for scheduler, rule in rules.items():
+                if isinstance(rule, keys.Maps) and (prefix + key, scheduler) not in rowed \
+                        and key not in ELSEWHERE and f"{key}@{scheduler}" not in ELSEWHERE:
+                    missing.append(f"{prefix}{key} on {scheduler}")
+    assert not missing, "keys the table maps with no row here: " + ", ".join(missing)
+
+
+def test_each_key_pinned_elsewhere_names_a_test_that_exists():
+    here = Path(__file__).parent
+    for key, where in ELSEWHERE.items():
+        if where.startswith("the "):
+            continue
+        module, _, test = where.split(" ")[0].partition("::")
+        assert f"def {test}(" in (here / module).read_text(), f"{key}: {where}"
