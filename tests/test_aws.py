@@ -89,6 +89,7 @@ def test_ssh_is_opened_to_the_admin_cidrs_only_when_a_key_is_set():
     ssh = {r for r in ingress(d) if r[1] == 22}
     assert {r[3] for r in ssh} == {ADMIN} and len(ssh) == len(group_names(d))
     assert all(i.inputs["keyName"] == "ops" for i in d.of_type("aws:ec2/instance:Instance"))
+    assert all(t.inputs["keyName"] == "ops" for t in d.of_type("aws:ec2/launchTemplate:LaunchTemplate"))  # agents too
 
 
 def test_prod_spreads_quorum_hosts_over_three_zones_with_fixed_addresses():
@@ -167,6 +168,42 @@ def test_agent_pools_are_auto_scaling_groups_over_the_private_subnets():
     (listener,) = d.of_type("aws:lb/listener:Listener")
     assert listener.inputs["port"] == 8000 and listener.inputs["protocol"] == "TCP"
     assert d.outputs["public_load_balancers"] == {"public": "agent-public-nlb.elb.example"}
+
+
+def test_agents_start_from_the_hosts_ami_and_tag_their_instances_and_volumes_as_their_group_does():
+    """The agents' launch template boots the AMI the other hosts boot and tags what it starts
+    (instance and volume) with the group's tags, which ops/aws.py looks agents up by."""
+    d = deployed("prod")
+    amis = {i.inputs["ami"] for i in d.of_type("aws:ec2/instance:Instance")}
+    groups = by_name(d, "aws:autoscaling/group:Group")
+    for template in d.of_type("aws:ec2/launchTemplate:LaunchTemplate"):
+        assert {template.inputs["imageId"]} == amis and "keyName" not in template.inputs  # no key set: no SSH
+        group_tags = {t["key"]: t["value"] for t in groups[template.name].inputs["tags"] if t["propagateAtLaunch"]}
+        assert group_tags == {"Name": f"prod-{template.name}", "container-platform:pool": template.name.removeprefix("agent-"),
+                              "container-platform:stack": "prod", "container-platform:platform": "prod"}
+        assert [(s["resourceType"], s["tags"]) for s in template.inputs["tagSpecifications"]] == [
+            ("instance", group_tags), ("volume", group_tags)]
+
+
+def test_each_host_runs_on_its_own_instance_type_or_the_stacks():
+    d = deployed("prod")
+    aws_cfg = stack_config("prod")["container-platform:platform"]["aws"]
+    own = {h["name"]: h["instance_type"] for h in stack_config("prod")["container-platform:platform"]["hosts"]
+           if "instance_type" in h}
+    types = {i.name: i.inputs["instanceType"] for i in d.of_type("aws:ec2/instance:Instance")}
+    assert own and all(types[h] == t for h, t in own.items())
+    assert {t for h, t in types.items() if h not in own} == {aws_cfg["instance_type"]}
+    assert {t.inputs["instanceType"] for t in d.of_type("aws:ec2/launchTemplate:LaunchTemplate")} == {aws_cfg["agent_instance_type"]}
+
+
+def test_network_resources_are_named_in_the_console_after_their_resource():
+    d = deployed("prod")
+    named = {r.name: r.inputs["tags"]["Name"] for r in d.resources
+             if r.type.split(":")[-1] in ("Vpc", "Subnet", "RouteTable", "InternetGateway", "NatGateway", "Eip")}
+    assert named.pop("network-vpc") == named.pop("network-igw") == "network"
+    assert named and all(name == tag for name, tag in named.items()), named
+    tiers = {s.name: s.inputs["tags"]["tier"] for s in d.of_type("aws:ec2/subnet:Subnet")}
+    assert tiers == {f"network-{tier}-{z}": tier for tier in ("public", "private") for z in range(3)}
 
 
 def test_public_agents_offer_the_ports_public_services_publish():
@@ -313,6 +350,9 @@ def test_an_existing_vpc_and_a_pinned_ami_are_used_as_given():
     assert [instances[h].inputs["privateIp"] for h in ("zk-a", "zk-b", "zk-c")] == ["10.9.16.10", "10.9.32.10", "10.9.48.10"]
     assert {i.inputs["ami"] for i in instances.values()} == {"ami-0123456789abcdef0"}
     assert {g.inputs["vpcId"] for g in d.of_type("aws:ec2/securityGroup:SecurityGroup")} == {"vpc-0a1b"}
+    assert {t.inputs["imageId"] for t in d.of_type("aws:ec2/launchTemplate:LaunchTemplate")} == {"ami-0123456789abcdef0"}
+    (nlb,) = d.of_type("aws:lb/loadBalancer:LoadBalancer")
+    assert nlb.inputs["subnets"] == ["subnet-a1", "subnet-a2", "subnet-a3"]  # the public agents' balancer faces out
     assert d.outputs["zookeeper_connect"] == "10.9.16.10:2181,10.9.32.10:2181,10.9.48.10:2181"
 
 

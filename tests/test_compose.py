@@ -104,6 +104,16 @@ def test_a_variable_without_a_value_is_refused_naming_the_config_key(tmp_path, v
     assert says in found["compose.yaml:services.api.environment.V"]
 
 
+def test_yaml_1_2_floats_are_read_as_docker_compose_reads_them():
+    """YAML 1.2's core schema (go-yaml v3, which docker compose uses): .inf in any case and sign,
+    .nan, exponents; the text as written is kept for messages."""
+    import math
+    from components.compose import yaml12
+    doc = yaml12.load("a: .inf\nb: -.Inf\nc: +.INF\nd: .NaN\ne: 1.5e3\n")
+    assert (doc["a"], doc["b"], doc["c"], doc["e"]) == (math.inf, -math.inf, math.inf, 1500.0) and math.isnan(doc["d"])
+    assert [doc[k].text for k in "abcde"] == [".inf", "-.Inf", "+.INF", ".NaN", "1.5e3"]
+
+
 def test_dollar_escapes_and_lone_dollars_stay_literal(tmp_path):
     stack, found = load(tmp_path, """
         services:
@@ -283,7 +293,7 @@ def test_keys_without_effect_are_warnings_naming_file_and_key(tmp_path):
 def test_include_extends_profiles_and_env_file(tmp_path):
     (tmp_path / "base.yaml").write_text(textwrap.dedent("""
         services:
-          common: {image: base, environment: {A: "1", B: "1"}, ports: ["80"], labels: [x=1]}
+          common: {image: base, environment: [A=1, B=1], ports: ["80"], labels: [x=1]}
         """))
     (tmp_path / "more.yaml").write_text("services: {cache: {image: redis, volumes: ['./data:/data']}}\n")
     (tmp_path / "app.env").write_text("FROM_FILE=yes\nB=from-file\n")
@@ -295,11 +305,12 @@ def test_include_extends_profiles_and_env_file(tmp_path):
             env_file: app.env
             environment: {B: "2"}
             ports: ["81"]
+            labels: [y=2]
           debug: {image: d, profiles: [debug]}
         """)
     assert found == [], found
     api = stack.service("api")
-    assert api.image == "base" and [p.target for p in api.ports] == [80, 81] and api.labels == {"x": "1"}
+    assert api.image == "base" and [p.target for p in api.ports] == [80, 81] and api.labels == {"x": "1", "y": "2"}
     assert api.environment == {"A": ("1",), "B": ("2",), "FROM_FILE": ("yes",)}
     assert stack.service("cache").mounts[0].source == str(tmp_path / "data")
     assert [s.name for s in stack.services if s.name == "debug"] == []

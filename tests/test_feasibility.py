@@ -62,6 +62,21 @@ def test_a_constraint_no_agent_satisfies_is_refused_naming_what_agents_have(tmp_
     assert plan(tmp_path, compose.replace("r9", "r2"))()
 
 
+def test_a_negated_constraint_places_only_on_agents_without_the_value(tmp_path):
+    """`!=` is Marathon's UNLIKE: racks r1, r1, r2 leave r2 for `rack!=r1` and nothing once r2
+    is excluded too."""
+    compose = """
+    services:
+      api:
+        image: nginx:1.27
+        deploy:
+          placement: {constraints: ["node.labels.rack!=r1"]}
+    """
+    assert plan(tmp_path, compose)()
+    (p,) = refused(plan(tmp_path, compose.replace('"node.labels.rack!=r1"', '"node.labels.rack!=r1", "node.labels.rack!=r2"')))
+    assert p.path == "compose.yaml:services.api.deploy.placement.constraints" and "node.labels.rack!=r2" in p.message
+
+
 def test_max_replicas_per_node_is_counted_against_agent_machines(tmp_path):
     compose = """
     services:

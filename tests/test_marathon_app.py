@@ -116,6 +116,42 @@ def test_delete_waits_and_an_app_already_gone_is_fine():
         assert server.statuses("DELETE") == [200, 404]
 
 
+def test_a_delete_locked_past_the_timeout_fails_naming_the_app():
+    with MarathonContractServer() as server:
+        p = provider()
+        app = rendered_app()
+        p.create(props(server, app))
+        blocker = server.start_deployment(app["id"], seconds=math.inf)
+        with pytest.raises(TimeoutError) as e:
+            p.delete(app["id"], props(server, app, timeout_seconds=0.3))
+        assert app["id"] in str(e.value) and blocker in str(e.value) and app["id"] in server.apps
+
+
+def test_a_body_less_not_found_reads_as_gone():
+    """A 404 without a body (a proxy's, or one whose body was lost) still says the app is gone."""
+    import http.server
+
+    class Empty(http.server.BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.send_response(404)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *_):
+            pass
+
+    server = http.server.HTTPServer(("127.0.0.1", 0), Empty)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        url = f"http://127.0.0.1:{server.server_port}"
+        result = provider().read("/ha/app/api", {"app": rendered_app(), "marathon_urls": [url], "credentials": None,
+                                                 "timeout_seconds": 2})
+        assert result.id is None
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 def test_read_reports_deletion_and_scaling_done_outside_pulumi():
     with MarathonContractServer() as server:
         p = provider()
@@ -177,6 +213,7 @@ def test_no_marathon_at_all_fails_after_the_timeout_naming_the_urls():
     with pytest.raises(ConnectionError) as e:
         provider().create({"app": rendered_app(), "marathon_urls": [dead], "credentials": None, "timeout_seconds": 0.3})
     assert "no Marathon answered PUT /v2/apps/ha/app/api" in str(e.value) and dead in str(e.value)
+    assert f"{dead}: [Errno 111] Connection refused" in str(e.value)  # the socket's reason, not urllib's wrapping
 
 
 def test_the_pickled_provider_runs_in_a_fresh_process_without_the_project():

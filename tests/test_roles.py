@@ -168,3 +168,18 @@ def test_marathon_registers_as_an_authenticated_framework_with_its_secret_in_a_f
     assert spec.secret_files == {spec.env["MARATHON_MESOS_AUTHENTICATION_SECRET_FILE"]: "s3cret-s3cret"}
     assert "s3cret" not in repr(spec.env) + repr(spec.args)
     assert spec.env["MARATHON_MASTER"] == "zk://zk:2181/mesos"  # the leader is readable anonymously
+
+
+def test_an_ensemble_placed_by_hand_shares_ports_only_where_nodes_share_a_host():
+    """ZooKeeperEnsembleArgs.on (examples/zookeeper): nodes on their own hosts all listen on the
+    client port; nodes sharing one host take consecutive ports, as spec.placement places them."""
+    from types import SimpleNamespace
+
+    from components.platform.zookeeper import ZooKeeperEnsembleArgs
+    from components.spec.model import ZooKeeper
+
+    three = ZooKeeperEnsembleArgs.on([SimpleNamespace(name=n) for n in ("a", "b", "c")], ZooKeeper(count=3))
+    assert [(n.host, n.port("client")) for n in three.nodes] == [("a", 2181), ("b", 2181), ("c", 2181)]
+    one = ZooKeeperEnsembleArgs.on([SimpleNamespace(name="a")], ZooKeeper(count=3), platform_name="zk")
+    assert [(n.host, n.port("client")) for n in one.nodes] == [("a", 2181), ("a", 2182), ("a", 2183)]
+    assert set(one.hosts) == {"a"} and one.platform_name == "zk"

@@ -122,12 +122,12 @@ class FakeSsm:
         return {"Status": state, "StandardErrorContent": self.stderr}
 
 
-def run_wait(monkeypatch, ssm, timeout=30):
+def run_wait(monkeypatch, ssm, timeout=30, **extra):
     import boto3
     monkeypatch.setattr(HostHealthyProvider, "poll_s", 0.01)
     monkeypatch.setattr(boto3, "client", lambda service, region_name: ssm)
     HostHealthyProvider().wait({"instance_id": "i-9", "script": "echo ok", "region": "eu-west-1",
-                                "timeout_seconds": timeout})
+                                "timeout_seconds": timeout, **extra})
 
 
 def test_the_aws_gate_retries_until_the_agent_registers_then_waits_for_success(monkeypatch):
@@ -143,6 +143,15 @@ def test_the_aws_gate_fails_with_what_the_script_said(monkeypatch):
     ssm = FakeSsm(["InProgress", "Failed"], stderr="container-platform: prod-zk-2 is unhealthy after 960 s")
     with pytest.raises(RuntimeError, match="i-9: wait until this host's containers are healthy failed .*Failed.*prod-zk-2 is unhealthy"):
         run_wait(monkeypatch, ssm)
+
+
+def test_a_gate_with_another_purpose_says_it_in_the_command_and_its_failure(monkeypatch):
+    """The change of ZooKeeper's members runs through the same gate: its SSM comment and its
+    failure name what it is for."""
+    ssm = FakeSsm(["Failed"], stderr="reconfig refused")
+    with pytest.raises(RuntimeError, match="i-9: set ZooKeeper's members failed .*reconfig refused"):
+        run_wait(monkeypatch, ssm, purpose="set ZooKeeper's members")
+    assert ssm.sent[0]["Comment"] == "container-platform: set ZooKeeper's members"
 
 
 def test_the_aws_gate_sends_what_the_real_ssm_api_accepts(monkeypatch):

@@ -101,6 +101,9 @@ def test_dispatcher_app_is_a_valid_marathon_app():
     app = role.dispatcher_app(spark_spec(mode="mesos", deploy_mode="cluster"), ZK, "p")
     marathon_app_validator().validate(app)
     assert f"mesos://zk://{ZK}/mesos" in app["args"]
+    # One dispatcher: a second would register a second framework taking the same drivers'
+    # submissions (Spark's MesosClusterDispatcher has no leader election); Marathon restarts it.
+    assert app["instances"] == 1
 
 
 def test_dispatcher_app_schema_check_can_fail():

@@ -72,6 +72,7 @@ BAD = [
     ({"target": "gcp"}, "platform.target", "'local', 'aws' or 'physical'"),
     ({"zookeeper": {"client_port": 70000}}, "platform.zookeeper.client_port", "less than or equal to 65535"),
     ({"hosts": []}, "platform.hosts", "at least 1"),
+    ({"hosts": [{"address": "127.0.0.1"}]}, "platform.hosts[0].name", "is required but missing; add it"),
     ({"target": "physical", "hosts": [{"name": "h1"}]}, "platform.hosts[0].address", "needs the address"),
     ({"target": "physical", "hosts": [{"name": "h1", "address": "192.0.2.1", "ssh_port": 2222}]}, "platform.hosts[0].host_key",
      "ssh-keyscan -t ed25519 -p 2222 192.0.2.1"),
