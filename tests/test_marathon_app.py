@@ -198,9 +198,9 @@ def test_the_next_marathon_answers_when_the_first_is_down():
 def test_a_marathon_that_is_still_starting_is_waited_for():
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    result = {}
+    result, app = {}, rendered_app()  # evaluated here: the worker thread has no event loop for Pulumi
     worker = threading.Thread(target=lambda: result.update(r=provider().create(
-        {"app": rendered_app(), "marathon_urls": [url], "credentials": None, "timeout_seconds": 10})))
+        {"app": app, "marathon_urls": [url], "credentials": None, "timeout_seconds": 10})))
     worker.start()
     time.sleep(0.5)  # refused connections meanwhile
     with MarathonContractServer(port=port) as server:
