@@ -167,6 +167,7 @@ def test_agent_pools_are_auto_scaling_groups_over_the_private_subnets():
     assert groups["agent-private"].inputs["healthCheckType"] == "EC2"
     (listener,) = d.of_type("aws:lb/listener:Listener")
     assert listener.inputs["port"] == 8000 and listener.inputs["protocol"] == "TCP"
+    assert listener.inputs["defaultActions"] == [{"type": "forward", "targetGroupArn": "arn:aws:mock:::agent-public-8000"}]
     assert d.outputs["public_load_balancers"] == {"public": "agent-public-nlb.elb.example"}
 
 

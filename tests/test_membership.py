@@ -101,6 +101,19 @@ def test_the_masters_change_count_and_quorum_only_in_the_steps_mesos_allows(befo
     assert provider.check({}, news).failures == []
 
 
+def test_the_masters_guard_keeps_what_it_was_given_and_changes_only_with_count_quorum_or_log():
+    """Every master depends on the guard: a diff it reports is a change the masters follow, and
+    state it keeps is what the next check compares with."""
+    provider = MastersQuorumProvider()
+    props = {"count": 3, "quorum": 2, "log_generation": 1}
+    created = provider.create(props)
+    assert (created.id, created.outs) == ("mesos-masters", props)
+    assert provider.diff("mesos-masters", props, dict(props)).changes is False
+    for key, value in (("count", 5), ("quorum", 3), ("log_generation", 2)):
+        diff = provider.diff("mesos-masters", props, {**props, key: value})
+        assert diff.changes is True and diff.replaces == [], key
+
+
 def test_every_master_and_every_aws_quorum_host_waits_for_the_quorum_check(stack):
     d = stack("local-ha")
     (guard,) = [r for r in d.resources if r.name == "mesos-masters-quorum"]

@@ -87,7 +87,21 @@ def test_every_ssh_connection_checks_the_pinned_host_key_and_never_accepts_a_new
         name = p.name.removesuffix("-docker")
         options = json.loads(p.inputs["sshOpts"])
         settings = dict(o.split("=", 1) for o in options if "=" in o)
+        assert all(options[i - 1] == "-o" for i, o in enumerate(options) if "=" in o), options  # ssh's -o, not -O
         assert settings["StrictHostKeyChecking"] == "yes" and settings["GlobalKnownHostsFile"] == "/dev/null"
         assert settings["UserKnownHostsFile"].endswith("container-platform-onprem.known_hosts")
         assert lines[settings["HostKeyAlias"]] == hosts[name]["host_key"]
     assert len(lines) == len(hosts)
+
+
+def test_a_physical_swarm_node_leaves_the_swarm_when_its_membership_is_deleted():
+    """On SSH hosts the Swarm's init and joins are remote commands whose delete makes the node
+    leave (tearing down an environment leaves no host in a swarm)."""
+    from components.platform.swarm import LEAVE
+
+    from .conftest import evaluate_changed
+    d = evaluate_changed("onprem", lambda p: p.update(
+        stacks=[{"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "swarm"}]))
+    assert d.error is None, d.error
+    swarm = [c for c in d.of_type("command:remote:Command") if "-init" in c.name or "-join-" in c.name]
+    assert swarm and all(c.inputs["delete"] == LEAVE for c in swarm), [c.name for c in swarm]

@@ -100,7 +100,7 @@ def test_spark_4_is_fine_outside_mesos():
 def test_dispatcher_app_is_a_valid_marathon_app():
     app = role.dispatcher_app(spark_spec(mode="mesos", deploy_mode="cluster"), ZK, "p")
     marathon_app_validator().validate(app)
-    assert f"mesos://zk://{ZK}/mesos" in app["args"]
+    assert app["args"][app["args"].index(f"mesos://zk://{ZK}/mesos") - 1] == "--master"
     # One dispatcher: a second would register a second framework taking the same drivers'
     # submissions (Spark's MesosClusterDispatcher has no leader election); Marathon restarts it.
     assert app["instances"] == 1
