@@ -76,15 +76,20 @@ def test_a_locked_app_is_retried_until_the_other_deployment_finishes():
         assert server.apps[app["id"]]["instances"] == 5
 
 
-def test_a_lock_that_never_clears_times_out_naming_the_app_and_deployment():
+@pytest.mark.parametrize("change", [
+    lambda p, server, app: p.update(app["id"], props(server, app), props(server, app, timeout_seconds=0.3)),
+    lambda p, server, app: p.delete(app["id"], props(server, app, timeout_seconds=0.3)),
+], ids=["update", "delete"])
+def test_a_lock_that_never_clears_times_out_naming_the_app_and_deployment(change):
     with MarathonContractServer() as server:
         p = provider()
         app = rendered_app()
         p.create(props(server, app))
         blocker = server.start_deployment(app["id"], seconds=math.inf)
         with pytest.raises(TimeoutError) as e:
-            p.update(app["id"], props(server, app), props(server, app, timeout_seconds=0.3))
+            change(p, server, app)
         assert app["id"] in str(e.value) and blocker in str(e.value) and "locked" in str(e.value)
+        assert app["id"] in server.apps
 
 
 def test_a_deployment_that_never_finishes_times_out_clearly():
@@ -114,17 +119,6 @@ def test_delete_waits_and_an_app_already_gone_is_fine():
         assert app["id"] not in server.apps and server.statuses("GET")[-1] == 200
         p.delete(app["id"], props(server, app))
         assert server.statuses("DELETE") == [200, 404]
-
-
-def test_a_delete_locked_past_the_timeout_fails_naming_the_app():
-    with MarathonContractServer() as server:
-        p = provider()
-        app = rendered_app()
-        p.create(props(server, app))
-        blocker = server.start_deployment(app["id"], seconds=math.inf)
-        with pytest.raises(TimeoutError) as e:
-            p.delete(app["id"], props(server, app, timeout_seconds=0.3))
-        assert app["id"] in str(e.value) and blocker in str(e.value) and app["id"] in server.apps
 
 
 def test_a_body_less_not_found_reads_as_gone():
