@@ -17,9 +17,17 @@ import pytest
 from . import container_engine
 from .conftest import PLACEHOLDER_SECRETS
 from .harness import evaluate, stack_config
-from .realhelpers import docker, wait_for
+from .realhelpers import docker, remove_leftovers, wait_for
 
 pytestmark = pytest.mark.real
+PLATFORMS = ("rl", "rf")  # the platform names these tests deploy under
+
+
+@pytest.fixture(autouse=True)
+def _no_leftovers():
+    """No containers or networks of a run killed before its clean-up (their names would clash)."""
+    for name in PLATFORMS:
+        remove_leftovers(name)
 
 
 def record(name: str, file: str, **stack):

@@ -29,7 +29,7 @@ from components.roles import zookeeper
 from . import container_engine
 from .conftest import PLACEHOLDER_SECRETS
 from .harness import evaluate, role_of, uploads
-from .realhelpers import DOCKER, consecutive_free_ports, docker, wait_for
+from .realhelpers import DOCKER, consecutive_free_ports, docker, remove_leftovers, wait_for
 from .realzk import four_letter, mode
 
 pytestmark = pytest.mark.real
@@ -38,6 +38,13 @@ IMAGE = "local/zookeeper-standin:1"  # built by scripts/setup.sh
 PLATFORM = "rolltest"
 # The gate runs `docker`; Debian's client is the one that matches this engine (realhelpers).
 GATE_ENV = {**os.environ, "PATH": f"{os.path.dirname(DOCKER)}:{os.environ['PATH']}"}
+
+
+@pytest.fixture(autouse=True)
+def _no_leftovers():
+    """Each test starts on an engine without the nodes (or their volumes, which hold members and
+    data) of a run killed before its clean-up."""
+    remove_leftovers(PLATFORM)
 
 
 def platform(ports: dict, tick_time_ms: int, count: int) -> dict:

@@ -126,6 +126,7 @@ def test_bootstrap_over_ssh_as_a_sudo_user_twice_then_docker_over_ssh(ssh_host):
     # health check on that engine.
     d = evaluate("onprem", secrets=PLACEHOLDER_SECRETS)
     gate = next(r for r in d.of_type("command:remote:Command") if r.name == "onprem-zookeeper-1-healthy")
+    docker("rm", "-f", "onprem-zookeeper-1", check=False)  # left by a run killed before its finally
     docker("run", "-d", "--name", "onprem-zookeeper-1", "--health-cmd", "test -e /tmp/ready",
            "--health-interval", "1s", STANDIN_IMAGE, "sleep", "300")
     try:
