@@ -1,11 +1,11 @@
 import copy
-import functools
 import os
 import sys
 
 import pytest
 
 from .harness import Deployment, evaluate, stack_config, stack_names
+from .memo import remembered
 
 
 # The secrets a user sets with `pulumi config set --secret` before `pulumi up`.
@@ -15,7 +15,7 @@ PLACEHOLDER_SECRETS = {"sshPrivateKey": "-----BEGIN OPENSSH PRIVATE KEY-----\npl
                       "dbPassword": "placeholder-db-password"}
 
 
-@functools.lru_cache(maxsize=None)
+@remembered
 def _deployment(stack: str) -> Deployment:
     return evaluate(stack, secrets=PLACEHOLDER_SECRETS)
 
@@ -59,21 +59,3 @@ def pytest_collection_finish(session):
             for name, member in vars(cls).items():
                 if "__mutmut_" in name and callable(member):
                     member.__module__ = module_name
-
-
-@pytest.fixture(autouse=True)
-def _each_test_reaches_what_it_judges():
-    """While mutmut maps which tests reach which functions (its `stats` pass), every cached
-    deployment is dropped before each test: with the caches, only the first test to evaluate a
-    stack was credited with reaching its code, so a mutant of it ran only that test and the
-    others that judge the same resources never saw it (an AgentGroup mutant dropping the
-    subnets 'survived' a test asserting them)."""
-    if os.environ.get("MUTANT_UNDER_TEST") == "stats":
-        for module_name, module in list(sys.modules.items()):
-            if module_name == "tests" or module_name.startswith("tests."):
-                for name, value in list(vars(module).items()):
-                    if hasattr(value, "cache_clear"):
-                        value.cache_clear()
-                    elif name == "_cache" and isinstance(value, dict):
-                        value.clear()
-    yield

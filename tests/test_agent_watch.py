@@ -14,15 +14,12 @@ from components.hosts import cloud_init
 
 from .conftest import PLACEHOLDER_SECRETS
 from .harness import cloud_config, evaluate, units
+from .memo import remembered
 from .realhelpers import DOCKER, STANDIN_IMAGE, docker, wait_for
 
-_cache = {}
-
-
+@remembered
 def prod():
-    if "prod" not in _cache:
-        _cache["prod"] = evaluate("prod", secrets=PLACEHOLDER_SECRETS)
-    return _cache["prod"]
+    return evaluate("prod", secrets=PLACEHOLDER_SECRETS)
 
 
 def agent_of(template) -> str:

@@ -13,15 +13,13 @@ from components.roles import zookeeper
 
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .harness import cloud_config, evaluate, mesos_principals, stack_config, units, zk_password
+from .memo import remembered
 
-_cache: dict = {}
-
-
+@remembered
 def deployed(stack):
-    if stack not in _cache:
-        _cache[stack] = evaluate(stack, secrets=PLACEHOLDER_SECRETS)
-        assert _cache[stack].error is None, _cache[stack].error
-    return _cache[stack]
+    d = evaluate(stack, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    return d
 
 
 def by_name(d, type_):

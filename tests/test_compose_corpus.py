@@ -4,7 +4,6 @@ runtime: each is deployed, or refused before any resource with reasons naming fi
 never a crash. A representative file is checked key by key on each scheduler."""
 from __future__ import annotations
 
-import functools
 import re
 from pathlib import Path
 
@@ -18,6 +17,7 @@ from components.compose.keys import Refuse
 from .conftest import PLACEHOLDER_SECRETS
 from .contracts import REFERENCE
 from .harness import ROOT, evaluate, stack_config
+from .memo import remembered
 
 CORPUS = REFERENCE / "compose-corpus"
 SCHEDULERS = ("local", "swarm", "marathon")
@@ -49,7 +49,7 @@ def names_an_image(path: Path) -> bool:
     return bool(services) and all(isinstance(s, dict) and "image" in s for s in services.values())
 
 
-@functools.lru_cache(maxsize=None)
+@remembered
 def deploy(path: Path, scheduler: str, allow: tuple[str, ...] = ()):
     cfg = stack_config(BASE[scheduler])
     platform = dict(cfg["container-platform:platform"])
@@ -65,7 +65,7 @@ def problem_lines(d) -> list[str]:
 GRANT = re.compile(r'list "([a-z-]+)" under platform\.stacks\[0\]\.allow')
 
 
-@functools.lru_cache(maxsize=None)
+@remembered
 def deploy_granted(path: Path, scheduler: str):
     """(deployment, grants): a file refused only for what its services take from the host is
     deployed again with exactly the grants its refusal names, as its user would list them."""

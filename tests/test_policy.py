@@ -12,19 +12,20 @@ import pytest
 
 from .conftest import PLACEHOLDER_SECRETS
 from .harness import ROOT, evaluate, stack_names
+from .memo import remembered
 
 sys.path.insert(0, str(ROOT / "policy"))
 import platform_rules as rules  # noqa: E402
 
-_cache: dict = {}
+@remembered
+def _resources(name):
+    d = evaluate(name, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    return [(r.type, r.inputs) for r in d.resources if r.custom]
 
 
 def resources(name):
-    if name not in _cache:
-        d = evaluate(name, secrets=PLACEHOLDER_SECRETS)
-        assert d.error is None, d.error
-        _cache[name] = [(r.type, r.inputs) for r in d.resources if r.custom]
-    return copy.deepcopy(_cache[name])
+    return copy.deepcopy(_resources(name))
 
 
 def first(name, kind, where=lambda p: True):

@@ -10,6 +10,7 @@ from components.platform.marathon_app import MarathonAppProvider
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .contracts import marathon_app_validator
 from .harness import Deployment, env_of, evaluate, stack_config
+from .memo import remembered
 
 SCHEDULERS = ("local", "swarm", "marathon")
 BASE = "local-ha"  # has a public agent pool, for the public web tier on Marathon
@@ -37,14 +38,11 @@ def with_stacks(scheduler, overrides=None, base=BASE):
     return {**cfg, "container-platform:platform": platform}
 
 
-_cache: dict = {}
-
-
+@remembered
 def deployed(scheduler) -> Deployment:
-    if scheduler not in _cache:
-        _cache[scheduler] = evaluate(BASE, config=with_stacks(scheduler), secrets=PLACEHOLDER_SECRETS)
-        assert _cache[scheduler].error is None, _cache[scheduler].error
-    return _cache[scheduler]
+    d = evaluate(BASE, config=with_stacks(scheduler), secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    return d
 
 
 def resources_of(d: Deployment, scheduler: str, stack: str, service: str):

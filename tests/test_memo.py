@@ -1,0 +1,83 @@
+"""tests/memo.py: a remembered evaluation is made once, and while mutmut maps tests to functions
+every test using it is credited with what it reached (as mutmut's trampolines record a call:
+the function's name added to the running test's set, which mutmut takes and clears after each
+test, mutmut/runners/harness.py StatsCollector)."""
+import pytest
+from mutmut.state import state
+
+from .memo import remembered
+
+
+@pytest.fixture
+def mapping(monkeypatch):
+    """mutmut's stats pass: its environment and an empty set for the running test."""
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "stats")
+    saved, state()._stats = state()._stats, set()
+    yield state()
+    state()._stats = saved
+
+
+def reaching(*names):
+    calls = []
+
+    @remembered
+    def evaluation(key):
+        calls.append(key)
+        state()._stats.update(names)  # what the mutated functions' trampolines would record
+        return f"deployment {key}"
+    return evaluation, calls
+
+
+def next_test(s):
+    """What mutmut does between tests: takes the set and clears it."""
+    taken = set(s._stats)
+    s._stats.clear()
+    return taken
+
+
+def test_each_test_using_a_remembered_evaluation_is_credited_with_what_it_reached(mapping):
+    evaluation, calls = reaching("components.a.x_f__mutmut_orig")
+    mapping._stats.add("components.b.x_before__mutmut_orig")
+    assert evaluation("prod") == "deployment prod"
+    assert next_test(mapping) == {"components.a.x_f__mutmut_orig", "components.b.x_before__mutmut_orig"}
+    assert evaluation("prod") == "deployment prod" and calls == ["prod"], "evaluated once"
+    assert next_test(mapping) == {"components.a.x_f__mutmut_orig"}
+    assert evaluation("dev") and calls == ["prod", "dev"], "another key is another evaluation"
+
+
+def test_an_outer_evaluation_carries_what_a_nested_one_reached(mapping):
+    inner, _ = reaching("components.inner")
+
+    @remembered
+    def outer(key):
+        return inner(key) + "!"
+
+    inner("k")
+    next_test(mapping)
+    outer("k")  # the inner one from its memory: its names still reach the outer one's
+    assert next_test(mapping) == {"components.inner"}
+    outer("k")
+    assert next_test(mapping) == {"components.inner"}
+
+
+def test_a_failed_evaluation_gives_the_running_test_its_set_back(mapping):
+    @remembered
+    def broken(key):
+        state()._stats.add("components.reached_before_failing")
+        raise ValueError(key)
+
+    mapping._stats.add("components.earlier")
+    with pytest.raises(ValueError):
+        broken("k")
+    assert next_test(mapping) == {"components.earlier", "components.reached_before_failing"}
+
+
+def test_outside_mutmut_it_is_a_plain_cache(monkeypatch):
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    evaluation, calls = reaching()
+    evaluation("k")
+    evaluation("k")
+    assert calls == ["k"]
+    evaluation.cache_clear()
+    evaluation("k")
+    assert calls == ["k", "k"]
