@@ -1,4 +1,6 @@
 """Layer 1: the environment spec accepts good configs and names the key of every bad one."""
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -174,3 +176,27 @@ def test_any_platform_config_is_an_environment_or_a_spec_error(raw):
         load(raw, ["sshPrivateKey", "marathonPassword"])
     except SpecError as e:
         assert e.problems and all(p.path.startswith("platform") for p in e.problems)
+
+
+def test_a_local_swarm_is_this_machine_alone():
+    """On `local` every host is this machine's one engine: a second swarm node would be the same
+    engine joining itself."""
+    raw = {"target": "local", "hosts": [{"name": "local"}, {"name": "b"}], "discovery": {"count": 1},
+           "swarm": {"managers": ["local"], "workers": ["b"]},
+           "stacks": [{"name": "st", "file": "tests/data/swarm-stack/compose.yaml", "scheduler": "swarm"}]}
+    (p,) = problems(raw)
+    assert p.path == "platform.swarm" and "list one manager and no workers" in p.message
+    raw["swarm"] = {"managers": ["local"]}
+    assert load(raw).platform.swarm.managers == ["local"]
+
+
+def test_a_port_clash_suggests_a_port_no_instance_plans_and_following_it_works():
+    """The master's 5050 taken by ZooKeeper, and 5060 by the agents: the suggestion skips every
+    planned port, not only those of instances checked before the master."""
+    raw = {"zookeeper": {"client_port": 5050}, "mesos": {"agent_pools": [{"name": "private", "count": 1, "port": 5060}]}}
+    (p,) = problems(raw)
+    assert p.path == "platform.mesos.masters.port" and "bound by both zookeeper 'zookeeper-1'" in p.message
+    suggested = int(re.search(r"e\.g\. set platform\.mesos\.masters\.port to (\d+)", p.message).group(1))
+    assert suggested == 5061
+    raw["mesos"]["masters"] = {"port": suggested}
+    assert load(raw)

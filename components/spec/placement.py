@@ -180,6 +180,14 @@ def port_clashes(p: Platform, instances: list[Instance]) -> list[Problem]:
                     "65535; choose a lower port")))
     if problems:
         return problems
+    # Every port planned on each machine, so that a suggested port is free of all of them, not
+    # only of those bound by the instances checked before this one.
+    planned: dict[str, set[int]] = {}
+    for (machine, port) in bound:
+        planned.setdefault(machine, set()).add(port)
+    for inst in instances:
+        planned.setdefault(machine_of(p, inst.host), set()).update(
+            n for use in inst.ports for n in range(use.port, use.port + use.span))
     for inst in instances:
         machine = machine_of(p, inst.host)
         for use in inst.ports:
@@ -190,9 +198,8 @@ def port_clashes(p: Platform, instances: list[Instance]) -> list[Problem]:
                     bound[(machine, n)] = (inst, use)
                 continue
             other, other_use = first
-            taken = {port for (m, port) in bound if m == machine}
             free = next((n for n in range(use.port + 10, 65536 - use.span)
-                         if not taken.intersection(range(n, n + use.span))), None)
+                         if not planned[machine].intersection(range(n, n + use.span))), None)
             where = f"host '{inst.host}'" + (" (this machine)" if machine == THIS_MACHINE else "")
             clash = next(n for n in range(use.port, use.port + use.span) if (machine, n) in bound)
             problems.append(Problem(use.key, (
