@@ -8,6 +8,8 @@ import textwrap
 import pytest
 
 from components.spec import SpecError, load
+from components.spec.model import AgentPool
+from components.spec.offers import resources_flag
 
 from .conftest import PLACEHOLDER_SECRETS
 from .harness import evaluate, stack_config
@@ -149,6 +151,25 @@ def test_swarm_replicas_per_node_against_the_nodes(tmp_path):
     assert plan(tmp_path, compose, scheduler="swarm", change=with_workers)()
 
 
+@pytest.mark.parametrize("mode, placeable", [("ingress", True), ("host", False)])
+def test_only_a_host_mode_port_limits_swarm_replicas_to_one_per_node(tmp_path, mode, placeable):
+    """Docker's routing mesh serves a published `ingress` port on every node whatever the
+    replicas; a `host` port is bound by the task on its node, so two cannot share one."""
+    compose = f"""
+    services:
+      web:
+        image: nginx:1.27
+        ports: [{{target: 80, published: 8080, mode: {mode}}}]
+        deploy: {{replicas: 2}}
+    """
+    loader = plan(tmp_path, compose, scheduler="swarm", change=lambda raw: raw.update(swarm={"managers": ["core-1"]}))
+    if placeable:
+        assert loader()
+    else:
+        (p,) = refused(loader)
+        assert p.path == "compose.yaml:services.web.deploy.replicas" and "at most 1 per node on 1" in p.message
+
+
 def test_an_unplaceable_plan_registers_no_resource():
     cfg = stack_config("onprem")
     platform = copy.deepcopy(cfg["container-platform:platform"])
@@ -156,3 +177,12 @@ def test_an_unplaceable_plan_registers_no_resource():
     d = evaluate("onprem", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
     assert d.error is not None and "services.web.deploy.replicas" in str(d.error)
     assert d.resources == []
+
+
+def test_a_public_agent_offers_its_task_range_and_the_public_ports_as_disjoint_ranges():
+    """Mesos refuses overlapping ranges in --resources: adjacent and overlapping ones are joined
+    (the task range is Mesos' default 31000-32000)."""
+    pool = AgentPool(name="edge", public=True, count=1)
+    assert resources_flag(pool, [81, 80, 443, 31005, 32001]) == "ports:[80-81,443-443,31000-32001]"
+    # A private pool keeps Mesos' default range: no flag at all.
+    assert resources_flag(AgentPool(name="inside", count=1), [80]) is None

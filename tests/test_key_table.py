@@ -104,6 +104,14 @@ ROWS = [
          # Private on Marathon: any host port the agent offers, a service port on marathon-lb from the range.
          "marathon": (lambda a: [(m["containerPort"], m["hostPort"], m["protocol"], 10000 <= m["servicePort"] <= 10100)
                                  for m in a["container"]["portMappings"]], [(80, 0, "tcp", True), (53, 0, "udp", True)])}),
+    # One container port over both protocols: one Marathon mapping, as Marathon writes it ("udp,tcp").
+    Row("ports", "ports-both-protocols", "{ports: ['5300:53/tcp', '5300:53/udp']}",
+        {"local": (lambda c: [(p["internal"], p["external"], p["protocol"]) for p in c["ports"]],
+                   [(53, 5300, "tcp"), (53, 5300, "udp")]),
+         "swarm": (lambda s: [(p["targetPort"], p["publishedPort"], p["protocol"]) for p in s["endpointSpec"]["ports"]],
+                   [(53, 5300, "tcp"), (53, 5300, "udp")]),
+         "marathon": (lambda a: [(m["containerPort"], m["protocol"], m["name"]) for m in a["container"]["portMappings"]],
+                      [(53, "udp,tcp", "udp-tcp-53")])}),
     Row("expose", "expose", "{expose: ['9000']}",
         {"local": (lambda c: c.get("ports"), None), "swarm": (lambda s: s["endpointSpec"].get("ports"), None),
          "marathon": (lambda a: [(m["containerPort"], m["hostPort"]) for m in a["container"]["portMappings"]], [(9000, 0)])}),
