@@ -281,10 +281,12 @@ def test_scheduler_limits_of_compose_as_written(tmp_path, scheduler, text, path,
 def test_keys_without_effect_are_warnings_naming_file_and_key(tmp_path):
     stack, found = load(tmp_path, """
         services:
-          a: {image: x, container_name: app, environment: [UNSET_VAR], develop: {watch: []}}
+          a: {image: x, container_name: app, environment: [UNSET_VAR], develop: {watch: []}, ports: ["8080:80"],
+              x-platform: {public: true}}
         """, scheduler="swarm")
     assert found == []
     said = {w.path: w.message for w in stack.warnings}
+    assert "ingress publishes a service's ports on every node" in said["compose.yaml:services.a.x-platform"]
     assert "Swarm names tasks itself" in said["compose.yaml:services.a.container_name"]
     assert "will not have it" in said["compose.yaml:services.a.environment.UNSET_VAR"]
     assert "has no effect on swarm" in said["compose.yaml:services.a.develop"]

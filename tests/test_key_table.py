@@ -378,8 +378,6 @@ ROWS = [
 ELSEWHERE = {
     "networks@marathon": "test_compose_corpus.py::test_one_service_key_by_key_on_every_scheduler (one service: "
                          "its networks flatten; here services on different networks would be refused)",
-    "x-platform@swarm": "test_compose_corpus.py::test_ports_restarts_and_exposure_on_every_scheduler (Swarm's "
-                        "ingress publishes on every node whether public or not)",
     "image": "test_compose_corpus.py::test_one_service_key_by_key_on_every_scheduler",
     "build": "test_compose.py::test_examples_are_valid_compose_and_load_for_every_scheduler",
     "depends_on": "test_compose.py::test_services_come_in_dependency_order_and_references_are_parsed",

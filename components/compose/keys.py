@@ -167,7 +167,9 @@ SERVICE_KEYS: dict[str, dict[str, Rule]] = {
                     "marathon": Maps("always: `forcePullImage`")},
     "develop": every(Warn("`docker compose watch` settings; nothing watches files in a deployed stack")),
     "attach": every(Warn("controls which logs `docker compose up` prints; a deployed stack prints none")),
-    "x-platform": every(Maps("public: reachable from outside (all interfaces, public agents)")),
+    "x-platform": {"local": Maps("public: published on all interfaces, not only loopback"),
+                   "swarm": Warn("public: Swarm's ingress publishes a service's ports on every node, public or not"),
+                   "marathon": Maps("public: fixed host ports on public agents (`acceptedResourceRoles`)")},
 }
 
 # What the platform does not translate yet, with the reason it matters: refused on every scheduler.
