@@ -83,13 +83,13 @@ def copy_in(container: str, files: list[tuple[str, str | bytes, str]]) -> None:
     subprocess.run([DOCKER, "cp", "-", f"{container}:/"], input=out.getvalue(), check=True, capture_output=True)
 
 
-def remove_leftovers(prefix: str) -> None:
-    """Remove the containers, volumes and networks named `prefix`-... that a run killed before
+def remove_leftovers(*prefixes: str) -> None:
+    """Remove the containers, volumes and networks named `<prefix>-...` that a run killed before
     its clean-up left behind (a CI run on the same engine then failed: "the container name is
     already in use"). Only for prefixes that tests own, never a user's platform name."""
     for kind, listing in (("container", ["ps", "-a", "--format", "{{.Names}}"]),
                           ("volume", ["volume", "ls", "--format", "{{.Name}}"]),
                           ("network", ["network", "ls", "--format", "{{.Name}}"])):
-        found = [n for n in docker(*listing).stdout.split() if n.startswith(f"{prefix}-")]
+        found = [n for n in docker(*listing).stdout.split() if n.startswith(tuple(f"{p}-" for p in prefixes))]
         if found:
             docker(kind, "rm", *(["-f"] if kind == "container" else []), *found, check=False)

@@ -1,7 +1,9 @@
 """Physical hosts over SSH: providers per host, bootstrap first, the key secret everywhere."""
 import json
 
-from .conftest import PLACEHOLDER_SECRETS
+from components.platform.swarm import LEAVE
+
+from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
 from .harness import env_of, evaluate, role_of, stack_config
 
 
@@ -97,9 +99,6 @@ def test_every_ssh_connection_checks_the_pinned_host_key_and_never_accepts_a_new
 def test_a_physical_swarm_node_leaves_the_swarm_when_its_membership_is_deleted():
     """On SSH hosts the Swarm's init and joins are remote commands whose delete makes the node
     leave (tearing down an environment leaves no host in a swarm)."""
-    from components.platform.swarm import LEAVE
-
-    from .conftest import evaluate_changed
     d = evaluate_changed("onprem", lambda p: p.update(
         stacks=[{"name": "app", "file": "examples/compose/app/compose.yaml", "scheduler": "swarm"}]))
     assert d.error is None, d.error

@@ -20,14 +20,13 @@ from .harness import evaluate, stack_config
 from .realhelpers import docker, remove_leftovers, wait_for
 
 pytestmark = pytest.mark.real
-PLATFORMS = ("rl", "rf")  # the platform names these tests deploy under
 
 
 @pytest.fixture(autouse=True)
 def _no_leftovers():
-    """No containers or networks of a run killed before its clean-up (their names would clash)."""
-    for name in PLATFORMS:
-        remove_leftovers(name)
+    """No containers or networks of a run killed before its clean-up (their names would clash)
+    under the platform names these tests deploy under."""
+    remove_leftovers("rl", "rf")
 
 
 def record(name: str, file: str, **stack):
