@@ -17,6 +17,7 @@ from . import sdk_cycle_check, spec
 from .aws.target import AwsTarget
 from .hosts.local import LocalHost
 from .hosts.physical import PhysicalHost, SshClientFile, host_key_alias, known_hosts
+from .outputs import concat
 from .platform import credentials as creds
 from .platform.credentials import ControlPlaneCredentials
 from .platform.marathon import Marathon, MarathonArgs
@@ -168,9 +169,9 @@ def main() -> None:
         "mesos_ui": mesos.leader_url,
         "mesos_masters": mesos.master_urls,
         # The login for the masters' and agents' HTTP endpoints (the Mesos web UI): a secret.
-        "mesos_http_credentials": pulumi.Output.concat(creds.OPERATOR, ":", credentials.mesos[creds.OPERATOR]),
+        "mesos_http_credentials": concat(creds.OPERATOR, ":", credentials.mesos[creds.OPERATOR]),
         # The login for the agents' endpoints (their sandboxes and logs): another secret.
-        "mesos_agent_http_credentials": pulumi.Output.concat(creds.AGENT_OPERATOR, ":", credentials.agent_operator),
+        "mesos_agent_http_credentials": concat(creds.AGENT_OPERATOR, ":", credentials.agent_operator),
     }
     if env.platform.marathon.enabled:
         marathon = Marathon("marathon", MarathonArgs(

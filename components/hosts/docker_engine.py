@@ -10,6 +10,7 @@ from typing import Optional, Sequence
 import pulumi
 import pulumi_docker as docker
 
+from ..outputs import concat
 from ..roles.container import ContainerSpec, HealthCheck, Volume, slug
 from . import health_gate
 
@@ -19,7 +20,7 @@ SECRET_FILE_MODE = "0400"
 
 
 def _env_entry(key: str, value: pulumi.Input[str]) -> pulumi.Input[str]:
-    return pulumi.Output.concat(key, "=", value) if isinstance(value, pulumi.Output) else f"{key}={value}"
+    return concat(key, "=", value) if isinstance(value, pulumi.Output) else f"{key}={value}"
 
 
 def _seconds(n: int) -> str:
@@ -151,14 +152,14 @@ class DockerEngineHost(pulumi.ComponentResource):
         script = health_gate.wait_script(health_gate.gated(specs), health_gate.budget_s(specs))
         # The member's id is in the update, so recreating the member updates the gate.
         return self.shell(f"{name}{health_gate.GATE_SUFFIX}", create=health_gate.FIRST_START, parent=parent,
-                          update=pulumi.Output.concat(f"# once {name} (container ", member.id, ") is recreated\n", script),
+                          update=concat(f"# once {name} (container ", member.id, ") is recreated\n", script),
                           depends_on=[member])
 
     def when_changed(self, name: str, script: pulumi.Input[str], timeout_s: int, parent: pulumi.Resource,
                      depends_on: Sequence[pulumi.Resource] = (), purpose: str = "apply a change") -> pulumi.Resource:
         # pulumi-command has no timeout of its own: the script keeps to `timeout_s` itself.
         return self.shell(name, create=": first start - nothing to change", parent=parent, depends_on=depends_on,
-                          update=pulumi.Output.concat(f"# container-platform: {purpose}\n", script))
+                          update=concat(f"# container-platform: {purpose}\n", script))
 
     def finish(self) -> None:
         self.register_outputs({"address": self.address})

@@ -15,6 +15,7 @@ from typing import Optional
 import pulumi
 import pulumi_random as random
 
+from ..outputs import concat
 from ..roles import marathon as marathon_role, mesos as mesos_role, spark as spark_role
 
 # Who talks to the Mesos masters: Marathon and Spark drivers register as frameworks, agents as
@@ -78,5 +79,5 @@ class ControlPlaneCredentials(pulumi.ComponentResource):
         self.agent_operator = _generated(f"{name}-mesos-{AGENT_OPERATOR}", self)
         self.zookeeper = {i: _generated(f"{name}-zookeeper-{i}", self) for i in ZOOKEEPER_IDENTITIES}
         password = marathon_password if marathon_password is not None else _generated(f"{name}-marathon-http", self)
-        self.marathon_http = pulumi.Output.secret(pulumi.Output.concat(marathon_user, ":", password))
+        self.marathon_http = pulumi.Output.secret(concat(marathon_user, ":", password))
         self.register_outputs({})

@@ -11,7 +11,7 @@ import pulumi_docker as docker
 
 from ..compose import Service, Stack
 from ..hosts.docker_engine import DockerEngineHost
-from ..outputs import depending_on
+from ..outputs import concat, depending_on
 from ..services import local, marathon, swarm
 from ..services.addresses import Address
 from ..services.names import stack_object
@@ -94,7 +94,7 @@ class SwarmScheduler:
 
     def published(self, service):
         # The routing mesh publishes on every node (ports of `mode: host` only where a task runs).
-        return [pulumi.Output.concat(self.manager.address, f":{p.published}")
+        return [concat(self.manager.address, f":{p.published}")
                 for p in service.ports if p.published and p.mode == "ingress"]
 
     def _enable_init(self, service: Service, resource: docker.Service, parent: pulumi.Resource) -> pulumi.Resource:
@@ -105,7 +105,7 @@ class SwarmScheduler:
         the tasks to converge, so dependants still start after this service is up."""
         digest = pulumi.Output.all(resource.task_spec, resource.mode, resource.endpoint_spec, resource.labels).apply(
             lambda spec: hashlib.sha256(json.dumps(spec, sort_keys=True, default=str).encode()).hexdigest()[:16])
-        script = pulumi.Output.concat("docker service update --quiet --init=true ", resource.name, "  # spec ", digest)
+        script = concat("docker service update --quiet --init=true ", resource.name, "  # spec ", digest)
         return self.manager.shell(f"{self.stack.name}-{service.name}-init", script, parent=parent, depends_on=[resource])
 
 
@@ -146,7 +146,7 @@ class LocalScheduler:
 
     def published(self, service):
         # As local.container_args binds them; 0 (a port the engine picks) is known only after up.
-        return [pulumi.Output.concat(self.host.address if local.bind_address(service, p) == "0.0.0.0"
+        return [concat(self.host.address if local.bind_address(service, p) == "0.0.0.0"
                                      else local.bind_address(service, p), f":{p.published}")
                 for p in service.ports if p.published]
 

@@ -12,6 +12,7 @@ from typing import Callable, Optional
 import pulumi
 
 from ..compose import Stack
+from ..outputs import concat
 from ..services.addresses import Address, render
 from .schedulers import Scheduler
 
@@ -41,7 +42,7 @@ class ServiceStack(pulumi.ComponentResource):
             needs = [r for n in sorted(s.needs()) for r in self.resources[n]]
             self.resources[s.name], found[s.name] = on.deploy(s, env, args, parent=self, depends_on=needs)
             if s.ports:
-                self.addresses[s.name] = pulumi.Output.concat(found[s.name].host, ":", str(found[s.name].port()))
+                self.addresses[s.name] = concat(found[s.name].host, ":", str(found[s.name].port()))
             if on.published(s):
                 self.published[s.name] = on.published(s)
         self.register_outputs({"addresses": self.addresses, "published": self.published})

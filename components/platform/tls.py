@@ -24,6 +24,7 @@ import pulumi
 import pulumi_random as random
 import pulumi_tls as tls
 
+from ..outputs import concat
 from ..roles.tls import TlsMaterial
 from .keystore import Pkcs12Keystore
 
@@ -89,7 +90,7 @@ class ControlPlaneTls(pulumi.ComponentResource):
             ca_cert_pem=self.ca_certificate, validity_period_hours=self._hours,
             early_renewal_hours=EARLY_RENEWAL_HOURS, allowed_uses=LEAF_USES, opts=self._child())
         # The leaf first, then the CA: what a server presents (OpenSSL's chain file, HAProxy's crt).
-        chain = pulumi.Output.concat(certificate.cert_pem, self.ca_certificate)
+        chain = concat(certificate.cert_pem, self.ca_certificate)
         private_key = pulumi.Output.secret(key.private_key_pem)
         if not keystore:
             return TlsMaterial(chain, private_key, self.ca_certificate)

@@ -23,6 +23,7 @@ from typing import Optional, Sequence
 
 import pulumi
 
+from ..outputs import concat
 from ..spec import Instance
 from ..spec.model import MARATHON_LB_STATS_PORT as STATS_PORT, Discovery
 from .container import ContainerSpec, HealthCheck, container_name
@@ -123,7 +124,7 @@ def marathon_lb(node: Instance, marathon_urls: Sequence[pulumi.Input[str]], spec
     if tls is not None:
         args += ["--marathon-ca-cert", TLS_FILES.ca]
         files[TLS_FILES.ca] = tls.ca
-        secret_files[STATS_PEM] = pulumi.Output.concat(tls.chain, tls.key)
+        secret_files[STATS_PEM] = concat(tls.chain, tls.key)
         check = (f"import ssl, urllib.request; c = ssl.create_default_context(cafile='{TLS_FILES.ca}'); "
                  f"c.check_hostname = False; urllib.request.urlopen('https://127.0.0.1:{STATS_PORT}{HEALTH_URI}', "
                  "timeout=3, context=c)")

@@ -7,6 +7,7 @@ from typing import Callable, Mapping, Optional
 import pulumi
 
 from ..compose import Ref, Secret, Service, Template
+from ..outputs import concat
 
 
 @dataclass(frozen=True)
@@ -41,4 +42,4 @@ def render(template: Template, addresses: Mapping[str, Address],
     ]
     if all(isinstance(p, str) for p in parts):
         return "".join(parts)  # type: ignore[arg-type]
-    return pulumi.Output.concat(*parts)
+    return concat(*parts)

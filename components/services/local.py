@@ -14,6 +14,7 @@ import pulumi_docker as docker
 
 from ..compose import Service
 from ..compose.model import Attachment, Engine, Port, RestartPolicy
+from ..outputs import concat
 
 # Compose's default mode for secret and config files (the engine mounts them world-readable,
 # owned by root, so a non-root process in the image can read them).
@@ -86,7 +87,7 @@ def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping
         image=image,
         command=list(args) or None,
         entrypoints=list(s.entrypoint) if s.entrypoint is not None else None,
-        envs=[pulumi.Output.concat(k, "=", v) if isinstance(v, pulumi.Output) else f"{k}={v}" for k, v in env.items()] or None,
+        envs=[concat(k, "=", v) if isinstance(v, pulumi.Output) else f"{k}={v}" for k, v in env.items()] or None,
         network_mode=network_mode,
         networks_advanced=None if network_mode else [
             docker.ContainerNetworksAdvancedArgs(name=networks[a.network], aliases=[s.name, *s.aliases, *a.aliases])
