@@ -1,5 +1,5 @@
-"""The SDK's cycle check without recursion (components/sdk_cycle_check.py): the same answers as
-pulumi's own `resource_cycle_breaker._reachable`, on graphs it cannot walk."""
+"""The SDK's cycle check without recursion and mostly without walks (components/sdk_cycle_check.py):
+the same answers as pulumi's own `resource_cycle_breaker._reachable`, on graphs it cannot walk."""
 import sys
 
 import pytest
@@ -36,9 +36,76 @@ def test_same_answer_as_the_sdk_on_any_graph_cycles_included(size, edges):
             assert sdk_cycle_check.reachable(a, b) == sdk_cycle_check._sdk_reachable(a, b), (a, b)
 
 
+def declare_both(size: int, edges: list[tuple[int, int]], order: sdk_cycle_check.IncrementalOrder) -> list[bool]:
+    """Declare `edges` in turn as pulumi does (`declare_dependency`: the edge is added when the
+    check finds no path back), once with the SDK's walk and once with `order`; the decisions of
+    the second, after asserting they equal the first's."""
+    sdk_nodes, our_nodes = [Node(i) for i in range(size)], [Node(i) for i in range(size)]
+    decisions = []
+    for a, b in edges:
+        sdk_ok = not sdk_cycle_check._sdk_reachable(sdk_nodes[b % size], sdk_nodes[a % size])
+        if sdk_ok:
+            resource_cycle_breaker._add_dep(sdk_nodes[a % size], sdk_nodes[b % size])
+        ours_ok = not order(our_nodes[b % size], our_nodes[a % size])
+        if ours_ok:
+            resource_cycle_breaker._add_dep(our_nodes[a % size], our_nodes[b % size])
+        assert ours_ok == sdk_ok, (a, b)
+        decisions.append(ours_ok)
+    return decisions
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.integers(1, 12), st.lists(st.tuples(st.integers(0, 11), st.integers(0, 11)), max_size=60))
+def test_the_kept_order_decides_every_declared_dependency_as_the_sdk_does(size, edges):
+    """Any order of declarations: later ones against earlier ones, back edges, self edges."""
+    order = sdk_cycle_check.IncrementalOrder()
+    declare_both(size, edges, order)
+    assert order.exact, "the order was lost (a walk of everything would then hide a wrong renumbering)"
+
+
+def test_a_dependency_numbered_above_its_dependent_is_renumbered_below_it():
+    """x is numbered first, then y -> z; x -> y puts y and z below x; z -> x then closes a cycle."""
+    order = sdk_cycle_check.IncrementalOrder()
+    assert declare_both(3, [(0, 1)], order) == [True]
+    x, y, z = Node(0), Node(1), Node(2)
+    for dependent, dependency in ((x, Node(9)), (y, z)):
+        assert not order(dependency, dependent)
+        resource_cycle_breaker._add_dep(dependent, dependency)
+    assert order._number(y) > order._number(x)
+    assert not order(y, x)  # x -> y: no cycle, y (and z, which y depends on) move below x
+    resource_cycle_breaker._add_dep(x, y)
+    assert order._number(z) < order._number(y) < order._number(x)
+    assert order(x, z), "z -> x would close x -> y -> z -> x"
+    assert order.exact
+
+
+def test_a_chain_declared_in_creation_order_is_never_walked(monkeypatch):
+    """A Compose chain of services: each new resource depends on the one before. The SDK walks the
+    whole chain for each (n^2/2 steps); the kept order walks nothing."""
+    walked = []
+    deps = resource_cycle_breaker._deps
+    monkeypatch.setattr(resource_cycle_breaker, "_deps", lambda r: walked.append(r) or deps(r))
+    order = sdk_cycle_check.IncrementalOrder()
+    nodes = [Node(i) for i in range(2000)]
+    for before, after in zip(nodes, nodes[1:]):
+        assert not order(before, after)
+        resource_cycle_breaker._add_dep(after, before)
+    assert len(walked) <= 2 * len(nodes), len(walked)
+    assert order(nodes[0], nodes[-1]) is False and order(nodes[-1], nodes[0]) is True
+
+
+def test_edges_made_before_install_fall_back_to_walking_everything():
+    order = sdk_cycle_check.IncrementalOrder()
+    a, b = graph(2, [(0, 1)])  # a -> b, never seen by the order
+    assert order(a, b) is True, "b -> a would close a -> b -> a"
+    assert not order.exact
+    c = Node(2)
+    assert order(c, a) is False and order(a, a) is True
+
+
 def test_installed_the_sdk_still_refuses_a_dependency_that_closes_a_cycle():
     assert sdk_cycle_check.install()
-    assert resource_cycle_breaker._reachable is sdk_cycle_check.reachable
+    assert isinstance(resource_cycle_breaker._reachable, sdk_cycle_check.IncrementalOrder)
     a, b, c = graph(3, [])
     assert resource_cycle_breaker.declare_dependency(a, b)
     assert resource_cycle_breaker.declare_dependency(b, c)
