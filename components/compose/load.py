@@ -35,8 +35,11 @@ def _validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
 
 
-def _schema_problems(doc: Any, out: Problems) -> None:
-    for err in sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path))):
+def _schema_problems(doc: Any, out: Problems) -> bool:
+    """Whether `doc` breaks the schema; each error added to `out` (unless its key path already
+    has a problem, such as a variable that is not set: then that one is the one to fix)."""
+    errors = sorted(_validator().iter_errors(doc), key=lambda e: list(map(str, e.absolute_path)))
+    for err in errors:
         path = ".".join(str(p) for p in err.absolute_path)
         message = err.message
         if err.validator == "additionalProperties":
@@ -46,6 +49,7 @@ def _schema_problems(doc: Any, out: Problems) -> None:
             message = "; ".join(f"unknown key '{k}'" + (f", did you mean '{h[0]}'?" if h else "")
                                 for k, h in zip(unknown, hints)) or message
         out.add(path, f"{message} (Compose Specification)")
+    return bool(errors)
 
 
 def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], instances: Mapping[str, int],
@@ -63,9 +67,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
     if project is None:
         return None, out.items
     doc = project.doc
-    before = len(out.items)
-    _schema_problems(doc, out)
-    if len(out.items) > before:  # the values' shapes are wrong: reading on would only crash
+    if _schema_problems(doc, out):  # the values' shapes are wrong: reading on would only crash
         return None, out.items
 
     for key, why in TOP_WHY_NOT.items():
