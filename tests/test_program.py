@@ -172,3 +172,21 @@ def test_missing_platform_key_is_a_clean_error():
     assert d.resources == []
 
 
+
+
+def test_each_warning_of_the_config_is_logged_with_its_key_path(monkeypatch):
+    """Keys without effect are said, never dropped silently (the local-ha stack's app example on
+    Swarm marks `web` public, which Swarm's ingress makes moot)."""
+    from .conftest import PLACEHOLDER_SECRETS
+
+    logged = []
+    monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: logged.append(message))
+    assert evaluate("local-ha", secrets=PLACEHOLDER_SECRETS).error is None
+    assert [m for m in logged if m.startswith("examples/compose/app/compose.yaml:services.web.x-platform: ")
+            and "public" in m and "has no effect on swarm" in m]
+
+
+def test_a_swarm_is_formed_only_where_a_stack_is_deployed_on_it(deployment):
+    """Every stack has a service, so a stack on Swarm shows as Swarm services."""
+    swarms = deployment.of_type("container-platform:swarm:SwarmCluster")
+    assert len(swarms) == (1 if deployment.of_type("docker:index/service:Service") else 0)
