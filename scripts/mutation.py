@@ -2,11 +2,12 @@
 fast tests notice.
 
 mutmut (pyproject.toml, [tool.mutmut]) makes every mutant of components/ (an operator flipped,
-a number or a string changed, a call's argument dropped, ...) and knows which tests reach each
-mutated function. Running them all takes hours here (each mutant runs the tests that reach it,
-and most of the program is reached by whole-stack evaluations), so this runs a fixed sample,
-stratified by package (every package in proportion, at least MIN_PER_PACKAGE), and says what it
-estimates, with its margin:
+a number or a string changed, a call's argument dropped, ...): a copy of the project in
+mutants/ where each function is a trampoline to its original or to one of its mutants.
+scripts/mutation_runner.py then judges them from one warm pytest process: it maps which tests
+reach which function, then forks a child per mutant that runs only those tests, again only
+what the mutant can change. A fixed sample, stratified by package (every package in
+proportion, at least MIN_PER_PACKAGE), or every mutant:
 
     .venv/bin/python scripts/mutation.py [--sample N] [--all]
 
@@ -26,20 +27,19 @@ from collections import Counter, defaultdict
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-MUTMUT = [sys.executable, "-m", "mutmut"]
-RUN_MUTANTS = [sys.executable, str(ROOT / "scripts" / "mutmut_without_clean_pass.py")]
+MUTANTS = ROOT / "mutants"
 # With bytecode kept, each process after the first imports the mutated components/ (36 MB of
 # source: every mutant is a copy of its function) in 0.2 s instead of compiling it for 6 s.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 EQUIVALENT = ROOT / "tests" / "mutation-equivalent.txt"
-LOG = ROOT / "mutants" / "mutmut-run.log"
-STATS = ROOT / "mutants" / "mutmut-stats.json"  # mutmut's map of tests to the functions they reach
+SAMPLED = MUTANTS / "mutation-sample.txt"
+RESULTS = MUTANTS / "mutation-results.json"
 SEED = 17  # the sample stays the same while the code does
 MIN_PER_PACKAGE = 20
-# mutmut's exit codes per mutant (mutmut/stats.py, status_by_exit_code): the tests failed, or ran
-# out of time (an endless loop is a bug noticed), or the mutant left them passing.
-KILLED = {1, 3, 36, -24, 24, 152, 255}  # a failing test; a timeout in its forms
-SURVIVED = {0, 5, 33}  # passing tests, no tests collected, no test reaches it
+# The runner's codes per mutant (mutmut's, mutmut/stats.py status_by_exit_code): a test failed,
+# or ran out of time (an endless loop is a bug noticed); every test passed, or none reaches it.
+KILLED = {1, 36}
+SURVIVED = {0, 33}
 
 
 def package_of(name: str) -> str:
@@ -49,25 +49,42 @@ def package_of(name: str) -> str:
     return "/".join(parts[:2]) if len(parts) > 3 else "components"
 
 
-def all_mutants() -> dict[str, int | None]:
-    """Every mutant mutmut made, with its last result (None: not run yet)."""
-    found: dict[str, int | None] = {}
-    for meta in (ROOT / "mutants").rglob("*.py.meta"):
-        found.update(json.loads(meta.read_text())["exit_code_by_key"])
-    return found
+def all_mutants() -> list[str]:
+    """Every mutant mutmut made (its .meta files list them by function)."""
+    return sorted(name for meta in MUTANTS.rglob("*.py.meta")
+                  for name in json.loads(meta.read_text())["exit_code_by_key"])
 
 
 def generate() -> None:
-    """Make the mutants and the test-to-function map, running none: a name that matches nothing
-    stops mutmut right after both (with an assertion that nothing matched, so its exit code says
-    nothing; the saved map does). Its output goes to LOG."""
-    LOG.parent.mkdir(exist_ok=True)
-    with LOG.open("w") as log:
-        subprocess.run([*MUTMUT, "run", "nothing-at-all-matches-this"], cwd=ROOT, env=ENV, stdout=log,
-                       stderr=subprocess.STDOUT)
-    if not all_mutants() or not STATS.exists():
-        sys.exit(f"mutmut made no mutants or no map of which tests reach them (a test failing under mutmut?); "
-                 f"its output: {LOG.relative_to(ROOT)}")
+    """Make the mutants in mutants/ from scratch, running no test (mutmut's own run would map
+    and judge them too, in a fresh process per mutant)."""
+    from mutmut.__main__ import create_mutants
+    from mutmut.mutation.trampoline import set_mutant_under_test
+    from mutmut.utils.file_utils import copy_also_copy_files, copy_src_dir
+
+    os.chdir(ROOT)  # mutmut's paths are relative to the project
+    set_mutant_under_test("mutant_generation")
+    MUTANTS.mkdir(exist_ok=True)
+    copy_src_dir()
+    copy_also_copy_files()
+    create_mutants(os.cpu_count() or 2)
+    if not all_mutants():
+        sys.exit("mutmut made no mutants of components/")
+
+
+def judge(chosen: list[str]) -> dict[str, int]:
+    """{mutant: code} from scripts/mutation_runner.py, run inside mutants/ over the fast tests
+    mutmut's configuration selects."""
+    from mutmut.configuration import config
+
+    SAMPLED.write_text("\n".join(chosen))
+    RESULTS.unlink(missing_ok=True)
+    env = {**ENV, "MUTANT_UNDER_TEST": "", "PYTHONPATH": f"{MUTANTS}:{ROOT / 'scripts'}",
+           "MUTATION_MUTANTS": str(SAMPLED), "MUTATION_RESULTS": str(RESULTS)}
+    subprocess.run([sys.executable, "-m", "pytest", "--rootdir=.", "-p", "mutation_runner", "-p", "no:randomly",
+                    *config().pytest_add_cli_args, *config().pytest_add_cli_args_test_selection],
+                   cwd=MUTANTS, env=env)
+    return json.loads(RESULTS.read_text()) if RESULTS.exists() else {}
 
 
 def sample(names: list[str], size: int) -> list[str]:
@@ -104,12 +121,10 @@ def main() -> int:
     args = parser.parse_args()
     generate()
     made = all_mutants()
-    chosen = sorted(made) if args.all else sample(list(made), args.sample)
-    print(f"{len(made)} mutants of components/; running {len(chosen)}", flush=True)
-    with LOG.open("a") as log:
-        ran = subprocess.run([*RUN_MUTANTS, *chosen], cwd=ROOT, env=ENV, stdout=log, stderr=subprocess.STDOUT)
-    results = all_mutants()
+    chosen = made if args.all else sample(made, args.sample)
     skip = equivalent()
+    print(f"{len(made)} mutants of components/; judging {len(chosen)}", flush=True)
+    results = judge([name for name in chosen if name not in skip])
     stale = sorted(set(skip) - set(made))
     counts: dict[str, Counter] = defaultdict(Counter)
     survivors = []
@@ -137,8 +152,7 @@ def main() -> int:
         print(f"tests/mutation-equivalent.txt names {name}, which no longer exists: remove the line")
     judged = total["killed"] + total["survived"]
     if not judged:  # mutmut itself failed (its stats run, a test that fails unmutated): no score
-        print(f"\nno mutant was judged (mutmut exited {ran.returncode}); its output: {LOG.relative_to(ROOT)}",
-              file=sys.stderr)
+        print("\nno mutant was judged (the runner says why above)", file=sys.stderr)
         return 1
     score = total["killed"] / judged
     print(f"\n{judged} judged of {len(made)} made; ±{100 * margin(score, judged):.1f} points at 95% for the whole")

@@ -1,11 +1,10 @@
 #!/usr/bin/env bash
-# Mutation testing of components/ with mutmut: how many plausible bugs the fast tests notice,
-# per package, ending with the line `mutation score: N%` (scripts/mutation.py says how). Not
-# part of the test command: over 30 minutes here on two cores for the default sample (about 30 s
-# a mutant after an 8-minute map of tests to functions). Extra arguments go to
-# scripts/mutation.py (--sample N, --all).
+# Mutation testing of components/: mutmut makes the mutants, scripts/mutation_runner.py judges
+# them against the fast tests from one warm process (scripts/mutation.py says how), and the last
+# line is `mutation score: N%`, with a score per package above it. Not part of the test command.
+# Extra arguments go to scripts/mutation.py (--sample N, --all).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh >/dev/null
-rm -rf mutants  # from scratch: mutmut would otherwise keep results of code since changed
+rm -rf mutants  # from scratch: mutants of code since changed would otherwise stay
 exec .venv/bin/python scripts/mutation.py "$@"

@@ -1,8 +1,6 @@
 import copy
-import json
 import os
 import sys
-from pathlib import Path
 
 import pytest
 
@@ -46,11 +44,6 @@ def evaluate_changed(stack, change, config=None, secrets=None) -> Deployment:
                     secrets={**PLACEHOLDER_SECRETS, **(secrets or {})})
 
 
-# The values of MUTANT_UNDER_TEST that are no mutant: none set, mutmut making its mutants,
-# mapping tests to functions, checking that a failure is noticed (mutmut/mutation/trampoline.py).
-MUTMUT_PASSES = ("", "mutant_generation", "stats", "fail")
-
-
 def pytest_collection_finish(session):
     """Under mutation testing (scripts/mutation.sh), give mutmut's copy of each method of a
     provider class back its module. `pickled_by_value` moves every method of those classes to
@@ -66,16 +59,3 @@ def pytest_collection_finish(session):
             for name, member in vars(cls).items():
                 if "__mutmut_" in name and callable(member):
                     member.__module__ = module_name
-
-
-def pytest_collection_modifyitems(items):
-    """Under a mutant (scripts/mutation.sh), the cheapest of its tests first, as mutmut's map
-    measured them: its run stops at the first failure, and most tests read a deployment that one
-    evaluation shares (tests/memo.py), while a test that evaluates a changed stack of its own
-    costs a second or more. The order of a passing run changes nothing."""
-    if os.environ.get("MUTANT_UNDER_TEST", "") in MUTMUT_PASSES:
-        return
-    measured = Path("mutmut-stats.json")  # mutmut runs the tests inside mutants/, beside it
-    if measured.exists():
-        duration = json.loads(measured.read_text())["duration_by_test"]
-        items.sort(key=lambda item: duration.get(item.nodeid, 0.0))

@@ -2,15 +2,17 @@
 credit every test using them with the code they reached.
 
 A whole-stack evaluation costs about a second, so tests share them. Mutation testing
-(scripts/mutation.sh) runs, for each mutant, only the tests that reached its function while
-mutmut mapped them (its `stats` pass: each mutated function, when called, adds its name to the
-set mutmut collects for the running test). With a plain cache only the first test to evaluate
-a stack was credited, so a mutant ran that test alone and the others judging the same resources
-never saw it (an AgentGroup mutant dropping the subnets "survived" a test asserting them).
+(scripts/mutation_runner.py) runs, for each mutant, only the tests that reached its function
+while the tests were mapped (MUTANT_UNDER_TEST=stats: each mutated function, when called, adds
+its name to mutmut's set for the running test). With a plain cache only the first test to
+evaluate a stack was credited, so a mutant ran that test alone and the others judging the same
+resources never saw it (an AgentGroup mutant dropping the subnets "survived" a test asserting
+them).
 
-While mutmut maps, a `remembered` function keeps, with each value, the names its evaluation
+While mapping, a `remembered` function keeps, with each value, the names its evaluation
 reached, and adds them to the running test's set on every later use: the same map as
-evaluating again for each test, at the cost of evaluating once.
+evaluating again for each test, at the cost of evaluating once. In a mutant's process,
+`forget_reaching` drops only the values that reached the mutated function.
 """
 from __future__ import annotations
 
@@ -19,6 +21,9 @@ import os
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
+
+# Every remembered function's (values, names reached by each value), for `forget_reaching`.
+_EVERY: list[tuple[dict, dict]] = []
 
 
 def _mapping() -> bool:
@@ -35,6 +40,7 @@ def remembered(fn: Callable[..., T]) -> Callable[..., T]:
     """`functools.cache` for evaluations (hashable arguments), crediting each use while mutmut maps."""
     values: dict = {}
     reached: dict = {}
+    _EVERY.append((values, reached))
 
     @functools.wraps(fn)
     def use(*args, **kwargs):
@@ -62,3 +68,18 @@ def remembered(fn: Callable[..., T]) -> Callable[..., T]:
 
     use.cache_clear = cache_clear
     return use
+
+
+def forget_reaching(name: str) -> int:
+    """Forget every remembered value whose evaluation reached the function `name` (mutmut's
+    mangled name), or that was made while nothing was mapped (what it reached is unknown); keep
+    the rest, which a mutant of `name` cannot change. scripts/mutation_runner.py calls this in
+    each mutant's process, forked from one that evaluated everything unmutated. Returns how
+    many were forgotten."""
+    forgotten = 0
+    for values, reached in _EVERY:
+        for key in [k for k in values if k not in reached or name in reached[k]]:
+            del values[key]
+            reached.pop(key, None)
+            forgotten += 1
+    return forgotten

@@ -5,7 +5,7 @@ test, mutmut/runners/harness.py StatsCollector)."""
 import pytest
 from mutmut.state import state
 
-from .memo import remembered
+from .memo import forget_reaching, remembered
 
 
 @pytest.fixture
@@ -81,3 +81,24 @@ def test_outside_mutmut_it_is_a_plain_cache(monkeypatch):
     evaluation.cache_clear()
     evaluation("k")
     assert calls == ["k", "k"]
+
+
+def test_a_mutants_process_forgets_only_the_evaluations_that_reached_its_function(mapping, monkeypatch):
+    """scripts/mutation_runner.py: what never called the mutated function is kept (the same code
+    ran), what did is evaluated again under the mutant."""
+    evaluation, calls = reaching("components.a.x_f__mutmut_orig")
+    other, other_calls = reaching("components.b.x_g__mutmut_orig")
+    evaluation("prod"), other("prod")
+    monkeypatch.setenv("MUTANT_UNDER_TEST", "components.a.x_f__mutmut_3")
+    forget_reaching("components.a.x_f__mutmut_orig")
+    evaluation("prod"), other("prod")
+    assert calls == ["prod", "prod"] and other_calls == ["prod"]
+
+
+def test_a_value_made_while_nothing_mapped_is_always_forgotten(monkeypatch):
+    monkeypatch.delenv("MUTANT_UNDER_TEST", raising=False)
+    evaluation, calls = reaching()
+    evaluation("prod")
+    forget_reaching("components.unrelated.x_h__mutmut_orig")
+    evaluation("prod")
+    assert calls == ["prod", "prod"], "what it reached is unknown: it may reach the mutant"
