@@ -47,11 +47,16 @@ LOG = "mutation-children.log"  # in mutants/, where the tests run
 CONTROL = "(control: no mutant)"
 
 
+_progress = 2  # the child's own log (pytest's capture takes over stdout and stderr during a test)
+
+
 def _passes(items: list) -> bool:
     """Run `items` in order with their fixtures until one fails; True when none did."""
     for i, item in enumerate(items):
+        os.write(_progress, f"{item.nodeid}\n".encode())  # which test it was on, if stopped
         if any(r.failed for r in runtestprotocol(item, nextitem=items[i + 1] if i + 1 < len(items) else None,
                                                  log=False)):
+            os.write(_progress, b"failed\n")
             return False
     return True
 
@@ -87,7 +92,8 @@ def _fork(mutant: str, functions: set[str], items: list) -> int:
     if pid == 0:
         code = BROKEN
         try:  # what the tests print (and why a child broke) goes to the log, one block per mutant
-            log = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
+            global _progress
+            _progress = log = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             os.dup2(log, 1)
             os.dup2(log, 2)
             print(f"--- {mutant or 'no mutant'} ({len(items)} tests)", flush=True)
