@@ -28,8 +28,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 MUTANTS = ROOT / "mutants"
-# With bytecode kept, each process after the first imports the mutated components/ (36 MB of
-# source: every mutant is a copy of its function) in 0.2 s instead of compiling it for 6 s.
+# With bytecode kept, a later run imports the mutated components/ (36 MB of source: every
+# mutant is a copy of its function) in 0.2 s instead of compiling it for 6 s.
 ENV = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
 EQUIVALENT = ROOT / "tests" / "mutation-equivalent.txt"
 SAMPLED = MUTANTS / "mutation-sample.txt"
@@ -151,7 +151,7 @@ def main() -> int:
     for name in stale:
         print(f"tests/mutation-equivalent.txt names {name}, which no longer exists: remove the line")
     judged = total["killed"] + total["survived"]
-    if not judged:  # mutmut itself failed (its stats run, a test that fails unmutated): no score
+    if not judged:  # a test failed unmutated, or the runner's checks did: no score
         print("\nno mutant was judged (the runner says why above)", file=sys.stderr)
         return 1
     score = total["killed"] / judged

@@ -50,12 +50,16 @@ CONTROL = "(control: no mutant)"
 _progress = 2  # the child's own log (pytest's capture takes over stdout and stderr during a test)
 
 
+def _run(items: list, i: int) -> list:
+    """The reports of `items[i]`, run with its fixtures (torn down as far as the next needs)."""
+    return runtestprotocol(items[i], nextitem=items[i + 1] if i + 1 < len(items) else None, log=False)
+
+
 def _passes(items: list) -> bool:
-    """Run `items` in order with their fixtures until one fails; True when none did."""
+    """Run `items` in order until one fails; True when none did."""
     for i, item in enumerate(items):
         os.write(_progress, f"{item.nodeid}\n".encode())  # which test it was on, if stopped
-        if any(r.failed for r in runtestprotocol(item, nextitem=items[i + 1] if i + 1 < len(items) else None,
-                                                 log=False)):
+        if any(r.failed for r in _run(items, i)):
             os.write(_progress, b"failed\n")
             return False
     return True
@@ -127,7 +131,7 @@ class MutationRunner:
         for i, item in enumerate(items):
             state()._stats = set()
             t0 = time.perf_counter()
-            reports = runtestprotocol(item, nextitem=items[i + 1] if i + 1 < len(items) else None, log=False)
+            reports = _run(items, i)
             seconds[item] = time.perf_counter() - t0
             reached[item] = set(state()._stats)
             failed = [r for r in reports if r.failed]

@@ -70,16 +70,12 @@ def remembered(fn: Callable[..., T]) -> Callable[..., T]:
     return use
 
 
-def forget_reaching(name: str) -> int:
+def forget_reaching(name: str) -> None:
     """Forget every remembered value whose evaluation reached the function `name` (mutmut's
     mangled name), or that was made while nothing was mapped (what it reached is unknown); keep
     the rest, which a mutant of `name` cannot change. scripts/mutation_runner.py calls this in
-    each mutant's process, forked from one that evaluated everything unmutated. Returns how
-    many were forgotten."""
-    forgotten = 0
+    each mutant's process, forked from one that evaluated everything unmutated."""
     for values, reached in _EVERY:
         for key in [k for k in values if k not in reached or name in reached[k]]:
             del values[key]
             reached.pop(key, None)
-            forgotten += 1
-    return forgotten

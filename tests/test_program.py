@@ -6,7 +6,7 @@ from components.roles import zookeeper
 
 from components.roles.mesos import MASTER_ZK
 
-from .conftest import HOST_KEY
+from .conftest import HOST_KEY, PLACEHOLDER_SECRETS
 from .harness import env_of, evaluate, labels_of, role_of, uploads, workloads
 
 
@@ -177,8 +177,6 @@ def test_missing_platform_key_is_a_clean_error():
 def test_each_warning_of_the_config_is_logged_with_its_key_path(monkeypatch):
     """Keys without effect are said, never dropped silently (the local-ha stack's app example on
     Swarm marks `web` public, which Swarm's ingress makes moot)."""
-    from .conftest import PLACEHOLDER_SECRETS
-
     logged = []
     monkeypatch.setattr(pulumi.log, "warn", lambda message, *args, **kwargs: logged.append(message))
     assert evaluate("local-ha", secrets=PLACEHOLDER_SECRETS).error is None
