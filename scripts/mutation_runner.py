@@ -7,16 +7,18 @@ change under the mutant. This plugin takes over pytest's run loop instead:
 
 1. **Map**: every collected test runs once unmutated, with mutmut's trampolines recording the
    functions it reaches (MUTANT_UNDER_TEST=stats, as mutmut's own map). The tests' shared
-   evaluations (tests/memo.py) are made here, once, each knowing the functions it reached.
+   evaluations (tests/memo.py) are made here, once, each knowing the functions it reached and
+   what making it took, which is charged to every test using it: a test's time is what it
+   would take with nothing remembered.
 2. **Check**: with MUTANT_UNDER_TEST=fail (every mutated function raises) the cheapest test
    reaching one fails in a forked child, or the tests are not importing the mutated copy.
 3. **Mutants**: each runs in a process forked from this one, two at a time, beside a control
    (no mutant, every shared evaluation forgotten, the same order: it must pass every test, or no
-   result stands). The child forgets
-   the shared evaluations that reached the mutated function (tests/memo.forget_reaching: an
-   evaluation that never called it runs the same code and gives the same result under the
-   mutant) and the caches of components/, then runs the tests that reach the function, cheapest
-   first, and stops at the first failure.
+   result stands). The child forgets the shared evaluations that reached the mutated function
+   (tests/memo.forget_reaching: an evaluation that never called it runs the same code and gives
+   the same result under the mutant) and the caches of components/, then runs the tests that
+   reach the function, cheapest first, and stops at the first failure, or at the first test
+   over three times its time (plus 30 s).
 
 Results go to the JSON file named by MUTATION_RESULTS, `{mutant: code}` with mutmut's codes:
 1 a test failed (killed), 36 out of time (killed: an endless loop is a bug noticed), 0 every
@@ -25,10 +27,10 @@ test passed (survived), 33 no test reaches it (survived), 2 the child itself bro
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import gc
 import json
 import os
+import signal
 import sys
 import time
 import traceback
@@ -39,7 +41,7 @@ from _pytest.runner import runtestprotocol
 
 KILLED, TIMEOUT, SURVIVED, UNREACHED, BROKEN = 1, 36, 0, 33, 2
 PARALLEL = max(1, min(2, os.cpu_count() or 1))
-# A mutant's tests may take this many times their unmutated time (plus the slack) before the
+# A mutant's test may take this many times its unmutated time (plus the slack) before the
 # child is stopped and the mutant counted as noticed: the time a deep loop or a retry-until
 # would otherwise take.
 TIME_FACTOR, TIME_SLACK_S = 3.0, 30.0
@@ -55,12 +57,24 @@ def _run(items: list, i: int) -> list:
     return runtestprotocol(items[i], nextitem=items[i + 1] if i + 1 < len(items) else None, log=False)
 
 
-def _passes(items: list) -> bool:
-    """Run `items` in order until one fails; True when none did."""
-    for i, item in enumerate(items):
-        os.write(_progress, f"{item.nodeid}\n".encode())  # which test it was on, if stopped
-        if any(r.failed for r in _run(items, i)):
-            os.write(_progress, b"failed\n")
+def _out_of_time(signum, frame) -> None:
+    os.write(_progress, f"{os.getpid()} out of time\n".encode())
+    os._exit(TIMEOUT)
+
+
+def _passes(items: list, limits: list[float]) -> bool:
+    """Run `items` in order until one fails; True when none did. A test still running after its
+    limit (seconds) ends the child (TIMEOUT): a mutant that makes an evaluation wait for an
+    Output that never resolves is noticed then, not after the whole run's allowance."""
+    signal.signal(signal.SIGALRM, _out_of_time)
+    for i, (item, limit) in enumerate(zip(items, limits)):
+        # which test it was on, if stopped; the pid tells the children's lines apart
+        os.write(_progress, f"{os.getpid()} {item.nodeid}\n".encode())
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        failed = any(r.failed for r in _run(items, i))
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        if failed:
+            os.write(_progress, f"{os.getpid()} failed\n".encode())
             return False
     return True
 
@@ -74,24 +88,34 @@ def _forget_component_caches() -> None:
                     value.cache_clear()
 
 
-def _child(mutant: str, functions: set[str], items: list) -> int:
+def loop_of_its_own() -> None:
+    """In a forked child: an event loop and default executor not shared with the parent.
+
+    The parent's loop comes with its epoll instance and self-pipe shared with every other child
+    (a fork shares open descriptors): a sibling could read the wake-up byte an executor thread
+    wrote for this child, which would then wait in select for good (the control child hung so
+    on its first evaluation). Nor are the parent's executor threads copied: its executor would
+    count them idle and queue every call for good; a new loop makes its own on first use. The
+    old loop is left unclosed: closing it would unregister the pipe from the shared epoll under
+    the siblings' feet."""
+    asyncio.set_event_loop(asyncio.new_event_loop())
+
+
+def _child(mutant: str, functions: set[str], items: list, limits: list[float]) -> int:
     """In a forked process: activate `mutant` ("" none, "fail" every mutated function raising),
     forget what could change under it, run `items` until one fails."""
     from tests.memo import forget_reaching  # mutants/ is on sys.path, tests/ a package
     from mutmut.mutation.trampoline import set_mutant_under_test
 
-    # The SDK awaits its monitor calls in the event loop's default executor; the loop comes
-    # from the parent with that executor, but not its threads (a fork copies only the calling
-    # one): it would count them idle and queue every call for good.
-    asyncio.get_event_loop().set_default_executor(concurrent.futures.ThreadPoolExecutor())
+    loop_of_its_own()
     set_mutant_under_test(mutant)
     for function in functions:
         forget_reaching(function)
     _forget_component_caches()
-    return SURVIVED if _passes(items) else KILLED
+    return SURVIVED if _passes(items, limits) else KILLED
 
 
-def _fork(mutant: str, functions: set[str], items: list) -> int:
+def _fork(mutant: str, functions: set[str], items: list, limits: list[float]) -> int:
     pid = os.fork()
     if pid == 0:
         code = BROKEN
@@ -100,8 +124,8 @@ def _fork(mutant: str, functions: set[str], items: list) -> int:
             _progress = log = os.open(LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT)
             os.dup2(log, 1)
             os.dup2(log, 2)
-            print(f"--- {mutant or 'no mutant'} ({len(items)} tests)", flush=True)
-            code = _child(mutant, functions, items)
+            print(f"--- {os.getpid()}: {mutant or 'no mutant'} ({len(items)} tests)", flush=True)
+            code = _child(mutant, functions, items, limits)
         except BaseException:
             traceback.print_exc()
         finally:
@@ -111,9 +135,15 @@ def _fork(mutant: str, functions: set[str], items: list) -> int:
     return pid
 
 
+def _limit(seconds: float) -> float:
+    """How long a test may run under a mutant, given its unmutated time with nothing remembered
+    (a mutant's child makes again the shared evaluations its function reached)."""
+    return TIME_FACTOR * seconds + TIME_SLACK_S
+
+
 def _code(status: int) -> int:
     code = os.waitstatus_to_exitcode(status)
-    return code if code in (KILLED, SURVIVED) else BROKEN
+    return code if code in (KILLED, SURVIVED, TIMEOUT) else BROKEN
 
 
 class MutationRunner:
@@ -122,7 +152,9 @@ class MutationRunner:
         self.results = results
 
     def _map(self, items: list) -> tuple[dict, dict] | None:
-        """{test item: names it reached}, {test item: seconds}; None when a test fails unmutated."""
+        """{test item: names it reached}, {test item: seconds it would take with nothing
+        remembered}; None when a test fails unmutated."""
+        from tests.memo import reused_seconds
         from mutmut.mutation.trampoline import set_mutant_under_test
         from mutmut.state import state
 
@@ -132,7 +164,7 @@ class MutationRunner:
             state()._stats = set()
             t0 = time.perf_counter()
             reports = _run(items, i)
-            seconds[item] = time.perf_counter() - t0
+            seconds[item] = time.perf_counter() - t0 + reused_seconds()
             reached[item] = set(state()._stats)
             failed = [r for r in reports if r.failed]
             if failed:
@@ -149,7 +181,7 @@ class MutationRunner:
             print("no test reaches a mutated function: are the tests importing mutants/components?", file=sys.stderr)
             return False
         cheapest = min(reaching, key=seconds.get)
-        if _code(os.waitpid(_fork("fail", reached[cheapest], [cheapest]), 0)[1]) != KILLED:
+        if _code(os.waitpid(_fork("fail", reached[cheapest], [cheapest], [_limit(seconds[cheapest])]), 0)[1]) != KILLED:
             print(f"{cheapest.nodeid} passes with every mutated function raising: mutants would all survive",
                   file=sys.stderr)
             return False
@@ -182,14 +214,17 @@ class MutationRunner:
                 if not tests:
                     done(name, UNREACHED, "reached by no test")
                     continue
-                allowed = TIME_FACTOR * sum(seconds[t] for t in tests) + TIME_SLACK_S
-                running[_fork("" if name == CONTROL else name, functions, tests)] = (name, time.monotonic(), allowed)
+                limits = [_limit(seconds[t]) for t in tests]
+                # The child stops itself at a test's limit; this is for a child that cannot.
+                running[_fork("" if name == CONTROL else name, functions, tests, limits)] = \
+                    (name, time.monotonic(), sum(limits))
             if not running:
                 continue
             pid, status = os.waitpid(-1, os.WNOHANG)
             if pid:
                 code = _code(status)
-                done(running.pop(pid)[0], code, {KILLED: "killed", SURVIVED: "survived"}.get(code, "unjudged"))
+                said = {KILLED: "killed", SURVIVED: "survived", TIMEOUT: "a test ran out of time: killed"}
+                done(running.pop(pid)[0], code, said.get(code, "unjudged"))
             else:
                 for pid, (name, started, allowed) in list(running.items()):
                     if time.monotonic() - started > allowed:

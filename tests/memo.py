@@ -18,12 +18,15 @@ from __future__ import annotations
 
 import functools
 import os
+import time
 from typing import Callable, TypeVar
 
 T = TypeVar("T")
 
 # Every remembered function's (values, names reached by each value), for `forget_reaching`.
 _EVERY: list[tuple[dict, dict]] = []
+# Seconds of remembered values used, not made, since `reused_seconds` was last called.
+_reused = 0.0
 
 
 def _mapping() -> bool:
@@ -40,26 +43,36 @@ def remembered(fn: Callable[..., T]) -> Callable[..., T]:
     """`functools.cache` for evaluations (hashable arguments), crediting each use while mutmut maps."""
     values: dict = {}
     reached: dict = {}
+    seconds: dict = {}  # what making each value took, the nested values it reused included
     _EVERY.append((values, reached))
+
+    def make(key, args, kwargs):
+        global _reused
+        t0, reused_before = time.perf_counter(), _reused
+        values[key] = fn(*args, **kwargs)
+        seconds[key] = time.perf_counter() - t0 + _reused - reused_before
 
     @functools.wraps(fn)
     def use(*args, **kwargs):
+        global _reused
         key = (args, tuple(sorted(kwargs.items())))
         mapping = _mapping()
         if key not in values:
             if not mapping:
-                values[key] = fn(*args, **kwargs)
+                make(key, args, kwargs)
                 return values[key]
             # Collect this evaluation's names apart (a nested remembered call adds its own),
             # then hand them to the running test as well.
             state = _collected()
             running, state._stats = state._stats, set()
             try:
-                values[key] = fn(*args, **kwargs)
+                make(key, args, kwargs)
             finally:
                 reached[key], state._stats = state._stats, running | state._stats
-        elif mapping:
-            _collected()._stats.update(reached.get(key, ()))
+        else:
+            _reused += seconds.get(key, 0.0)
+            if mapping:
+                _collected()._stats.update(reached.get(key, ()))
         return values[key]
 
     def cache_clear() -> None:
@@ -68,6 +81,15 @@ def remembered(fn: Callable[..., T]) -> Callable[..., T]:
 
     use.cache_clear = cache_clear
     return use
+
+
+def reused_seconds() -> float:
+    """The seconds that remembered values used since the last call took to make: what the
+    running test would take on top if nothing were remembered (scripts/mutation_runner.py
+    gives each test of a mutant, which may have to make them again, that much more time)."""
+    global _reused
+    taken, _reused = _reused, 0.0
+    return taken
 
 
 def forget_reaching(name: str) -> None:

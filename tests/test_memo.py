@@ -2,10 +2,12 @@
 every test using it is credited with what it reached (as mutmut's trampolines record a call:
 the function's name added to the running test's set, which mutmut takes and clears after each
 test, mutmut/runners/harness.py StatsCollector)."""
+import time
+
 import pytest
 from mutmut.state import state
 
-from .memo import forget_reaching, remembered
+from .memo import forget_reaching, remembered, reused_seconds
 
 
 @pytest.fixture
@@ -102,3 +104,23 @@ def test_a_value_made_while_nothing_mapped_is_always_forgotten(monkeypatch):
     forget_reaching("components.unrelated.x_h__mutmut_orig")
     evaluation("prod")
     assert calls == ["prod", "prod"], "what it reached is unknown: it may reach the mutant"
+
+
+def test_a_test_is_charged_what_the_remembered_values_it_used_took_to_make(mapping):
+    """scripts/mutation_runner.py's time limits: a mutant's test may have to make them again."""
+    @remembered
+    def slow(key):
+        time.sleep(0.05)
+        return key
+
+    @remembered
+    def outer(key):
+        return slow(key) + "!"
+
+    reused_seconds()
+    slow("k")
+    assert reused_seconds() == 0, "made by this test: already in its own time"
+    outer("k")
+    assert 0.05 <= reused_seconds() < 0.09, "the nested value it used, not made"
+    outer("k")
+    assert 0.05 <= reused_seconds() < 0.09, "the outer one took the nested one's making too"
