@@ -50,6 +50,17 @@ def test_an_invalid_dotenv_line_is_an_error_with_its_line():
         dotenv.parse('A="never closed\n')
 
 
+@pytest.mark.parametrize("text, line", [
+    ("A=1\n\n# a comment\n  # an indented one\nB C=2\n", 5),
+    ("\n\n\nA=1\nB C=2", 5),
+    ('A="two\nlines"\nB=ok\n\nB C=1\n', 5),
+    ("# first\n# second\nB C=1\nD=2\n\n\n", 3),
+])
+def test_the_error_names_the_line_counted_over_blank_lines_comments_and_quoted_newlines(text, line):
+    with pytest.raises(dotenv.DotenvError, match=f"^line {line}: 'B C' is not a variable name"):
+        dotenv.parse(text)
+
+
 @pytest.mark.parametrize("text, escapes, expected", [
     # compose-go's TestExpandVariables-style cases: the caller's value wins over the file's.
     ('FOO=test\nBAR=$FOO', {}, {"FOO": "test", "BAR": "test"}),

@@ -72,6 +72,7 @@ def _statement_start(rest: str, line: int) -> tuple[str, int]:
         _, newline, rest = stripped.partition("\n")
         if not newline:
             return "", line
+        line += 1  # the comment's own newline
 
 
 def _value(rest: str, line: int, resolve: Lookup) -> tuple[str, str, int]:
