@@ -403,3 +403,15 @@ def test_a_replaced_zookeeper_host_keeps_its_volume_and_its_user_data_names_the_
     vb, va = by_name(before, "aws:ebs/volume:Volume")["zk-a-state"], by_name(after, "aws:ebs/volume:Volume")["zk-a-state"]
     assert vb.inputs == va.inputs  # ... its state volume is not
     assert cloud_config(b)["bootcmd"][0] == cloud_config(a)["bootcmd"][0]
+
+
+def test_every_iam_policy_document_is_one_aws_accepts():
+    # moto/iam/policy_validation.py reproduces IAM's documented checks (case-sensitive Effect,
+    # Version, action and resource formats); a document it refuses fails at `pulumi up`.
+    from moto.iam.policy_validation import IAMPolicyDocumentValidator, IAMTrustPolicyDocumentValidator
+    d = deployed("prod")
+    documents = [(IAMPolicyDocumentValidator, p.inputs["policy"]) for p in d.of_type("aws:iam/rolePolicy:RolePolicy")]
+    documents += [(IAMTrustPolicyDocumentValidator, r.inputs["assumeRolePolicy"]) for r in d.of_type("aws:iam/role:Role")]
+    assert len(documents) >= 8
+    for validator, document in documents:
+        validator(document).validate()  # raises MalformedPolicyDocument, naming the rule

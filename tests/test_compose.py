@@ -390,3 +390,12 @@ def test_x_platform_blocks_of_any_shape_are_judged_never_a_traceback(tmp_path, e
     """The Compose schema leaves an extension's shape open, so its shape is checked here."""
     found = problems(tmp_path, "services:\n  a: {image: nginx:1.27}\n" + extra + "\n")
     assert any(where.endswith(":" + path) and says in message for where, message in found.items()), found
+
+
+def test_an_env_file_format_docker_compose_does_not_read_is_refused_and_raw_is_read_as_written(tmp_path):
+    (tmp_path / "app.env").write_text('A="quoted $X"\n')
+    text = "services: {a: {image: x, env_file: [{path: app.env, format: %s}]}}"
+    found = problems(tmp_path, text % "yaml")
+    assert "'yaml' is not a format docker compose reads" in found["compose.yaml:services.a.env_file[0].format"]
+    stack, found = load(tmp_path, text % "raw")
+    assert found == [] and stack.service("a").environment["A"] == ('"quoted $X"',)
