@@ -164,7 +164,7 @@ def test_instances_from_config_override_the_file(tmp_path):
     ("marathon", "services: {a: {image: x, deploy: {placement: {constraints: [node.role==manager]}}}}",
      "compose.yaml:services.a.deploy.placement.constraints[0]", "no Marathon equivalent"),
     ("swarm", "services: {a: {image: x, ports: ['80:80'], deploy: {endpoint_mode: dnsrr}}}",
-     "compose.yaml:services.a.ports[0]", "mode: host"),
+     "compose.yaml:services.a.ports[0]", "needs `mode: host` (long port syntax), or use endpoint_mode vip"),
     ("local", "services: {a: {image: x, ports: ['80:80'], deploy: {replicas: 2}}}", "compose.yaml:services.a.ports", "cannot all bind"),
 ])
 def test_what_a_scheduler_cannot_do_is_said_up_front(tmp_path, scheduler, text, path, says):
@@ -399,3 +399,18 @@ def test_an_env_file_format_docker_compose_does_not_read_is_refused_and_raw_is_r
     assert "'yaml' is not a format docker compose reads" in found["compose.yaml:services.a.env_file[0].format"]
     stack, found = load(tmp_path, text % "raw")
     assert found == [] and stack.service("a").environment["A"] == ('"quoted $X"',)
+
+
+@pytest.mark.parametrize("text, value", [
+    *((t, True) for t in ("y", "Yes", "TRUE", "on", "1")), *((t, False) for t in ("n", "no", "False", "OFF", "0", ""))])
+def test_an_interpolated_boolean_reads_as_compose_go_casts_it(tmp_path, text, value):
+    # compose-go loader/interpolate.go toBoolean: y/yes/true/on and n/no/false/off, any case.
+    (tmp_path / ".env").write_text(f"RO={text}\n")
+    stack, found = load(tmp_path, "services: {a: {image: x, read_only: '${RO}'}}")
+    assert found == [] and stack.service("a").engine.read_only is value
+
+
+def test_a_boolean_that_is_neither_is_refused_naming_it(tmp_path):
+    (tmp_path / ".env").write_text("RO=maybe\n")
+    found = problems(tmp_path, "services: {a: {image: x, read_only: '${RO}'}}")
+    assert "'maybe' is not true or false" in found["compose.yaml:services.a.read_only"]

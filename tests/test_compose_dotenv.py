@@ -103,6 +103,12 @@ def test_interpolation_errors(template, says):
         substitute(template, VARS.get)
 
 
+@pytest.mark.parametrize("template", ["${UNSET:-$ALSO}", "${UNSET-${ALSO}}", "${SET:+$ALSO}", "${SET+${ALSO}}"])
+def test_a_variable_nested_in_a_default_or_alternative_is_unset_as_the_caller_says(template):
+    # docker compose warns and substitutes "" there as anywhere; the caller decides, nested too.
+    assert substitute(template, VARS.get, unset=lambda name: f"<{name} unset>") == "<ALSO unset>"
+
+
 def test_template_mode_keeps_references_and_escapes_substituted_dollars():
     is_ref = {"db.host", "db.port", "secret.pw"}.__contains__
     values = {"PRICE": "$5", "PW": Verbatim("${secret.pw}")}

@@ -366,6 +366,9 @@ ROWS = [
                                          "max_replicas_per_node: 1}}}",
         {"swarm": (lambda s: s["taskSpec"]["placement"], {"constraints": ["node.labels.pool==private"], "maxReplicas": 1}),
          "marathon": (lambda a: a["constraints"], [["pool", "CLUSTER", "private"], ["hostname", "MAX_PER", "1"]])}),
+    # Swarm's spread preference (Marathon refuses it: compose/limits.py): one row of its own.
+    Row("deploy.placement", "placement-spread", "{deploy: {placement: {preferences: [{spread: node.labels.zone}]}}}",
+        {"swarm": (lambda s: s["taskSpec"]["placement"]["prefs"], ["spread=node.labels.zone"])}),
     Row("deploy.labels", "deploy-labels", "{deploy: {labels: {team: core}}}",
         {"swarm": (lambda s: (labels(s["labels"])["team"], "team" in labels(spec(s).get("labels"))), ("core", False)),
          "marathon": (lambda a: a["labels"]["team"], "core")}),

@@ -74,13 +74,15 @@ def number(value: Any) -> float:
 
 
 def boolean(value: Any) -> bool:
-    """YAML's true/false, or the strings interpolation leaves ("true", "0", ...)."""
+    """YAML's true/false, or the strings interpolation leaves: what compose-go casts
+    (loader/interpolate.go toBoolean: y, yes, true, on / n, no, false, off, any case), and
+    1 / 0 / empty besides."""
     if isinstance(value, bool):
         return value
     text = str(value).strip().lower()
-    if text in ("true", "1", "yes", "on"):
+    if text in ("true", "1", "y", "yes", "on"):
         return True
-    if text in ("false", "0", "no", "off", ""):
+    if text in ("false", "0", "n", "no", "off", ""):
         return False
     raise FieldError(f"{value!r} is not true or false")
 
