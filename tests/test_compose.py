@@ -414,3 +414,8 @@ def test_a_boolean_that_is_neither_is_refused_naming_it(tmp_path):
     (tmp_path / ".env").write_text("RO=maybe\n")
     found = problems(tmp_path, "services: {a: {image: x, read_only: '${RO}'}}")
     assert "'maybe' is not true or false" in found["compose.yaml:services.a.read_only"]
+
+
+def test_a_problem_of_the_whole_file_names_the_file_alone(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x}}\nservice: {b: {image: y}}")
+    assert "unknown key 'service', did you mean 'services'?" in found["compose.yaml"]

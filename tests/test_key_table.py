@@ -130,6 +130,9 @@ ROWS = [
         {"local": (lambda c: c["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}}]),
          "swarm": (lambda s: spec(s)["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}}]),
          "marathon": (lambda a: params(a, "tmpfs"), ["/cache:size=4194304"])}),
+    # Only Docker's engine probes faster while starting (Swarm and Marathon warn: no effect).
+    Row("healthcheck", "healthcheck-start", "{healthcheck: {test: [CMD-SHELL, 'true'], start_interval: 2s}}",
+        {"local": (lambda c: c["healthcheck"]["startInterval"], "2s")}),
     Row("healthcheck", "healthcheck", "{healthcheck: {test: [CMD-SHELL, 'true'], interval: 7s, timeout: 3s, retries: 5, "
                                       "start_period: 11s}}",
         {"local": (lambda c: (c["healthcheck"], c["wait"], c["waitTimeout"] >= 11 + 7 * 5),
