@@ -44,6 +44,20 @@ def test_every_user_data_is_valid_cloud_config_and_fits_ec2s_limit(stack, tmp_pa
         assert packed_size < 16384, name  # EC2 refuses larger user data
 
 
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_every_written_file_has_a_mode_cloud_init_reads_none_world_writable_units_0644(stack):
+    # cloud-init's cc_write_files.decode_perms reads the mode as octal and, when it cannot,
+    # writes the file with its default and only a warning in the log: the schema accepts any text.
+    for name, text, _ in user_data_texts(stack):
+        files = yaml.safe_load(text).get("write_files", [])
+        assert files, name
+        for f in files:
+            mode = int(f["permissions"], 8)
+            assert not mode & 0o002, (name, f["path"])
+            if f["path"].startswith("/etc/systemd/system/"):
+                assert mode == 0o644, (name, f["path"])
+
+
 def test_the_schema_check_rejects_a_broken_config(tmp_path):
     (name, text, _), *_ = user_data_texts("dev")
     config = yaml.safe_load(text)

@@ -419,3 +419,27 @@ def test_a_boolean_that_is_neither_is_refused_naming_it(tmp_path):
 def test_a_problem_of_the_whole_file_names_the_file_alone(tmp_path):
     found = problems(tmp_path, "services: {a: {image: x}}\nservice: {b: {image: y}}")
     assert "unknown key 'service', did you mean 'services'?" in found["compose.yaml"]
+
+
+def test_the_highest_port_is_65535(tmp_path):
+    stack, found = load(tmp_path, "services: {a: {image: x, ports: ['65535:80', '8000:65535']}}")
+    assert found == [] and [(p.published, p.target) for p in stack.service("a").ports] == [(65535, 80), (8000, 65535)]
+    for ports in ("['65536:80']", "['8000:65536']", "['65530-65536:80-86']"):
+        found = problems(tmp_path, "services: {a: {image: x, ports: %s}}" % ports)
+        assert "65536 is not a port number (1-65535)" in found["compose.yaml:services.a.ports[0]"], ports
+
+
+@pytest.mark.parametrize("spec, existing", [
+    ("{external: true}", "data"), ("{external: true, name: real}", "real"),
+    ("{external: {name: legacy}}", "legacy"), ("{external: {}, name: real}", "real")])
+def test_an_external_volume_or_network_is_the_existing_object_of_its_name(tmp_path, spec, existing):
+    stack, found = load(tmp_path, f"volumes: {{data: {spec}}}\nnetworks: {{data: {spec}}}\n"
+                                  "services: {a: {image: x, volumes: ['data:/d'], networks: [data]}}")
+    assert found == [] and stack.volumes["data"].external == existing and stack.networks["data"].external == existing
+
+
+def test_marathon_says_why_a_network_mode_is_refused(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x, network_mode: host}}", scheduler="marathon")
+    assert found["compose.yaml:services.a.network_mode"] == (
+        "'host': Marathon tasks run on bridge networking here, because marathon-lb routes to the host ports "
+        "Marathon assigns")

@@ -75,9 +75,9 @@ class FileRef:
 @dataclass(frozen=True)
 class StackFile:
     """A top-level secret or config: from a file beside the Compose file, inline `content`, a
-    Pulumi secret (`x-platform.secret`), or an existing Swarm object (`external`)."""
+    Pulumi secret (`x-platform.secret`), or an existing Swarm object (`external`). Its name is
+    its key in `Stack.files`."""
 
-    name: str
     kind: str  # "secret" or "config"
     content: Optional[str] = None  # a file's or `content:`'s text, read at load time
     pulumi_secret: Optional[str] = None  # the config key whose (secret) value is the content

@@ -167,7 +167,7 @@ def _local_binds(key: str, mounts: list, ctx: Context) -> tuple[list, list[FileR
             else None
         if content is not None:
             name = f"bind-{hashlib.sha256(m.source.encode()).hexdigest()[:10]}"
-            ctx.files[("config", name)] = StackFile(name, "config", content=content)
+            ctx.files[("config", name)] = StackFile("config", content=content)
             shipped.append(FileRef("config", name, m.target))
             ctx.out.warn(where, f"{m.source} is on this machine: shipped to the swarm as a config (read-only)")
         else:

@@ -48,15 +48,15 @@ def files(doc: dict, out: Problems) -> dict[tuple[str, str], StackFile]:
             f = f or {}
             x = out.extension(f"{key}.x-platform", f.get("x-platform"), ("secret",))
             if f.get("external"):
-                found[(kind, name)] = StackFile(name, kind, external=f.get("name") or name)
+                found[(kind, name)] = StackFile(kind, external=f.get("name") or name)
             elif x.get("secret"):
-                found[(kind, name)] = StackFile(name, kind, pulumi_secret=str(x["secret"]))
+                found[(kind, name)] = StackFile(kind, pulumi_secret=str(x["secret"]))
             elif "content" in f:
-                found[(kind, name)] = StackFile(name, kind, content=str(f["content"]))
+                found[(kind, name)] = StackFile(kind, content=str(f["content"]))
             elif "file" in f:
                 content = read_text(Path(f["file"]), out, f"{key}.file")
                 if content is not None:
-                    found[(kind, name)] = StackFile(name, kind, content=content)
+                    found[(kind, name)] = StackFile(kind, content=content)
             elif "environment" in f:
                 out.add(f"{key}.environment", (
                     "would take the value from the shell that runs the deploy; for a secret use "
