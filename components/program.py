@@ -13,7 +13,7 @@ from typing import Callable, Optional
 import pulumi
 import pulumi.runtime.config as runtime_config
 
-from . import sdk_cycle_check, spec
+from . import collector, sdk_cycle_check, spec
 from .aws.target import AwsTarget
 from .hosts.local import LocalHost
 from .hosts.physical import PhysicalHost, SshClientFile, host_key_alias, known_hosts
@@ -142,6 +142,7 @@ def build_agent_groups(target: AwsTarget, zk_connect: pulumi.Input[str], auth: A
 
 
 def main() -> None:
+    collector.set_for_evaluation()  # the heap only grows until the deployment ends: see components/collector.py
     sdk_cycle_check.install()  # a stack chained a thousand deep: see components/sdk_cycle_check.py
     config = pulumi.Config()
     env = load_environment(config)

@@ -10,6 +10,7 @@ which of them are secret. Stack outputs are resolved after the program finishes.
 from __future__ import annotations
 
 import base64
+import gc
 import hashlib
 import json
 import runpy
@@ -223,10 +224,15 @@ def evaluate(stack: str, config: Optional[dict[str, Any]] = None, secrets: Optio
     set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
 
     error = None
+    # The program sets the collector for its own process (components/collector.py); each
+    # evaluation here starts from this process's settings again, as a fresh `pulumi up` would.
+    thresholds = gc.get_threshold()
     try:
         _sync_await(run_pulumi_func(program or (lambda: runpy.run_path(str(root / "__main__.py"), run_name="__main__"))))
     except Exception as e:  # the program's own error is part of what tests assert
         error = e
+    finally:
+        gc.set_threshold(*thresholds)
     deployment = Deployment(monitor.records, error=error)
     if error is None:
         root = runtime_settings.get_root_resource()

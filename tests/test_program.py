@@ -1,10 +1,13 @@
 """Layer 5 under the mock runtime: every stack evaluates, and everything is wired by outputs."""
+import gc
+
 import pulumi
 import pytest
 
+from components import collector
 from components.roles import zookeeper
-
 from components.roles.mesos import MASTER_ZK
+from ops import mock_runtime
 
 from .conftest import HOST_KEY, PLACEHOLDER_SECRETS
 from .harness import env_of, evaluate, labels_of, role_of, uploads, workloads
@@ -188,3 +191,65 @@ def test_a_swarm_is_formed_only_where_a_stack_is_deployed_on_it(deployment):
     """Every stack has a service, so a stack on Swarm shows as Swarm services."""
     swarms = deployment.of_type("container-platform:swarm:SwarmCluster")
     assert len(swarms) == (1 if deployment.of_type("docker:index/service:Service") else 0)
+
+
+def test_the_program_registers_with_its_collector_settings_and_the_harness_gives_the_process_its_own_back(monkeypatch):
+    # components/collector.py: the settings hold for the whole evaluation (the last resource
+    # too), and a shared process (tests, the benchmarks' floor) gets its own back afterwards.
+    seen = []
+    new_resource = mock_runtime.PlatformMocks.new_resource
+    monkeypatch.setattr(mock_runtime.PlatformMocks, "new_resource",
+                        lambda self, args: (seen.append(gc.get_threshold()), new_resource(self, args))[1])
+    before = gc.get_threshold()
+    assert before != collector.THRESHOLDS
+    assert evaluate("local", secrets=PLACEHOLDER_SECRETS).error is None
+    assert seen and set(seen) == {collector.THRESHOLDS}
+    assert gc.get_threshold() == before
+
+
+def test_at_the_stacks_root_only_the_programs_components_its_providers_and_the_quorum_guard(deployment):
+    # A resource's URN carries its parents' types: one registered without its component's
+    # parent gets another URN, which the engine reads as delete-and-create (of a security
+    # group, a host, a volume) on the next `pulumi up`.
+    at_root = [r for r in deployment.resources if r.parent.split("::")[2] == "pulumi:pulumi:Stack"]
+    assert at_root
+    strays = [(r.type, r.name) for r in at_root if not (
+        r.type.startswith(("container-platform:", "pulumi:providers:")) or r.name == "mesos-masters-quorum")]
+    assert strays == []
+
+
+def test_this_machines_shell_commands_take_their_input_on_stdin_and_keep_their_delete():
+    # A Swarm join token or a secret goes to a command on stdin, never in its argv
+    # (`ps` shows argv to every user of the machine).
+    from components.hosts.local import LocalHost
+
+    def program():
+        host = LocalHost("local")
+        host.shell("join", create="docker swarm join --token-stdin", parent=host, stdin="SWMTKN-1-x",
+                   delete="docker swarm leave")
+
+    d = evaluate("local", program=program)
+    (cmd,) = d.of_type("command:local:Command")
+    assert (cmd.inputs["stdin"], cmd.inputs["create"], cmd.inputs["delete"], cmd.inputs["interpreter"]) == \
+        ("SWMTKN-1-x", "docker swarm join --token-stdin", "docker swarm leave", ["/bin/sh", "-c"])
+
+
+def test_every_docker_resource_goes_through_its_hosts_provider(deployment):
+    # Pulumi's default docker provider talks to whatever DOCKER_HOST the operator's shell has:
+    # every container, image, volume and network names the provider of the engine it is for.
+    docker = [r for r in deployment.resources if r.type.startswith("docker:") and r.custom]
+    if deployment.of_type("container-platform:hosts:LocalHost") or deployment.of_type("container-platform:hosts:PhysicalHost"):
+        assert docker
+    assert [r.name for r in docker if not r.provider or
+            not r.provider_urn.split("::")[2].endswith("pulumi:providers:docker")] == []
+
+
+def test_the_credentials_component_takes_its_options():
+    from components.platform.credentials import ControlPlaneCredentials
+
+    def program():
+        parent = pulumi.ComponentResource("test:index:Parent", "p")
+        ControlPlaneCredentials("c", "marathon", None, opts=pulumi.ResourceOptions(parent=parent))
+
+    (c,) = evaluate("local", program=program).of_type("container-platform:security:ControlPlaneCredentials")
+    assert c.parent.endswith("test:index:Parent::p")
