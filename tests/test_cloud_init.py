@@ -1,6 +1,7 @@
 """cloud-init, the second materialization of a ContainerSpec: schema-valid user data, the same
 container as the `docker.Container` path for every role, and `docker run` lines that really run."""
 import base64
+import configparser
 import hashlib
 import json
 import shlex
@@ -56,6 +57,23 @@ def test_every_written_file_has_a_mode_cloud_init_reads_none_world_writable_unit
             assert not mode & 0o002, (name, f["path"])
             if f["path"].startswith("/etc/systemd/system/"):
                 assert mode == 0o644, (name, f["path"])
+
+
+@pytest.mark.parametrize("stack", AWS_STACKS)
+def test_docker_and_every_unit_written_start_now_and_at_each_boot(stack):
+    # `systemctl enable` links a unit only from its [Install] section: one without it is
+    # refused with "The unit files have no installation config" and would not start at boot.
+    for name, text, _ in user_data_texts(stack):
+        config = yaml.safe_load(text)
+        units = {f["path"].rsplit("/", 1)[1]: f["content"] for f in config["write_files"]
+                 if f["path"].rsplit("/", 1)[0] == "/etc/systemd/system" and f["path"].endswith(".service")}
+        assert units, name
+        enabled = [u for cmd in config["runcmd"] if cmd[:3] == ["systemctl", "enable", "--now"] for u in cmd[3:]]
+        assert enabled[0] == "docker" and sorted(enabled[1:]) == sorted(units), name
+        for unit, content in units.items():
+            parser = configparser.ConfigParser(interpolation=None)
+            parser.read_string(content)
+            assert parser["Install"]["WantedBy"] == "multi-user.target", (name, unit)
 
 
 def test_the_schema_check_rejects_a_broken_config(tmp_path):

@@ -12,6 +12,7 @@ table says a scheduler maps has a row for that scheduler, or names the test that
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -20,6 +21,7 @@ import pytest
 
 from components.compose import keys
 
+from .conftest import PLACEHOLDER_SECRETS
 from .test_compose_corpus import deploy
 
 Get = Callable[["Rendered"], Any]
@@ -460,3 +462,44 @@ def test_each_key_pinned_elsewhere_names_a_test_that_exists():
         source = (here / module).read_text()
         assert f"def {test}(" in source, f"{key}: {where}"
         assert key.split("@")[0] in source, f"{key}: {module} never mentions it"
+
+
+@pytest.mark.parametrize("scheduler, driver", [("local", "bridge"), ("swarm", "overlay")])
+def test_top_level_volumes_and_networks_are_made_or_found(tmp_path, scheduler, driver):
+    # A volume or network the stack declares is made with the scheduler's driver; an external
+    # one is used by its existing name and never made (nor deleted with the stack).
+    (tmp_path / "compose.yaml").write_text(
+        "volumes: {data: {}, shared: {external: true, name: team-data}}\n"
+        "networks: {back: {}, edge: {external: true, name: team-edge}}\n"
+        "services: {a: {image: example/a:1, volumes: ['data:/d', 'shared:/s'], networks: [back, edge]}}\n")
+    d = deploy(tmp_path / "compose.yaml", scheduler)
+    assert d.error is None, str(d.error)
+    volumes = [v.inputs["name"] for v in d.of_type("docker:index/volume:Volume") if v.name.startswith("s-")]
+    networks = {n.inputs["name"]: n.inputs["driver"] for n in d.of_type("docker:index/network:Network")
+                if n.name.startswith("s-")}
+    assert len(volumes) == 1 and "team-data" not in volumes and volumes[0].endswith("data")
+    assert list(networks.values()) == [driver] and "team-edge" not in networks
+    r = rendered(d, scheduler, "a")
+    text = json.dumps(dict(r))
+    assert "team-data" in text and "team-edge" in text
+
+
+def test_an_image_built_for_the_local_engine_is_built_through_its_provider(tmp_path):
+    # Not Pulumi's default docker provider, which would build wherever DOCKER_HOST points.
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "compose.yaml").write_text("services: {a: {build: ., image: example/a:1}}\n")
+    d = deploy(tmp_path / "compose.yaml", "local")
+    assert d.error is None, str(d.error)
+    (image,) = d.of_type("docker:index/image:Image")
+    assert image.provider_urn.split("::")[2].endswith("pulumi:providers:docker"), image.provider
+
+
+def test_a_config_or_secret_has_its_files_text_its_content_or_its_pulumi_secrets_value(tmp_path):
+    (tmp_path / "compose.yaml").write_text(
+        "configs: {empty: {content: ''}, site: {content: 'listen 80'}}\n"
+        "secrets: {pw: {x-platform: {secret: dbPassword}}}\n"
+        "services: {a: {image: example/a:1, configs: [empty, site], secrets: [pw]}}\n")
+    d = deploy(tmp_path / "compose.yaml", "local")
+    assert d.error is None, str(d.error)
+    uploads = {u["file"]: u["content"] for u in rendered(d, "local", "a")["uploads"]}
+    assert uploads == {"/empty": "", "/site": "listen 80", "/run/secrets/pw": PLACEHOLDER_SECRETS["dbPassword"]}

@@ -4,7 +4,7 @@ import json
 from components.platform.swarm import LEAVE
 
 from .conftest import PLACEHOLDER_SECRETS, evaluate_changed
-from .harness import env_of, evaluate, role_of, stack_config
+from .harness import env_of, evaluate, role_of, stack_config, workloads
 
 
 BOOTSTRAP = "command:remote:Command"
@@ -104,3 +104,11 @@ def test_a_physical_swarm_node_leaves_the_swarm_when_its_membership_is_deleted()
     assert d.error is None, d.error
     swarm = [c for c in d.of_type("command:remote:Command") if "-init" in c.name or "-join-" in c.name]
     assert swarm and all(c.inputs["delete"] == LEAVE for c in swarm), [c.name for c in swarm]
+
+
+def test_public_agents_offer_the_ports_public_services_publish(stack):
+    # As on AWS (test_aws.py), through MesosCluster: Mesos offers a task only ports in its
+    # agent's `ports` resource, so without 8000 the public web tier would never be placed.
+    resources = {w.host: w.env.get("MESOS_RESOURCES") for w in workloads(stack("onprem")) if w.role == "mesos-agent"}
+    assert resources["onprem-agent-public-1"] == "ports:[8000-8000,31000-32000]"
+    assert resources["onprem-agent-private-1"] == "cpus:8;mem:30000"

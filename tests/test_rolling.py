@@ -6,6 +6,8 @@ registered, so created, updated or replaced, only after everything it depends on
 what each gate runs. The real-component test (test_real_rolling.py) runs the gates' exact
 scripts against a real ZooKeeper ensemble being rolled.
 """
+import subprocess
+
 import pytest
 
 from components.aws.host_healthy import DOCUMENT, HostHealthyProvider
@@ -203,3 +205,18 @@ def test_the_pickled_aws_gate_runs_in_a_fresh_process_without_the_project():
                          input=serialize_provider(HostHealthyProvider()) + "\n" + json.dumps(props) + "\n", timeout=120)
     assert run.returncode == 0, run.stderr
     assert run.stdout.split("\n")[:2] == ["True", "echo ok"]
+
+
+@pytest.mark.parametrize("status, code, says", [
+    ("healthy", 0, "zk-1 is healthy\nzk-2 is healthy\n"),
+    ("starting", 1, "container-platform: zk-1 is starting after 0 s; the change stops here"),
+])
+def test_the_gate_script_runs_in_a_posix_shell_against_what_docker_says(tmp_path, status, code, says):
+    # A stand-in `docker` answering `inspect` with one health status (the real engine's gate
+    # is tests/test_real_rolling.py); dash, Debian's sh, runs the exact rendered bytes.
+    fake = tmp_path / "docker"
+    fake.write_text(f"#!/bin/sh\necho {status}\n")
+    fake.chmod(0o755)
+    run = subprocess.run(["sh", "-c", health_gate.wait_script(["zk-1", "zk-2"], 0)], capture_output=True, text=True,
+                         env={"PATH": f"{tmp_path}:/usr/bin:/bin"}, timeout=30)
+    assert run.returncode == code and says in (run.stdout if code == 0 else run.stderr)

@@ -51,6 +51,9 @@ def test_mesos_client_defaults_name_the_executor_image():
     s = spark_spec(mode="mesos")
     defaults = role.client_defaults(s, "mesos://zk://zk:2181/mesos")
     assert defaults["spark.mesos.executor.docker.image"] == s.mesos.executor_image
+    # Where spark-class is inside that image (the apache/spark images' SPARK_HOME): without it the
+    # executor is started from the driver's own path.
+    assert defaults["spark.mesos.executor.home"] == "/opt/spark"
     assert defaults["spark.eventLog.enabled"] == "true"
 
 

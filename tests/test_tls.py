@@ -6,7 +6,6 @@ these tests read the very certificates each role would present; tests/test_real_
 them to OpenSSL, keytool and HAProxy."""
 import base64
 import datetime
-import ipaddress
 
 import pytest
 from cryptography import x509
@@ -105,6 +104,7 @@ def test_each_role_presents_one_certificate_from_the_ca_that_names_its_hosts(sta
     d = stack(name)
     ca = x509.load_pem_x509_certificate(d.outputs["tls_ca_certificate"].encode())
     assert ca.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    assert [a.value for a in ca.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)] == ["container-platform"]
     roles = by_role(d)
     expected = {"mesos-master": mesos_role.TLS_FILES.chain, "marathon": marathon_role.TLS_FILES.chain}
     for role, path in expected.items():
@@ -113,7 +113,12 @@ def test_each_role_presents_one_certificate_from_the_ca_that_names_its_hosts(sta
         cert = leaf(certs.pop())
         assert signed_by(cert, ca)
         assert names_of(cert) == {host_address(w) for w in roles[role]}, role
-        assert all(ipaddress.ip_address(n) for n in names_of(cert))
+        # Clients match an address against iPAddress entries only (RFC 2818 3.1): never a dNSName.
+        sans = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+        assert sans.get_values_for_type(x509.DNSName) == [] and \
+            {str(a) for a in sans.get_values_for_type(x509.IPAddress)} == names_of(cert), role
+        assert [a.value for a in cert.subject.get_attributes_for_oid(x509.NameOID.ORGANIZATION_NAME)] == \
+            ["container-platform"], role
     agents = {w.files[mesos_role.TLS_FILES.chain] for w in roles["mesos-agent"]}
     assert len(agents) == 1 and names_of(leaf(agents.pop())) == set()  # agents have no address before they boot
     for w in [w for ws in roles.values() for w in ws if "LIBPROCESS_SSL_CA_FILE" in w.env]:
