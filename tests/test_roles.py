@@ -1,7 +1,7 @@
 """Layer 2: roles are plain functions from the spec to ContainerSpecs."""
 from components.roles import marathon as marathon_role
 from components.roles import mesos, zookeeper
-from components.roles.marathon_lb import marathon_lb
+from components.roles.marathon_lb import marathon_lb, render_head
 from components.spec import load
 
 from .conftest import HOST_KEY
@@ -104,6 +104,8 @@ def test_marathon_lb_follows_every_marathon():
     assert list(spec.args)[list(spec.args).index("--marathon"):] == ["--marathon", "http://a:8080", "http://b:8080"]
     assert list(spec.args)[:3] == ["sse", "--group", "internal"]  # a command replaces the image's whole CMD
     assert spec.env["PORTS"] == "9090"  # HAProxy's stats port; service ports open as apps appear
+    # Empty, the image's run script skips its net sysctls, which need a privileged container.
+    assert spec.env["HAPROXY_SYSCTL_PARAMS"] == ""
     services = next(u for u in node.ports if u.purpose == "services")
     assert (services.port, services.port + services.span - 1) == (10000, 10100)
 
@@ -183,3 +185,13 @@ def test_an_ensemble_placed_by_hand_shares_ports_only_where_nodes_share_a_host()
     one = ZooKeeperEnsembleArgs.on([SimpleNamespace(name="a")], ZooKeeper(count=3), platform_name="zk")
     assert [(n.host, n.port("client")) for n in one.nodes] == [("a", 2181), ("a", 2182), ("a", 2183)]
     assert set(one.hosts) == {"a"} and one.platform_name == "zk"
+
+
+def test_marathon_lbs_haproxy_head_is_sections_of_indented_settings_logging_to_syslog():
+    # HAProxy reads a line at the first column as a section keyword (global, defaults, userlist,
+    # listen...); settings are indented within one. The real HAProxy reads it in test_real_tls.py.
+    for tls in (False, True):
+        lines = render_head("ops:pw", tls).splitlines()
+        sections = [line.split()[0] for line in lines if line and not line.startswith("  ")]
+        assert set(sections) <= {"global", "defaults", "userlist", "listen", "frontend", "backend"}, sections
+        assert lines[:3] == ["global", "  log /dev/log local0", "  log /dev/log local1 notice"]

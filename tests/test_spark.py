@@ -41,6 +41,8 @@ def test_master_url_of_every_mode(mode, deploy, expected):
     submit = role.spark_submit(s, url)
     assert submit[:5] == ["spark-submit", "--master", expected, "--deploy-mode", deploy]
     assert submit[-1] == "100" and "--executor-memory" in submit
+    # SparkPi from the examples jar the apache/spark image ships
+    assert submit[-4:-1] == ["--class", "org.apache.spark.examples.SparkPi", role.EXAMPLES_JAR.format(version=s.version)]
     if mode == "yarn":
         assert "--num-executors" in submit and "--total-executor-cores" not in submit
     else:
