@@ -52,6 +52,8 @@ def test_master_has_majority_quorum_and_zk_path():
     assert spec.secret_files["/etc/mesos/zk"] == "zk://mesos:zk-s3cret@zk1:2181,zk2:2181/mesos"
     assert spec.env["MESOS_QUORUM"] == "2"
     assert spec.env["MESOS_IP"] == ADDRS[0] and spec.env["MESOS_PORT"] == "5050"
+    # What the master advertises in ZooKeeper and redirects to: its address, not the container's name.
+    assert spec.env["MESOS_HOSTNAME"] == ADDRS[0]
     assert any(v.container_path == mesos.MASTER_WORK_DIR and v.persistent for v in spec.volumes)
 
 

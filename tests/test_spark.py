@@ -1,6 +1,7 @@
 """Spark rendering for every mode, the version check, and the SparkCluster under the mock runtime."""
 import zipfile
 from pathlib import Path
+from xml.etree import ElementTree
 
 import jsonschema
 import pytest
@@ -63,7 +64,10 @@ def test_yarn_renders_hadoop_site_files_and_conf_dir():
     s = spark_spec(mode="yarn", deploy_mode="cluster", yarn={"resource_manager": "rm.example", "queue": "etl"})
     files = role.hadoop_site_files(s)
     assert "<name>yarn.resourcemanager.hostname</name>\n    <value>rm.example</value>" in files["/etc/hadoop/conf/yarn-site.xml"]
-    assert "rm.example:8032" in files["/etc/hadoop/conf/yarn-site.xml"]
+    # Hadoop's property names are case-sensitive: read the file as Hadoop does, name by name.
+    props = {p.findtext("name"): p.findtext("value")
+             for p in ElementTree.fromstring(files["/etc/hadoop/conf/yarn-site.xml"]).iter("property")}
+    assert props["yarn.resourcemanager.address"] == "rm.example:8032"
     assert "<name>fs.defaultFS</name>" in files["/etc/hadoop/conf/core-site.xml"]
     client = role.client_files(s, "yarn")
     assert "export HADOOP_CONF_DIR=/etc/hadoop/conf" in client["/opt/spark/conf/spark-env.sh"]
