@@ -2,6 +2,7 @@
 container as the `docker.Container` path for every role, and `docker run` lines that really run."""
 import base64
 import configparser
+import dataclasses
 import hashlib
 import json
 import shlex
@@ -154,6 +155,16 @@ def test_docker_container_and_cloud_init_unit_agree_for_every_role():
         assert unit_side == docker_side, plain.name
     assert roles >= {"zookeeper", "mesos-master", "mesos-agent", "marathon", "marathon-lb", "spark-master",
                      "spark-worker", "spark-history"}
+
+
+def test_an_entrypoint_the_spec_clears_is_cleared_on_both_paths():
+    # `entrypoint: []` in Compose terms: Docker runs the command without the image's entrypoint
+    # (`--entrypoint ""` on the command line, an empty list through the provider).
+    (plain, _), *_ = every_role()
+    cleared = dataclasses.replace(plain, entrypoint=())
+    argv = cloud_init.docker_create_argv(cleared)
+    assert argv[argv.index("--entrypoint") + 1] == ""
+    assert container_args(cleared, cleared.image)["entrypoints"] == []
 
 
 def test_the_comparison_notices_a_difference():

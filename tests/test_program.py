@@ -256,3 +256,13 @@ def test_the_credentials_component_takes_its_options():
 
     (c,) = evaluate("local", program=program).of_type("container-platform:security:ControlPlaneCredentials")
     assert c.parent.endswith("test:index:Parent::p")
+
+
+def test_a_host_component_takes_its_options():
+    from components.hosts.local import LocalHost
+
+    def program():
+        LocalHost("local", opts=pulumi.ResourceOptions(parent=pulumi.ComponentResource("test:index:Parent", "p")))
+
+    (host,) = evaluate("local", program=program).of_type("container-platform:hosts:LocalHost")
+    assert host.parent.endswith("test:index:Parent::p")
