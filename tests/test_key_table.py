@@ -132,6 +132,11 @@ ROWS = [
         {"local": (lambda c: c["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}}]),
          "swarm": (lambda s: spec(s)["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}}]),
          "marathon": (lambda a: params(a, "tmpfs"), ["/cache:size=4194304"])}),
+    # Without a check of its own, a Marathon service with a port is checked on it (MESOS_TCP).
+    Row("healthcheck", "no-healthcheck", "{expose: ['8080']}",
+        {"marathon": (lambda a: a["healthChecks"], [{"protocol": "MESOS_TCP", "portIndex": 0, "gracePeriodSeconds": 60,
+                                                     "intervalSeconds": 15, "timeoutSeconds": 5,
+                                                     "maxConsecutiveFailures": 3}])}),
     # Only Docker's engine probes faster while starting (Swarm and Marathon warn: no effect).
     Row("healthcheck", "healthcheck-start", "{healthcheck: {test: [CMD-SHELL, 'true'], start_interval: 2s}}",
         {"local": (lambda c: c["healthcheck"]["startInterval"], "2s")}),
@@ -250,6 +255,8 @@ ROWS = [
         {"local": (lambda c: image_of(c, "example/arm:1")["platform"], "linux/arm64"),
          "swarm": (lambda s: s["taskSpec"]["placement"]["platforms"], [{"os": "linux", "architecture": "arm64"}]),
          "marathon": (lambda a: params(a, "platform"), ["linux/arm64"])}),
+    Row("platform", "platform-os", "{platform: linux, image: example/any:1}",
+        {"swarm": (lambda s: s["taskSpec"]["placement"]["platforms"], [{"os": "linux", "architecture": "amd64"}])}),
     Row("ipc", "ipc", "{ipc: shareable}",
         {"local": (lambda c: c["ipcMode"], "shareable"), "marathon": (lambda a: params(a, "ipc"), ["shareable"])}),
     Row("pid", "pid", "{pid: 'container:abc'}",
@@ -334,7 +341,10 @@ ROWS = [
         {"local": (local_containers, ["local-s-replicated-1", "local-s-replicated-2"]),
          "marathon": (lambda a: a["instances"], 2)}),
     Row("deploy.mode", "global", "{deploy: {mode: global}}",
-        {"swarm": (lambda s: s["mode"], {"global": True})}),
+        {"swarm": (lambda s: (s["mode"], s["convergeConfig"]), ({"global": True}, {"delay": "5s", "timeout": "5m"}))}),
+    # Scaled to nothing, a Swarm service would never converge: `pulumi up` must not wait for it.
+    Row("deploy.replicas", "scaled-to-zero", "{deploy: {replicas: 0}}",
+        {"swarm": (lambda s: (s["mode"], s.get("convergeConfig")), ({"replicated": {"replicas": 0}}, None))}),
     Row("deploy.resources", "resources", "{deploy: {resources: {limits: {cpus: '0.75', memory: 128M}, "
                                          "reservations: {cpus: '0.25', memory: 32M}}}}",
         {"local": (lambda c: (c["cpus"], c["memory"], c["memoryReservation"]), ("0.75", 128, 32)),
