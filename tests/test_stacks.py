@@ -225,10 +225,15 @@ def test_scaling_one_service_changes_only_that_service(scheduler):
     (lambda p: p["stacks"][0].update(file="examples/compose/nope.yaml"), "platform.stacks[0].file: 'examples/compose/nope.yaml' does not exist"),
     (lambda p: p["stacks"][0]["services"].update(apii={"instances": 2}), "platform.stacks[0].services.apii"),
     (lambda p: p.update(swarm={"managers": ["nope"]}) or p["stacks"][0].update(scheduler="swarm"), "platform.swarm.managers[0]: no host named 'nope'"),
+    (lambda p: p.update(swarm={"workers": ["nope"]}) or p["stacks"][0].update(scheduler="swarm"), "platform.swarm.workers[0]: no host named 'nope'"),
+    (lambda p: p.update(swarm={"managers": [p["hosts"][0]["name"]], "workers": [p["hosts"][0]["name"]]})
+     or p["stacks"][0].update(scheduler="swarm"), "platform.swarm.workers: '%s' is already a manager"),
     (lambda p: p["discovery"].update(enabled=False) or p["stacks"][0].update(scheduler="marathon"), "platform.stacks[0].scheduler: Marathon services are reached through marathon-lb"),
 ])
 def test_stack_config_errors_register_nothing(change, says):
     d = evaluate_changed(BASE, change, config=with_stacks("local"))
+    if "%s" in says:  # the base stack's first host
+        says %= with_stacks("local")["container-platform:platform"]["hosts"][0]["name"]
     assert isinstance(d.error, pulumi.RunError) and says in str(d.error), d.error
     assert d.resources == []
 
