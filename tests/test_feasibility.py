@@ -50,6 +50,18 @@ def test_a_public_service_gets_one_instance_per_public_agent_machine(tmp_path):
     assert "platform.stacks[0].services.web.instances to at most 1" in p.message
 
 
+def test_max_replicas_per_node_bounds_a_service_without_fixed_ports_and_says_so(tmp_path):
+    compose = """
+    services:
+      api:
+        image: nginx:1.27
+        deploy: {placement: {max_replicas_per_node: 1}}
+    """
+    assert plan(tmp_path, compose, instances={"api": 3})()  # three private agent machines in onprem
+    (p,) = refused(plan(tmp_path, compose, instances={"api": 4}))
+    assert "at most 1 per agent machine (max_replicas_per_node) and 3 private agent machine(s)" in p.message
+
+
 def test_a_constraint_no_agent_satisfies_is_refused_naming_what_agents_have(tmp_path):
     compose = """
     services:
