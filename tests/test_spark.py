@@ -95,6 +95,9 @@ def test_master_env_carries_zookeeper_recovery():
     (spark(masters={"web_ui_port": 8080}), "platform.spark.masters.web_ui_port", "marathon 'marathon-1'"),
     (spark(workers={"memory": "lots"}), "platform.spark.workers.memory", "lots"),
     (spark(mode="mesos", deploy_mode="cluster") | {"marathon": {"enabled": False}}, "platform.spark.deploy_mode", "Marathon app"),
+    # The dispatcher's credential would sit in Marathon's app env: refused, saying why and the two ways out.
+    ({"spark": {"enabled": True, "mode": "mesos", "deploy_mode": "cluster"}}, "platform.spark.deploy_mode",
+     "Mesos accepts only frameworks with a credential, and the cluster-mode dispatcher"),
 ])
 def test_bad_spark_config(raw, path, fragment):
     with pytest.raises(SpecError) as e:

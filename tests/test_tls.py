@@ -218,7 +218,8 @@ def test_a_ca_the_user_brings_issues_every_certificate():
 
 @pytest.mark.parametrize("tls, secrets, path, words", [
     ({"enabled": False, "authority": {"certificate": "x", "private_key_secret": "caKey"}}, {"caKey": "k"},
-     "platform.tls.authority", "TLS is off"),
+     "platform.tls.authority", "TLS is off (platform.tls.enabled: false), so this CA would never be used; "
+                               "remove the key or turn TLS on"),
     ({"authority": {"certificate": "not a pem", "private_key_secret": "caKey"}}, {"caKey": "k"},
      "platform.tls.authority.certificate", "is not a PEM certificate"),
     ({"authority": {"certificate": _authority(ca=False)[0], "private_key_secret": "caKey"}}, {"caKey": "k"},
