@@ -19,8 +19,13 @@ from components.roles.container import ContainerSpec
 from ops.mock_runtime import ROOT, Deployment, Registered, evaluate, stack_config, stack_names
 
 __all__ = ["ROOT", "Deployment", "Registered", "Workload", "captured_specs", "cloud_config", "env_of", "evaluate",
-           "labels_of", "mesos_principals", "packed_user_data", "role_of", "stack_config", "stack_names", "units",
-           "uploads", "workloads", "zk_password"]
+           "labels_of", "mesos_principals", "packed_user_data", "role_of", "stack_config", "stack_names",
+           "through_docker_provider", "units", "uploads", "workloads", "zk_password"]
+
+
+def through_docker_provider(r: Registered) -> bool:
+    """`r` names an explicit docker provider (a host's), not Pulumi's default one."""
+    return bool(r.provider) and r.provider_urn.split("::")[2].endswith("pulumi:providers:docker")
 
 
 def env_of(container: Registered) -> dict[str, str]:

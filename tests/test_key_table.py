@@ -22,6 +22,7 @@ import pytest
 from components.compose import keys
 
 from .conftest import PLACEHOLDER_SECRETS
+from .harness import through_docker_provider
 from .test_compose_corpus import deploy
 
 Get = Callable[["Rendered"], Any]
@@ -501,7 +502,7 @@ def test_an_image_built_for_the_local_engine_is_built_through_its_provider(tmp_p
     d = deploy(tmp_path / "compose.yaml", "local")
     assert d.error is None, str(d.error)
     (image,) = d.of_type("docker:index/image:Image")
-    assert image.provider_urn.split("::")[2].endswith("pulumi:providers:docker"), image.provider
+    assert through_docker_provider(image), image.provider
 
 
 def test_a_config_or_secret_has_its_files_text_its_content_or_its_pulumi_secrets_value(tmp_path):

@@ -5,12 +5,14 @@ import pulumi
 import pytest
 
 from components import collector
+from components.hosts.local import LocalHost
+from components.platform.credentials import ControlPlaneCredentials
 from components.roles import zookeeper
 from components.roles.mesos import MASTER_ZK
 from ops import mock_runtime
 
 from .conftest import HOST_KEY, PLACEHOLDER_SECRETS
-from .harness import env_of, evaluate, labels_of, role_of, uploads, workloads
+from .harness import env_of, evaluate, labels_of, role_of, through_docker_provider, uploads, workloads
 
 
 def zk_containers(d):
@@ -224,8 +226,6 @@ def test_at_the_stacks_root_only_the_programs_components_its_providers_and_the_q
 def test_this_machines_shell_commands_take_their_input_on_stdin_and_keep_their_delete():
     # A Swarm join token or a secret goes to a command on stdin, never in its argv
     # (`ps` shows argv to every user of the machine).
-    from components.hosts.local import LocalHost
-
     def program():
         host = LocalHost("local")
         host.shell("join", create="docker swarm join --token-stdin", parent=host, stdin="SWMTKN-1-x",
@@ -243,26 +243,16 @@ def test_every_docker_resource_goes_through_its_hosts_provider(deployment):
     docker = [r for r in deployment.resources if r.type.startswith("docker:") and r.custom]
     if deployment.of_type("container-platform:hosts:LocalHost") or deployment.of_type("container-platform:hosts:PhysicalHost"):
         assert docker
-    assert [r.name for r in docker if not r.provider or
-            not r.provider_urn.split("::")[2].endswith("pulumi:providers:docker")] == []
+    assert [r.name for r in docker if not through_docker_provider(r)] == []
 
 
-def test_the_credentials_component_takes_its_options():
-    from components.platform.credentials import ControlPlaneCredentials
-
+@pytest.mark.parametrize("make, token", [
+    (lambda opts: ControlPlaneCredentials("c", "marathon", None, opts=opts), "container-platform:security:ControlPlaneCredentials"),
+    (lambda opts: LocalHost("local", opts=opts), "container-platform:hosts:LocalHost"),
+])
+def test_a_component_takes_its_options(make, token):
     def program():
-        parent = pulumi.ComponentResource("test:index:Parent", "p")
-        ControlPlaneCredentials("c", "marathon", None, opts=pulumi.ResourceOptions(parent=parent))
+        make(pulumi.ResourceOptions(parent=pulumi.ComponentResource("test:index:Parent", "p")))
 
-    (c,) = evaluate("local", program=program).of_type("container-platform:security:ControlPlaneCredentials")
+    (c,) = evaluate("local", program=program).of_type(token)
     assert c.parent.endswith("test:index:Parent::p")
-
-
-def test_a_host_component_takes_its_options():
-    from components.hosts.local import LocalHost
-
-    def program():
-        LocalHost("local", opts=pulumi.ResourceOptions(parent=pulumi.ComponentResource("test:index:Parent", "p")))
-
-    (host,) = evaluate("local", program=program).of_type("container-platform:hosts:LocalHost")
-    assert host.parent.endswith("test:index:Parent::p")
