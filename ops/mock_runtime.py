@@ -72,6 +72,8 @@ class Deployment:
     outputs: dict[str, Any] = field(default_factory=dict)
     secret_outputs: set[str] = field(default_factory=set)
     error: Optional[BaseException] = None
+    # What each component registered as its outputs (`register_outputs`), by URN.
+    component_outputs: dict[str, Any] = field(default_factory=dict)
 
     def of_type(self, type_: str) -> list[Registered]:
         return [r for r in self.resources if r.type == type_]
@@ -111,6 +113,7 @@ class RecordingMonitor(MockMonitor):
     def __init__(self, mocks: Mocks):
         super().__init__(mocks)
         self.records: list[Registered] = []
+        self.component_outputs: dict[str, Any] = {}
 
     def RegisterResource(self, request):
         response = super().RegisterResource(request)
@@ -133,6 +136,10 @@ class RecordingMonitor(MockMonitor):
                 custom=request.custom,
             ))
         return response
+
+    def RegisterResourceOutputs(self, request):
+        self.component_outputs[request.urn] = _unwrap(rpc.deserialize_properties(request.outputs))
+        return super().RegisterResourceOutputs(request)
 
 
 def _provider_kind(serialized: str) -> str:
@@ -233,7 +240,7 @@ def evaluate(stack: str, config: Optional[dict[str, Any]] = None, secrets: Optio
         error = e
     finally:
         gc.set_threshold(*thresholds)
-    deployment = Deployment(monitor.records, error=error)
+    deployment = Deployment(monitor.records, error=error, component_outputs=monitor.component_outputs)
     if error is None:
         root = runtime_settings.get_root_resource()
         for key, value in root.outputs.items():

@@ -4,8 +4,11 @@ import sys
 
 import pytest
 
+from . import said
 from .harness import Deployment, evaluate, stack_config, stack_names
 from .memo import remembered
+
+UPDATING = os.environ.get("UPDATE_RENDERED") == "1"  # write tests/rendered/ again (tests/test_rendered.py)
 
 
 # The secrets a user sets with `pulumi config set --secret` before `pulumi up`.
@@ -34,6 +37,13 @@ def stack():
     return _deployment
 
 
+@pytest.fixture(scope="session")
+def key_table_dirs(tmp_path_factory):
+    """A directory per scheduler for tests/test_key_table.py's Compose file (its evaluation is
+    shared with tests/test_rendered.py, which pins it whole)."""
+    return {s: tmp_path_factory.mktemp(f"key-table-{s}") for s in ("local", "swarm", "marathon")}
+
+
 def evaluate_changed(stack, change, config=None, secrets=None) -> Deployment:
     """`stack` (or `config`) evaluated with a copy of its platform config changed by
     `change(platform)`, and the placeholder secrets set (and `secrets`)."""
@@ -59,3 +69,29 @@ def pytest_collection_finish(session):
             for name, member in vars(cls).items():
                 if "__mutmut_" in name and callable(member):
                     member.__module__ = module_name
+
+
+def pytest_sessionstart(session):
+    said.install(session.config._tmp_path_factory.getbasetemp())
+
+
+@pytest.fixture(autouse=True)
+def _what_is_said_is_pinned(request):
+    """Every problem a test makes the program state is one of tests/rendered/said.txt (tests/said.py).
+    Not for property tests: hypothesis makes up their inputs, so their messages too."""
+    said.take()
+    yield
+    texts = said.take()
+    if getattr(request.function, "is_hypothesis_test", False) or UPDATING:
+        return
+    new = [t for t in texts if t not in said.pinned()]
+    if new:
+        pytest.fail("the program said what is not pinned in tests/rendered/said.txt:\n"
+                    + "\n".join(f"  {t}" for t in new[:10])
+                    + "\nIf the text is meant, add it: UPDATE_RENDERED=1 .venv/bin/python -m pytest <these tests>",
+                    pytrace=False)
+
+
+def pytest_sessionfinish(session):
+    if UPDATING:
+        said.write()

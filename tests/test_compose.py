@@ -7,6 +7,7 @@ import pytest
 import yaml
 
 from components.compose import Ref, Secret, load_stack
+from components.compose.references import parse
 from components.compose.load import SCHEMA
 
 from .contracts import REFERENCE
@@ -59,6 +60,16 @@ def test_services_come_in_dependency_order_and_references_are_parsed(tmp_path):
                                      Ref("db", "port", 5432), "/x")
     assert api.needs() == {"db", "cache"} and api.secrets() == {"dbPassword"}
     assert stack.service("web").command[-1] == (Ref("api", "host"), ":", Ref("api", "port"))
+
+
+@pytest.mark.parametrize("text, parts", [
+    ("$$5 at ${db.host}", ("$5 at ", Ref("db", "host"))),  # an escaped dollar, then a reference
+    ("$HOME:${db.port.5432}", ("$HOME:", Ref("db", "port", 5432))),  # interpolation already judged `$HOME`
+    ("${secret.pw}@${db.host}", (Secret("pw"), "@", Ref("db", "host"))),
+    ("plain", ("plain",)),
+])
+def test_every_reference_in_a_value_is_parsed_whatever_comes_before_it(text, parts):
+    assert parse(text) == (parts, None)
 
 
 def test_a_cycle_is_named_in_full(tmp_path):
@@ -140,6 +151,13 @@ def test_dollar_escapes_and_lone_dollars_stay_literal(tmp_path):
      "not a whole number"),
     ("services: {api: {image: x, depends_on: [db]}, db: {image: x, volumes: ['nope:/d']}}",
      "compose.yaml:services.db.volumes[0]", "not declared"),
+    ("services: {}", "compose.yaml:services", "is empty; a stack needs at least one service"),
+    ("services: {api: {image: x, ports: ['8010-8000:80']}}", "compose.yaml:services.api.ports[0]",
+     "'8010-8000' is an empty range"),
+    ("services: {api: {image: x, environment: {U: '${db.port.5433}'}}, db: {image: y, expose: [5432, 9187]}}",
+     "compose.yaml:services.api.environment.U", "${db.port.5433}: 'db' has no container port 5433; its ports are 5432, 9187"),
+    ("services: {api: {image: x, environment: {U: '${db.port}'}}, db: {image: y}}",
+     "compose.yaml:services.api.environment.U", "${db.port}: 'db' declares no ports"),
 ])
 def test_bad_compose_files_name_the_key_and_the_fix(tmp_path, text, path, says):
     found = problems(tmp_path, text)
@@ -317,6 +335,19 @@ def test_include_extends_profiles_and_env_file(tmp_path):
     assert stack.service("cache").mounts[0].source == str(tmp_path / "data")
     assert [s.name for s in stack.services if s.name == "debug"] == []
     assert any("debug" in w.path and "profiles" in w.message for w in stack.warnings)
+
+
+def test_extends_of_a_missing_service_and_an_include_cycle_are_named(tmp_path):
+    (tmp_path / "base.yaml").write_text("services: {common: {image: base}, other: {image: o}}\n")
+    (tmp_path / "a.yaml").write_text("include: [b.yaml]\nservices: {a: {image: a}}\n")
+    (tmp_path / "b.yaml").write_text("include: [a.yaml]\nservices: {b: {image: b}}\n")
+    found = problems(tmp_path, """
+        services:
+          api: {extends: {file: base.yaml, service: comon}}
+        """)
+    assert found["compose.yaml:services.api.extends"] == "no service 'comon' in base.yaml; it has: common, other"
+    found = problems(tmp_path, "include: [a.yaml]\nservices: {api: {image: x}}\n")
+    assert found == {"compose.yaml:include[0]": "a.yaml includes itself (through compose.yaml -> a.yaml -> b.yaml)"}
 
 
 def test_relative_binds_reach_remote_hosts_only_as_swarm_configs(tmp_path):

@@ -71,6 +71,7 @@ def test_the_error_names_the_line_counted_over_blank_lines_comments_and_quoted_n
     ('FOO="foo\\$BAR"', {}, {"FOO": "foo$BAR"}),
     ('FOO=x\nBAR=${FOO}', {"FOO": "caller"}, {"FOO": "x", "BAR": "caller"}),
     ('A="tab\\there"', {}, {"A": "tab\there"}),
+    ('A="\\0101\\0"', {}, {"A": "A\0"}),  # octal escapes, and \0 alone a NUL
 ])
 def test_dotenv_expansion(text, escapes, expected):
     assert dotenv.parse(text, escapes.get) == expected

@@ -129,10 +129,13 @@ ROWS = [
         {"local": (lambda c: [(v["containerPath"], v["hostPath"].endswith("/site"), v["readOnly"]) for v in c["volumes"]],
                    [("/etc/site", True, True)]),
          "marathon": (lambda a: [(v["containerPath"], v["mode"]) for v in a["container"]["volumes"]], [("/etc/site", "RO")])}),
-    Row("volumes", "volumes-tmpfs", "{volumes: [{type: tmpfs, target: /cache, tmpfs: {size: 4194304}}]}",
-        {"local": (lambda c: c["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}}]),
-         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}}]),
-         "marathon": (lambda a: params(a, "tmpfs"), ["/cache:size=4194304"])}),
+    Row("volumes", "volumes-tmpfs", "{volumes: [{type: tmpfs, target: /cache, tmpfs: {size: 4194304}}, "
+                                    "{type: tmpfs, target: /empty, read_only: true}]}",
+        {"local": (lambda c: c["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}},
+                                           {"target": "/empty", "type": "tmpfs", "readOnly": True}]),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}},
+                                                 {"target": "/empty", "type": "tmpfs", "readOnly": True}]),
+         "marathon": (lambda a: params(a, "tmpfs"), ["/cache:size=4194304", "/empty:ro"])}),
     # Without a check of its own, a Marathon service with a port is checked on it (MESOS_TCP).
     Row("healthcheck", "no-healthcheck", "{expose: ['8080']}",
         {"marathon": (lambda a: a["healthChecks"], [{"protocol": "MESOS_TCP", "portIndex": 0, "gracePeriodSeconds": 60,
@@ -252,10 +255,11 @@ ROWS = [
          "marathon": (lambda a: (params(a, "log-driver"), params(a, "log-opt")), (["json-file"], ["max-size=10m"]))}),
     Row("runtime", "runtime", "{runtime: runc}",
         {"local": (lambda c: c["runtime"], "runc"), "marathon": (lambda a: params(a, "runtime"), ["runc"])}),
-    Row("platform", "platform", "{platform: linux/arm64, image: example/arm:1}",
-        {"local": (lambda c: image_of(c, "example/arm:1")["platform"], "linux/arm64"),
+    # Swarm's platform constraint has no variant (`v8`): the architecture alone.
+    Row("platform", "platform", "{platform: linux/arm64/v8, image: example/arm:1}",
+        {"local": (lambda c: image_of(c, "example/arm:1")["platform"], "linux/arm64/v8"),
          "swarm": (lambda s: s["taskSpec"]["placement"]["platforms"], [{"os": "linux", "architecture": "arm64"}]),
-         "marathon": (lambda a: params(a, "platform"), ["linux/arm64"])}),
+         "marathon": (lambda a: params(a, "platform"), ["linux/arm64/v8"])}),
     Row("platform", "platform-os", "{platform: linux, image: example/any:1}",
         {"swarm": (lambda s: s["taskSpec"]["placement"]["platforms"], [{"os": "linux", "architecture": "amd64"}])}),
     Row("ipc", "ipc", "{ipc: shareable}",
@@ -285,9 +289,14 @@ ROWS = [
         {"local": (lambda c: (c["dns"], c.get("dnsSearches"), c["dnsOpts"]), (["10.0.0.53"], None, ["ndots:2"])),
          "swarm": (lambda s: spec(s)["dnsConfig"], {"nameservers": ["10.0.0.53"], "options": ["ndots:2"]}),
          "marathon": (lambda a: params(a, "dns-option"), ["ndots:2"])}),
-    Row("devices", "devices", "{devices: ['/dev/fuse:/dev/fuse']}",
-        {"local": (lambda c: c["devices"], [{"hostPath": "/dev/fuse", "containerPath": "/dev/fuse", "permissions": "rwm"}]),
-         "marathon": (lambda a: params(a, "device"), ["/dev/fuse:/dev/fuse:rwm"])}),
+    # Short form with or without a target, long form with or without permissions ("rwm" by default).
+    Row("devices", "devices", "{devices: ['/dev/fuse:/dev/fuse', /dev/kvm, '/dev/snd:/dev/snd0:r', {source: /dev/net/tun}]}",
+        {"local": (lambda c: c["devices"], [{"hostPath": "/dev/fuse", "containerPath": "/dev/fuse", "permissions": "rwm"},
+                                            {"hostPath": "/dev/kvm", "containerPath": "/dev/kvm", "permissions": "rwm"},
+                                            {"hostPath": "/dev/snd", "containerPath": "/dev/snd0", "permissions": "r"},
+                                            {"hostPath": "/dev/net/tun", "containerPath": "/dev/net/tun", "permissions": "rwm"}]),
+         "marathon": (lambda a: params(a, "device"), ["/dev/fuse:/dev/fuse:rwm", "/dev/kvm:/dev/kvm:rwm",
+                                                      "/dev/snd:/dev/snd0:r", "/dev/net/tun:/dev/net/tun:rwm"])}),
     Row("group_add", "group-add", "{group_add: [audio]}",
         {"local": (lambda c: c["groupAdds"], ["audio"]), "swarm": (lambda s: spec(s)["groups"], ["audio"]),
          "marathon": (lambda a: params(a, "group-add"), ["audio"])}),
@@ -346,13 +355,16 @@ ROWS = [
     # Scaled to nothing, a Swarm service would never converge: `pulumi up` must not wait for it.
     Row("deploy.replicas", "scaled-to-zero", "{deploy: {replicas: 0}}",
         {"swarm": (lambda s: (s["mode"], s.get("convergeConfig")), ({"replicated": {"replicas": 0}}, None))}),
-    Row("deploy.resources", "resources", "{deploy: {resources: {limits: {cpus: '0.75', memory: 128M}, "
-                                         "reservations: {cpus: '0.25', memory: 32M}}}}",
-        {"local": (lambda c: (c["cpus"], c["memory"], c["memoryReservation"]), ("0.75", 128, 32)),
+    # (More than one CPU: a scale off by a part in a billion shows only on whole CPUs.)
+    Row("deploy.resources", "resources", "{deploy: {resources: {limits: {cpus: '2.5', memory: 128M}, "
+                                         "reservations: {cpus: '1.25', memory: 32M}}}}",
+        {"local": (lambda c: (c["cpus"], c["memory"], c["memoryReservation"]), ("2.5", 128, 32)),
          "swarm": (lambda s: s["taskSpec"]["resources"],
-                   {"limits": {"nanoCpus": 750_000_000, "memoryBytes": 128 * MB},
-                    "reservation": {"nanoCpus": 250_000_000, "memoryBytes": 32 * MB}}),
-         "marathon": (lambda a: (a["cpus"], a["mem"]), (0.75, 128))}),
+                   {"limits": {"nanoCpus": 2_500_000_000, "memoryBytes": 128 * MB},
+                    "reservation": {"nanoCpus": 1_250_000_000, "memoryBytes": 32 * MB}})}),
+    # (Marathon's agents here offer one CPU.)
+    Row("deploy.resources", "resources-marathon", "{deploy: {resources: {limits: {cpus: '0.75', memory: 128M}}}}",
+        {"marathon": (lambda a: (a["cpus"], a["mem"]), (0.75, 128))}),
     Row("deploy.restart_policy", "restart-policy", "{deploy: {restart_policy: {condition: on-failure, delay: 3s, "
                                                    "max_attempts: 2, window: 30s}}}",
         {"local": (lambda c: (c["restart"], c["maxRetryCount"]), ("on-failure", 2)),
@@ -435,15 +447,10 @@ def rendered(d, scheduler: str, service: str) -> Rendered | None:
     return Rendered(found[0][0], d, service, found[0][1]) if found else None
 
 
-@pytest.fixture(scope="module")
-def workdir(tmp_path_factory):
-    return {s: tmp_path_factory.mktemp(s) for s in keys.SCHEDULERS}
-
-
 @pytest.mark.parametrize("scheduler, row", [(s, r) for s in keys.SCHEDULERS for r in rows_for(s)],
                          ids=lambda x: x.id if isinstance(x, Row) else x)
-def test_a_key_lands_where_the_table_says(workdir, scheduler, row):
-    d = deployed(scheduler, workdir[scheduler])
+def test_a_key_lands_where_the_table_says(key_table_dirs, scheduler, row):
+    d = deployed(scheduler, key_table_dirs[scheduler])
     assert d.error is None, str(d.error)
     get, want = row.expect[scheduler]
     r = rendered(d, scheduler, row.id)

@@ -203,11 +203,13 @@ def test_a_marathon_that_is_still_starting_is_waited_for():
 
 
 def test_no_marathon_at_all_fails_after_the_timeout_naming_the_urls():
-    dead = f"http://127.0.0.1:{free_port()}"
+    dead, also_dead = (f"http://127.0.0.1:{free_port()}" for _ in range(2))
     with pytest.raises(ConnectionError) as e:
-        provider().create({"app": rendered_app(), "marathon_urls": [dead], "credentials": None, "timeout_seconds": 0.3})
-    assert "no Marathon answered PUT /v2/apps/ha/app/api" in str(e.value) and dead in str(e.value)
-    assert f"{dead}: [Errno 111] Connection refused" in str(e.value)  # the socket's reason, not urllib's wrapping
+        provider().create({"app": rendered_app(), "marathon_urls": [dead, also_dead], "credentials": None,
+                           "timeout_seconds": 0.3})
+    # each URL with the socket's reason, not urllib's wrapping
+    assert str(e.value) == (f"no Marathon answered PUT /v2/apps/ha/app/api?partialUpdate=false: {dead}: [Errno 111] Connection refused; "
+                            f"{also_dead}: [Errno 111] Connection refused")
 
 
 def test_the_pickled_provider_runs_in_a_fresh_process_without_the_project():
@@ -334,3 +336,11 @@ def test_a_long_deployment_says_how_far_it_has_got(capsys):
     assert len(lines) >= 2, lines
     assert all(l.endswith("0 of 2 tasks running, 0 healthy") for l in lines)  # the server's counts mid-deployment
     assert len({l.split()[4] for l in lines}) == 1  # one deployment, named in each line
+
+
+def test_progress_of_an_app_marathon_no_longer_knows_says_so_and_goes_on(capsys):
+    """A deleted app answers 404 (Marathon's REST API, GET /v2/apps/{id}): the line says its counts
+    are unknown instead of failing the wait."""
+    with MarathonContractServer() as server:
+        provider()._progress(props(server), "/ha/app/gone", "d-1", 30, time.monotonic() + 5)
+    assert capsys.readouterr().err == "Marathon app /ha/app/gone: deployment d-1 after 30 s: ? of ? tasks running, ? healthy\n"

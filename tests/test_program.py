@@ -2,9 +2,11 @@
 import gc
 
 import pulumi
+import pulumi_aws as aws
 import pytest
 
 from components import collector
+from components.aws.iam import InstanceRoles
 from components.hosts.local import LocalHost
 from components.platform.credentials import ControlPlaneCredentials
 from components.roles import zookeeper
@@ -249,6 +251,8 @@ def test_every_docker_resource_goes_through_its_hosts_provider(deployment):
 @pytest.mark.parametrize("make, token", [
     (lambda opts: ControlPlaneCredentials("c", "marathon", None, opts=opts), "container-platform:security:ControlPlaneCredentials"),
     (lambda opts: LocalHost("local", opts=opts), "container-platform:hosts:LocalHost"),
+    (lambda opts: InstanceRoles("iam", ["zookeeper"], "s", "eu-west-1", aws.Provider("aws", region="eu-west-1"), opts=opts),
+     "container-platform:aws:InstanceRoles"),
 ])
 def test_a_component_takes_its_options(make, token):
     def program():

@@ -11,6 +11,7 @@ from components.spec import SpecError, load
 
 from .contracts import marathon_app_validator
 from .harness import evaluate, mesos_principals, role_of, uploads
+from .memo import remembered
 
 ZK = "10.0.0.1:2181,10.0.0.2:2181"
 
@@ -132,10 +133,19 @@ def _mode_config(mode: str, deploy: str = "client") -> dict:
     return {"container-platform:platform": {**spark(mode=mode, deploy_mode=deploy, **extra), **opt_out}}
 
 
-@pytest.mark.parametrize("mode,deploy", [("local", "client"), ("standalone", "client"), ("standalone", "cluster"),
-                                         ("mesos", "client"), ("mesos", "cluster"), ("yarn", "client"), ("yarn", "cluster")])
+MODES = [("local", "client"), ("standalone", "client"), ("standalone", "cluster"),
+         ("mesos", "client"), ("mesos", "cluster"), ("yarn", "client"), ("yarn", "cluster")]
+
+
+@remembered
+def mode_deployment(mode: str, deploy: str):
+    """The default single-machine platform with Spark in `mode` (tests/test_rendered.py pins it)."""
+    return evaluate(f"spark-{mode}-{deploy}", _mode_config(mode, deploy))
+
+
+@pytest.mark.parametrize("mode,deploy", MODES)
 def test_every_mode_evaluates_and_exports_its_spark_pi(mode, deploy):
-    d = evaluate(f"spark-{mode}-{deploy}", _mode_config(mode, deploy))
+    d = mode_deployment(mode, deploy)
     assert d.error is None, d.error
     assert d.outputs["spark_pi"].startswith("spark-submit --master ")
     assert f"--deploy-mode {deploy}" in d.outputs["spark_pi"]
@@ -166,7 +176,7 @@ def test_standalone_wiring_by_output(stack):
 
 
 def test_spark_drivers_on_mesos_register_as_principal_spark_with_the_secret_from_a_file():
-    d = evaluate("spark-mesos-auth", _mode_config("mesos", "client"))
+    d = mode_deployment("mesos", "client")
     assert d.error is None, d.error
     client = d.outputs["spark_client_files"]
     assert "spark_client_files" in d.secret_outputs  # it carries the secret

@@ -193,6 +193,13 @@ def test_a_local_swarm_is_this_machine_alone():
     assert load(raw).platform.swarm.managers == ["local"]
 
 
+@pytest.mark.parametrize("port", ["client_port", "peer_port", "election_port", "admin_port"])
+def test_a_clash_with_each_zookeeper_port_names_that_ports_key(port):
+    (p,) = problems({"zookeeper": {port: 5050}})  # the master's port
+    assert p.path == "platform.mesos.masters.port"
+    assert f"platform.zookeeper.{port})" in p.message, p.message
+
+
 def test_a_port_clash_suggests_a_port_no_instance_plans_and_following_it_works():
     """The master's 5050 taken by ZooKeeper, and 5060 by the agents: the suggestion skips every
     planned port, not only those of instances checked before the master."""

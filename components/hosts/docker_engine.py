@@ -55,9 +55,6 @@ def container_args(spec: ContainerSpec, image: pulumi.Input[str], network: Optio
                for p in spec.ports] or None,
         restart=spec.restart,
         max_retry_count=spec.max_restarts or None,
-        wait=spec.wait_healthy or None,
-        wait_timeout=(spec.health.start_period_s + spec.health.interval_s * (spec.health.retries + 1) + 60)
-        if spec.wait_healthy and spec.health else None,
         privileged=spec.privileged or None,
         pid_mode=spec.pid_mode,
         healthcheck=_healthcheck(spec.health),

@@ -69,9 +69,6 @@ class ContainerSpec:
     ports: tuple[PublishedPort, ...] = ()
     restart: str = "unless-stopped"  # Docker restart policy; a crashed process comes back
     max_restarts: int = 0  # with restart "on-failure": 0 is unlimited
-    # Wait until the health check passes before the resource counts as created, so services
-    # that depend on this one start after it is healthy (Compose's `service_healthy`).
-    wait_healthy: bool = False
     privileged: bool = False
     pid_mode: Optional[str] = None
     labels: Mapping[str, str] = field(default_factory=dict)

@@ -76,6 +76,13 @@ def engine_parameters(s: Service) -> list[dict[str, str]]:
     return [{"key": k, "value": v} for k, v in flags if v is not None]
 
 
+
+def _tmpfs(m) -> str:
+    """`docker run --tmpfs PATH[:OPTIONS]`: the mount options as `mount -t tmpfs` takes them (`ro`,
+    `size=` in bytes), so a read-only one stays read-only."""
+    options = ["ro"] * bool(m.read_only) + [f"size={m.tmpfs_size_bytes}"] * bool(m.tmpfs_size_bytes)
+    return m.target + (":" + ",".join(options) if options else "")
+
 def app_definition(platform_name: str, stack: str, service: Service, env: Mapping[str, pulumi.Input[str]],
                    args: Sequence[pulumi.Input[str]], service_ports: Mapping[int, int], group: str,
                    host_gateway: bool = False, persistent_sizes: Mapping[str, Optional[int]] = {}) -> dict[str, Any]:
@@ -93,8 +100,7 @@ def app_definition(platform_name: str, stack: str, service: Service, env: Mappin
         args = [*s.entrypoint[1:], *args]
     parameters += engine_parameters(s)
     parameters += [{"key": "volume", "value": m.target} for m in s.mounts if m.kind == "volume" and not m.source]
-    parameters += [{"key": "tmpfs", "value": m.target + (f":size={m.tmpfs_size_bytes}" if m.tmpfs_size_bytes else "")}
-                   for m in s.mounts if m.kind == "tmpfs"]
+    parameters += [{"key": "tmpfs", "value": _tmpfs(m)} for m in s.mounts if m.kind == "tmpfs"]
     if host_gateway:
         parameters.append(HOST_GATEWAY)
     if parameters:
