@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import base64
 import gzip
+import hashlib
+import re
 from pathlib import Path
 
 import yaml
@@ -45,13 +47,23 @@ def _inputs(r: Registered) -> dict:
     return inputs
 
 
+# The mock runtime's TLS keys (ops/mock_tls.py) are real key material: pinned by digest only.
+PRIVATE_KEY = re.compile(r"-----BEGIN ([A-Z ]*)PRIVATE KEY-----.*?-----END \1PRIVATE KEY-----\n?", re.DOTALL)
+
+
+def _key_digest(m: re.Match) -> str:
+    return f"<{m.group(1).lower()}private key, sha256 {hashlib.sha256(m.group(0).encode()).hexdigest()[:16]}>"
+
+
 def _sorted(value):
     """Mappings with their keys in order, at every depth (the dump keeps insertion order, so
-    that each resource reads from its URN down)."""
+    that each resource reads from its URN down), and private keys as their digests."""
     if isinstance(value, dict):
         return {k: _sorted(value[k]) for k in sorted(value)}
     if isinstance(value, list):
         return [_sorted(v) for v in value]
+    if isinstance(value, str) and "PRIVATE KEY-----" in value:
+        return PRIVATE_KEY.sub(_key_digest, value)
     return value
 
 
