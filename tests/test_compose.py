@@ -282,6 +282,10 @@ def test_a_service_depending_on_a_broken_one_is_not_told_it_does_not_exist(tmp_p
      "cannot be chosen"),
     ("swarm", "services: {a: {build: .}}", None, None),
     ("marathon", "services: {a: {build: .}}", "compose.yaml:services.a.build", "needs a registry image"),
+    ("marathon", "services: {a: {image: x, deploy: {placement: {preferences: [{spread: node.labels.zone}]}}}}",
+     "compose.yaml:services.a.deploy.placement.preferences", "Marathon has no spread preference; use a constraint"),
+    ("marathon", "networks: {n: {internal: true}}\nservices: {a: {image: x, networks: [n]}}",
+     "compose.yaml:services.a.networks", "network 'n' is internal; "),
     ("local", "services: {a: {image: x, container_name: one, deploy: {replicas: 2}}}",
      "compose.yaml:services.a.container_name", "2 replicas"),
     ("local", "services: {a: {image: x, profiles: [debug]}, b: {image: x, depends_on: [a]}}",
@@ -335,6 +339,17 @@ def test_include_extends_profiles_and_env_file(tmp_path):
     assert stack.service("cache").mounts[0].source == str(tmp_path / "data")
     assert [s.name for s in stack.services if s.name == "debug"] == []
     assert any("debug" in w.path and "profiles" in w.message for w in stack.warnings)
+
+
+def test_extends_merges_volumes_by_target(tmp_path):
+    (tmp_path / "base.yaml").write_text("services: {common: {image: b, volumes: ['a:/data', 'b:/logs']}}\n")
+    stack, found = load(tmp_path, """
+        volumes: {a: {}, b: {}, c: {}}
+        services:
+          api: {extends: {file: base.yaml, service: common}, volumes: ['c:/data']}
+        """)
+    assert found == [], found
+    assert sorted((m.target, m.source) for m in stack.service("api").mounts) == [("/data", "c"), ("/logs", "b")]
 
 
 def test_extends_of_a_missing_service_and_an_include_cycle_are_named(tmp_path):

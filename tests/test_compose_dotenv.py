@@ -55,6 +55,7 @@ def test_an_invalid_dotenv_line_is_an_error_with_its_line():
     ("\n\n\nA=1\nB C=2", 5),
     ('A="two\nlines"\nB=ok\n\nB C=1\n', 5),
     ("# first\n# second\nB C=1\nD=2\n\n\n", 3),
+    ("INHERITED\nB C=1\n", 2),  # a bare name (the caller's value) is a line too
 ])
 def test_the_error_names_the_line_counted_over_blank_lines_comments_and_quoted_newlines(text, line):
     with pytest.raises(dotenv.DotenvError, match=f"^line {line}: 'B C' is not a variable name"):
@@ -71,7 +72,7 @@ def test_the_error_names_the_line_counted_over_blank_lines_comments_and_quoted_n
     ('FOO="foo\\$BAR"', {}, {"FOO": "foo$BAR"}),
     ('FOO=x\nBAR=${FOO}', {"FOO": "caller"}, {"FOO": "x", "BAR": "caller"}),
     ('A="tab\\there"', {}, {"A": "tab\there"}),
-    ('A="\\0101\\0"', {}, {"A": "A\0"}),  # octal escapes, and \0 alone a NUL
+    ('A="\\0101\\0\\01"', {}, {"A": "A\0\x01"}),  # octal escapes, and \0 alone a NUL
 ])
 def test_dotenv_expansion(text, escapes, expected):
     assert dotenv.parse(text, escapes.get) == expected

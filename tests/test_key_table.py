@@ -182,6 +182,11 @@ ROWS = [
         {"local": (lambda c: [(u["file"], u["permissions"], u["content"]) for u in c["uploads"]],
                    [("/etc/site.conf", "0444", "listen 80\n")]),
          "swarm": (lambda s: [x["fileName"] for x in spec(s)["configs"]], ["/etc/site.conf"])}),
+    # An existing config is named, and given by the ID a command on the manager looks up (the
+    # engine takes none by name: tests/test_real_swarm.py).
+    Row("configs", "configs-external", "{configs: [shared]}",
+        {"swarm": (lambda s: spec(s)["configs"], [{"fileName": "/shared", "configName": "team-site",
+                                                   "configId": "s-config-team-site-id-stdout"}])}),
     Row("profiles", "profiles", "{profiles: [debug]}",
         {s: (lambda r: r is None, True) for s in keys.SCHEDULERS}),  # the profile is not active: no resource
     Row("extends", "extends", "{extends: {service: command}, environment: {X: '1'}}",
@@ -415,7 +420,7 @@ ELSEWHERE = {
 }
 TOP_LEVEL = """networks: {back: {}}
 volumes: {data: {}}
-configs: {site: {file: ./site.conf}}
+configs: {site: {file: ./site.conf}, shared: {external: true, name: team-site}}
 secrets: {token: {file: ./token.txt}}
 """
 

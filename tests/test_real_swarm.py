@@ -39,16 +39,17 @@ class Deployed:
         self.networks: list[str] = []
         self.configs: list[str] = []
 
-    def create(self, d) -> list[str]:
+    def create(self, d, found: dict[str, str] = {}) -> list[str]:
         """The recorded networks, configs and services (in dependency order, each converged
-        before the next, as `converge_config` makes the provider wait); the services' names."""
+        before the next, as `converge_config` makes the provider wait); the services' names.
+        `found`: the recorded ID of an existing config or secret -> the real one's."""
         network_ids = {}
         for n in d.of_type("docker:index/network:Network"):
             network_ids[n.inputs["name"]] = engine("POST", "/networks/create", {
                 "Name": n.inputs["name"], "Driver": n.inputs["driver"],
                 "Attachable": n.inputs["attachable"], "CheckDuplicate": True})["Id"]
             self.networks.append(network_ids[n.inputs["name"]])
-        object_ids = {}
+        object_ids = dict(found)
         for c in d.of_type("docker:index/serviceConfig:ServiceConfig"):
             object_ids[f"{c.name}-id"] = engine("POST", "/configs/create",
                                                 {"Name": c.inputs["name"], "Data": c.inputs["data"]})["ID"]
@@ -177,5 +178,40 @@ def test_compose_as_written_arrives_inside_swarm_tasks():
         assert exec_in(web, "cat", "/proc/1/comm").strip() == "docker-init"
     finally:
         deployed.remove()
+        subprocess.run(["/bin/sh", "-c", commands["swarm-init"].inputs["delete"]], capture_output=True)
+    assert swarm_state() == "inactive"
+
+
+def test_an_external_config_and_secret_are_found_by_name_and_reach_the_task(tmp_path):
+    """The engine's API takes a config or secret by ID only ("config not found: team-site" when
+    given its name, as this engine answers): the program looks each up on the manager with the
+    recorded command, and the service is created with what it printed."""
+    (tmp_path / "compose.yaml").write_text(
+        "configs: {site: {external: true, name: team-site}}\nsecrets: {token: {external: true}}\n"
+        "services: {app: {image: local/standin:1, command: ['--listen', '8000'], "
+        "configs: [{source: site, target: /etc/site.conf}], secrets: [token]}}\n")
+    d = record(str(tmp_path / "compose.yaml"))
+    commands = {c.name: c for c in d.of_type("command:local:Command")}
+    assert swarm_state() == "inactive", "this engine is already in a swarm; leave it first"
+    deployed, made = Deployed(), []
+    try:
+        subprocess.run(["/bin/sh", "-c", commands["swarm-init"].inputs["create"]], check=True, capture_output=True)
+        for kind, name, text in (("config", "team-site", "site setting\n"), ("secret", "token", "s3cret\n")):
+            made.append((kind, subprocess.run(["docker", kind, "create", name, "-"], input=text, check=True,
+                                              capture_output=True, text=True).stdout.strip()))
+        found = {}
+        for name in (f"{STACK}-config-team-site-id", f"{STACK}-secret-token-id"):
+            printed = subprocess.run(["/bin/sh", "-c", commands[name].inputs["create"]], check=True,
+                                     capture_output=True, text=True).stdout
+            found[f"{name}-stdout"] = printed.strip()  # the mock runtime's stdout is `<name>-stdout`
+        assert sorted(found.values()) == sorted(i for _, i in made)
+        deployed.create(d, found)
+        (app,) = containers_of(f"{PLATFORM}-{STACK}-app")
+        assert exec_in(app, "cat", "/etc/site.conf") == "site setting\n"
+        assert exec_in(app, "cat", "/run/secrets/token") == "s3cret\n"
+    finally:
+        deployed.remove()
+        for kind, object_id in made:
+            wait_for(f"the {kind} to be removable", lambda: engine("DELETE", f"/{kind}s/{object_id}") is None, timeout=60)
         subprocess.run(["/bin/sh", "-c", commands["swarm-init"].inputs["delete"]], capture_output=True)
     assert swarm_state() == "inactive"

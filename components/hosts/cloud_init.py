@@ -130,8 +130,7 @@ def secret_files_root(spec: ContainerSpec) -> str:
 
 def docker_create_argv(spec: ContainerSpec) -> list[str]:
     """The `docker create` for a spec whose values are plain strings."""
-    restart = spec.restart + (f":{spec.max_restarts}" if spec.restart == "on-failure" and spec.max_restarts else "")
-    argv = ["docker", "create", "--name", spec.name, "--restart", restart, "--network", spec.network_mode]
+    argv = ["docker", "create", "--name", spec.name, "--restart", spec.restart, "--network", spec.network_mode]
     argv += [a for alias in spec.aliases for a in ("--network-alias", alias)]
     argv += [a for p in spec.ports for a in ("--publish", f"{p.host_ip}:{p.host_port}:{p.container_port}/{p.protocol}")]
     argv += [a for k, v in spec.env.items() for a in ("--env", f"{k}={v}")]
@@ -145,8 +144,6 @@ def docker_create_argv(spec: ContainerSpec) -> list[str]:
         argv += ["--health-cmd", _health_line(h.test), "--health-interval", f"{h.interval_s}s",
                  "--health-timeout", f"{h.timeout_s}s", "--health-retries", str(h.retries),
                  "--health-start-period", f"{h.start_period_s}s"]
-    if spec.privileged:
-        argv.append("--privileged")
     if spec.pid_mode:
         argv += ["--pid", spec.pid_mode]
     argv += [a for k, v in spec.labels.items() for a in ("--label", f"{k}={v}")]

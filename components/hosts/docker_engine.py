@@ -54,8 +54,6 @@ def container_args(spec: ContainerSpec, image: pulumi.Input[str], network: Optio
         ports=[docker.ContainerPortArgs(internal=p.container_port, external=p.host_port, ip=p.host_ip, protocol=p.protocol)
                for p in spec.ports] or None,
         restart=spec.restart,
-        max_retry_count=spec.max_restarts or None,
-        privileged=spec.privileged or None,
         pid_mode=spec.pid_mode,
         healthcheck=_healthcheck(spec.health),
         volumes=[

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import shlex
 from typing import Callable, Mapping, Optional, Protocol, Sequence
 
 import pulumi
@@ -72,7 +73,9 @@ class SwarmScheduler:
         # Networks, configs and secrets need only the initialised swarm, so they are created while
         # the other nodes join; services wait for every node, so their tasks spread over all of them.
         self.objects = StackObjects(platform_name, stack, self.provider, parent, secret, swarm=True,
-                                    depends_on=[cluster.initialized])
+                                    depends_on=[cluster.initialized], existing_id=self._existing_id)
+        self._initialized = cluster.initialized
+        self._found: dict[tuple[str, str], pulumi.Output[str]] = {}
         self.members = cluster.members
         self.images = StackImages(stack, self.provider, parent)
 
@@ -91,6 +94,15 @@ class SwarmScheduler:
         if service.engine.init:
             made.append(self._enable_init(service, resource, parent))
         return made, Address.same_ports(resource.name, service)
+
+    def _existing_id(self, kind: str, name: str) -> pulumi.Output[str]:
+        """Looked up on the manager once, when first deployed (`docker secret|config inspect`)."""
+        if (kind, name) not in self._found:
+            found = self.manager.shell(f"{self.stack.name}-{kind}-{name}-id",
+                                       f"docker {kind} inspect --format '{{{{.ID}}}}' {shlex.quote(name)}",
+                                       parent=self.parent, depends_on=[self._initialized])
+            self._found[(kind, name)] = found.stdout.apply(str.strip)
+        return self._found[(kind, name)]
 
     def published(self, service):
         # The routing mesh publishes on every node (ports of `mode: host` only where a task runs).

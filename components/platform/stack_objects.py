@@ -19,9 +19,14 @@ from ..services.names import stack_object
 
 class StackObjects:
     def __init__(self, platform_name: str, stack: Stack, provider: docker.Provider, parent: pulumi.Resource,
-                 secret: Callable[[str], pulumi.Output[str]], swarm: bool, depends_on: Sequence[pulumi.Resource] = ()):
+                 secret: Callable[[str], pulumi.Output[str]], swarm: bool, depends_on: Sequence[pulumi.Resource] = (),
+                 existing_id: Optional[Callable[[str, str], pulumi.Input[str]]] = None):
+        """`existing_id(kind, name)`: the ID of an existing Swarm secret or config (the engine's API
+        takes them by ID only: swarmkit looks up `ConfigID`, and `docker service create` resolves
+        a name to its ID before sending)."""
         self.platform_name, self.stack, self.provider, self.parent = platform_name, stack, provider, parent
         self.secret, self.swarm, self.depends_on = secret, swarm, list(depends_on)
+        self.existing_id = existing_id
         self._networks: dict[str, pulumi.Input[str]] = {}
         self._volumes: dict[str, tuple[str, Optional[docker.Volume]]] = {}
         self._swarm_files: dict[tuple[str, str], pulumi.Resource] = {}
@@ -81,7 +86,7 @@ class StackObjects:
         """(id, name) of the Swarm secret or config holding it."""
         f = self.stack.files[(kind, name)]
         if f.external:
-            return f.external, f.external
+            return self.existing_id(kind, f.external), f.external
         key = (kind, name)
         if key not in self._swarm_files:
             data = pulumi.Output.from_input(self.content(kind, name)).apply(

@@ -68,8 +68,6 @@ class ContainerSpec:
     aliases: tuple[str, ...] = ()
     ports: tuple[PublishedPort, ...] = ()
     restart: str = "unless-stopped"  # Docker restart policy; a crashed process comes back
-    max_restarts: int = 0  # with restart "on-failure": 0 is unlimited
-    privileged: bool = False
     pid_mode: Optional[str] = None
     labels: Mapping[str, str] = field(default_factory=dict)
 
