@@ -152,6 +152,8 @@ def test_dollar_escapes_and_lone_dollars_stay_literal(tmp_path):
     ("services: {api: {image: x, depends_on: [db]}, db: {image: x, volumes: ['nope:/d']}}",
      "compose.yaml:services.db.volumes[0]", "not declared"),
     ("services: {}", "compose.yaml:services", "is empty; a stack needs at least one service"),
+    ("services: {api: {image: x, volumes: [{type: bind, target: /x}]}}", "compose.yaml:services.api.volumes[0]",
+     "bind source '' must be a path"),
     ("services: {api: {image: x, ports: ['8010-8000:80']}}", "compose.yaml:services.api.ports[0]",
      "'8010-8000' is an empty range"),
     ("services: {api: {image: x, environment: {U: '${db.port.5433}'}}, db: {image: y, expose: [5432, 9187]}}",

@@ -275,8 +275,8 @@ def test_a_slow_marathon_cannot_stretch_the_deadline():
         server.inject("slow", method="PUT")
         started = time.monotonic()
         with pytest.raises((ConnectionError, TimeoutError)):
-            provider().create(props(server, timeout_seconds=1))
-        assert time.monotonic() - started < 3
+            provider().create(props(server, timeout_seconds=0.5))
+        assert time.monotonic() - started < 1.05  # the last tries get what is left (at least 0.1 s each)
 
 
 def test_a_deployment_forced_over_ours_is_reported_not_taken_for_success():

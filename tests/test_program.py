@@ -260,3 +260,24 @@ def test_a_component_takes_its_options(make, token):
 
     (c,) = evaluate("local", program=program).of_type(token)
     assert c.parent.endswith("test:index:Parent::p")
+
+
+def test_every_component_hands_its_options_to_pulumi():
+    """A component whose options are dropped ignores the parent, provider and protection a program
+    of one's own gives it (README: reuse a component). The runtime test above builds the small
+    ones; here every ComponentResource in components/ whose __init__ takes `opts` passes it on."""
+    import ast
+    from pathlib import Path
+    checked = []
+    for path in sorted(Path("components").rglob("*.py")):
+        for cls in (n for n in ast.walk(ast.parse(path.read_text())) if isinstance(n, ast.ClassDef)):
+            if not any(ast.unparse(b).endswith("ComponentResource") for b in cls.bases):
+                continue
+            init = next((f for f in cls.body if isinstance(f, ast.FunctionDef) and f.name == "__init__"), None)
+            if init is None or "opts" not in [a.arg for a in init.args.args + init.args.kwonlyargs]:
+                continue
+            (call,) = [c for c in ast.walk(init) if isinstance(c, ast.Call) and ast.unparse(c.func) == "super().__init__"]
+            passed = [ast.unparse(a) for a in call.args] + [ast.unparse(k.value) for k in call.keywords if k.arg == "opts"]
+            assert "opts" in passed, f"{path}: {cls.name} does not pass its opts to ComponentResource"
+            checked.append(cls.name)
+    assert {"MesosCluster", "Marathon", "ZooKeeperEnsemble", "SwarmCluster"} <= set(checked), checked

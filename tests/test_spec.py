@@ -193,6 +193,17 @@ def test_a_local_swarm_is_this_machine_alone():
     assert load(raw).platform.swarm.managers == ["local"]
 
 
+@pytest.mark.parametrize("section, raw", [
+    ("platform.zookeeper", {"zookeeper": {"hosts": []}}),
+    ("platform.mesos.masters", {"mesos": {"masters": {"hosts": []}}}),
+    ("platform.mesos.agent_pools[0]", {"mesos": {"agent_pools": [{"name": "a", "hosts": []}]}}),
+    ("platform.marathon", {"marathon": {"hosts": []}}),
+    ("platform.discovery", {"discovery": {"hosts": []}}),
+])
+def test_a_role_given_no_hosts_is_refused_at_its_own_key(section, raw):
+    assert [str(p) for p in problems(raw)] == [f"{section}.hosts: is empty; list at least one host name or remove the key"]
+
+
 @pytest.mark.parametrize("port", ["client_port", "peer_port", "election_port", "admin_port"])
 def test_a_clash_with_each_zookeeper_port_names_that_ports_key(port):
     (p,) = problems({"zookeeper": {port: 5050}})  # the master's port
@@ -210,3 +221,21 @@ def test_a_port_clash_suggests_a_port_no_instance_plans_and_following_it_works()
     assert suggested == 5061
     raw["mesos"]["masters"] = {"port": suggested}
     assert load(raw)
+
+
+def test_a_validator_in_a_union_adds_no_step_to_the_key_path():
+    """pydantic names each member of a union that failed, a validated one as
+    `function-after[...]`: not a key the user wrote, so not part of the path."""
+    from typing import Annotated, Union
+
+    from pydantic import AfterValidator, BaseModel, ValidationError
+
+    from components.spec.errors import from_validation_error
+
+    class Section(BaseModel):
+        size: Union[int, Annotated[str, AfterValidator(str.strip)]] = 1
+
+    with pytest.raises(ValidationError) as e:
+        Section(size=[1])
+    paths = {p.path for p in from_validation_error(e.value, Section)}
+    assert "platform.size" in paths and not [p for p in paths if "function-" in p], paths

@@ -176,6 +176,11 @@ def test_haproxy_quoting_keeps_any_password_one_argument():
     assert lb_role.haproxy_quoted("it's a #pw $X") == "'it'\\''s a #pw $X'"
 
 
+def test_a_password_with_colons_stays_whole_in_the_stats_login():
+    """`user:password`: the user ends at the first colon, a generated or chosen password may hold more."""
+    assert "  user 'ops' insecure-password 'pa:ss'" in lb_role.render_head("ops:pa:ss", tls=False).splitlines()
+
+
 def test_spark_drivers_on_mesos_get_their_certificate_in_the_client_files():
     d = evaluate_changed("onprem", lambda p: p.update(spark={"enabled": True, "mode": "mesos"}))
     assert d.error is None, d.error

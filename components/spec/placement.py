@@ -71,29 +71,37 @@ def zookeeper_group(zk: ZooKeeper, hosts: list[str]) -> Group:
     })
 
 
+def _given(hosts: Optional[list[str]], default: list[str]) -> list[str]:
+    """A section's `hosts`, or the default where the key is absent; an empty list stays empty
+    (refused by checks.py: it names no machine, and must not mean every one)."""
+    return default if hosts is None else hosts
+
+
 def groups(p: Platform) -> list[Group]:
     """Every role group the config asks for, in the order they are deployed."""
     every_host = [h.name for h in p.hosts]
+    # Marathon and marathon-lb follow the masters by default (an empty list there is refused at
+    # the masters' key, not again at theirs).
     masters_hosts = p.mesos.masters.hosts or every_host
     zk, masters = p.zookeeper, p.mesos.masters
     out = [
-        zookeeper_group(zk, zk.hosts or every_host),
-        Group("mesos-master", "master", "platform.mesos.masters", masters.count, masters_hosts,
+        zookeeper_group(zk, _given(zk.hosts, every_host)),
+        Group("mesos-master", "master", "platform.mesos.masters", masters.count, _given(masters.hosts, every_host),
               {"http": (masters.port, "platform.mesos.masters.port")}),
     ]
     # On AWS agents are auto scaling groups, not placed on hosts (see components/aws/agents.py).
     for i, pool in enumerate(p.mesos.agent_pools if p.target != "aws" else []):
         key = f"platform.mesos.agent_pools[{i}]"
         out.append(Group("mesos-agent", f"agent-{pool.name}", key, pool.count,
-                         pool.hosts or every_host, {"http": (pool.port, f"{key}.port")}))
+                         _given(pool.hosts, every_host), {"http": (pool.port, f"{key}.port")}))
     if p.marathon.enabled:
         m = p.marathon
         out.append(Group("marathon", "marathon", "platform.marathon", m.count or masters.count,
-                         m.hosts or masters_hosts, {"http": (m.port, "platform.marathon.port")}))
+                         _given(m.hosts, masters_hosts), {"http": (m.port, "platform.marathon.port")}))
     if p.discovery.enabled:
         d = p.discovery
         out.append(Group("marathon-lb", "marathon-lb", "platform.discovery",
-                         d.count or len(d.hosts or masters_hosts), d.hosts or masters_hosts, {
+                         d.count or len(_given(d.hosts, masters_hosts)), _given(d.hosts, masters_hosts), {
                              "stats": (d.stats_port, "platform.discovery.stats_port"),
                              "services": (d.service_port_min, "platform.discovery.service_port_min"),
                          }, spans={"services": d.service_port_max - d.service_port_min + 1}))
@@ -109,18 +117,18 @@ def _spark_groups(p: Platform, every_host: list[str]) -> list[Group]:
     out = []
     if s.mode == "standalone":
         m, w = s.masters, s.workers
-        out.append(Group("spark-master", "spark-master", "platform.spark.masters", m.count, m.hosts or every_host, {
+        out.append(Group("spark-master", "spark-master", "platform.spark.masters", m.count, _given(m.hosts, every_host), {
             "rpc": (m.port, "platform.spark.masters.port"),
             "ui": (m.web_ui_port, "platform.spark.masters.web_ui_port"),
             "rest": (m.rest_port, "platform.spark.masters.rest_port"),
         }))
-        out.append(Group("spark-worker", "spark-worker", "platform.spark.workers", w.count, w.hosts or every_host, {
+        out.append(Group("spark-worker", "spark-worker", "platform.spark.workers", w.count, _given(w.hosts, every_host), {
             "rpc": (w.port, "platform.spark.workers.port"),
             "ui": (w.web_ui_port, "platform.spark.workers.web_ui_port"),
         }))
     if s.history.enabled and s.mode != "local":
         h = s.history
-        out.append(Group("spark-history", "spark-history", "platform.spark.history", 1, h.hosts or every_host,
+        out.append(Group("spark-history", "spark-history", "platform.spark.history", 1, _given(h.hosts, every_host),
                          {"ui": (h.port, "platform.spark.history.port")}))
     return out
 
