@@ -116,7 +116,7 @@ def margin(p: float, n: int) -> float:
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--sample", type=int, default=200, help="how many mutants to run (stratified by package)")
+    parser.add_argument("--sample", type=int, default=150, help="how many mutants to run (stratified by package)")
     parser.add_argument("--all", action="store_true", help="run every mutant (hours)")
     parser.add_argument("--seed", type=int, default=SEED,
                         help="another sample: once a sample's survivors have tests, only a fresh one measures the rest")
