@@ -33,19 +33,23 @@ _everything: set[str] = set()  # by this session
 _temporary: list[str] = []  # this session's temporary directories, as `<tmp>`
 
 
-def _record(init):
-    def recorded(self, path, message):
-        init(self, path, message)
-        _said.append(f"{path}: {message}")
+# What each kind says: where, and what is wrong.
+SAYS = {Problem: lambda p: f"{p.path}: {p.message}", CheckFailure: lambda f: f"{f.property}: {f.reason}"}
+
+
+def _record(init, says):
+    def recorded(self, *args, **kwargs):
+        init(self, *args, **kwargs)
+        _said.append(says(self))
     recorded.recording = True
     return recorded
 
 
 def install(basetemp: Path) -> None:
     """Record every Problem and CheckFailure made from now on (once per session)."""
-    for kind in (Problem, CheckFailure):
+    for kind, says in SAYS.items():
         if not getattr(kind.__init__, "recording", False):
-            kind.__init__ = _record(kind.__init__)
+            kind.__init__ = _record(kind.__init__, says)
     _temporary[:] = [str(basetemp)]
 
 

@@ -12,7 +12,7 @@ from typing import Any, Mapping, Optional, Sequence
 import pulumi
 
 from ..compose import Service, UpdatePolicy, constraints
-from ..compose.model import MARATHON_VOLUME_MB
+from ..compose.model import MARATHON_VOLUME_MB, Mount
 from ..roles.container import HealthCheck
 
 # On the local target every agent and marathon-lb are this machine, which a bridge-networked
@@ -76,12 +76,12 @@ def engine_parameters(s: Service) -> list[dict[str, str]]:
     return [{"key": k, "value": v} for k, v in flags if v is not None]
 
 
-
-def _tmpfs(m) -> str:
+def _tmpfs(m: Mount) -> str:
     """`docker run --tmpfs PATH[:OPTIONS]`: the mount options as `mount -t tmpfs` takes them (`ro`,
     `size=` in bytes), so a read-only one stays read-only."""
     options = ["ro"] * bool(m.read_only) + [f"size={m.tmpfs_size_bytes}"] * bool(m.tmpfs_size_bytes)
     return m.target + (":" + ",".join(options) if options else "")
+
 
 def app_definition(platform_name: str, stack: str, service: Service, env: Mapping[str, pulumi.Input[str]],
                    args: Sequence[pulumi.Input[str]], service_ports: Mapping[int, int], group: str,
