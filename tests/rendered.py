@@ -2,7 +2,7 @@
 its parent, provider, dependencies, options and inputs; EC2 user data unpacked, multi-line
 strings (scripts, config files) as YAML blocks, paths of this checkout and of the reference
 corpus as `<root>` and `<corpus>` (a clone elsewhere, or mutation testing's copy in mutants/,
-renders the same text). tests/test_rendered.py compares it with the files under tests/rendered/.
+renders the same text), certificates as what they say (a day later renders the same text). tests/test_rendered.py compares it with the files under tests/rendered/.
 """
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ import re
 from pathlib import Path
 
 import yaml
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 
 from .harness import ROOT, Deployment, Registered
 
@@ -55,15 +57,82 @@ def _key_digest(m: re.Match) -> str:
     return f"<{m.group(1).lower()}private key, sha256 {hashlib.sha256(m.group(0).encode()).hexdigest()[:16]}>"
 
 
+# Certificates as what they say, less the day they were made: pulumi-tls (and the mock
+# runtime's stand-in) starts a certificate's validity when it is made, so its dates and
+# signature differ from one day's evaluation to the next while nothing deployed changed.
+# (Indented as the text holding it indents it: a file in EC2 user data is a block of YAML.)
+CERTIFICATE = re.compile(r"^([ \t]*)-----BEGIN CERTIFICATE-----\n.*?-----END CERTIFICATE-----$",
+                         re.DOTALL | re.MULTILINE)
+
+# The mock runtime's keystore (ops/mock_runtime.py `_keystore_stand_in`) is a digest of its
+# inputs, the certificates' bytes among them; the inputs are pinned with the keystore resource.
+KEYSTORE_STAND_IN = base64.b64encode(b"stand-in PKCS#12 keystore ")[:32].decode()
+
+# The digest of a Swarm service's spec that makes its `--init` command run again
+# (components/platform/schedulers.py): a function of the service's inputs, pinned beside it,
+# which hold the absolute path of a bind mount's source: a clone elsewhere would pin another.
+SWARM_SPEC_DIGEST = re.compile(r"(--init=true \S+  # spec )[0-9a-f]{16}")
+
+
+def _extension(ext: x509.Extension) -> str:
+    value = ext.value
+    if isinstance(value, x509.BasicConstraints):
+        said = f"ca={value.ca}"
+    elif isinstance(value, x509.KeyUsage):
+        said = ",".join(u for u in KEY_USAGES if _key_usage(value, u))
+    elif isinstance(value, x509.ExtendedKeyUsage):
+        said = ",".join(u._name for u in value)
+    elif isinstance(value, x509.SubjectAlternativeName):
+        said = ",".join(f"{type(n).__name__}:{n.value}" for n in value)
+    elif isinstance(value, x509.SubjectKeyIdentifier):
+        said = value.digest.hex()
+    elif isinstance(value, x509.AuthorityKeyIdentifier):
+        said = (value.key_identifier or b"").hex()
+    else:
+        said = repr(value)
+    return f"{ext.oid._name}{' (critical)' if ext.critical else ''}: {said}"
+
+
+KEY_USAGES = ("digital_signature", "content_commitment", "key_encipherment", "data_encipherment",
+              "key_agreement", "key_cert_sign", "crl_sign", "encipher_only", "decipher_only")
+
+
+def _key_usage(usage: x509.KeyUsage, name: str) -> bool:
+    try:
+        return getattr(usage, name)
+    except ValueError:  # encipher_only and decipher_only are defined only with key_agreement
+        return False
+
+
+def _certificate(m: re.Match) -> str:
+    indent = m.group(1)
+    cert = x509.load_pem_x509_certificate("\n".join(line.strip() for line in m.group(0).splitlines()).encode())
+    valid = cert.not_valid_after_utc - cert.not_valid_before_utc
+    key = hashlib.sha256(cert.public_key().public_bytes(serialization.Encoding.DER,
+                                                        serialization.PublicFormat.SubjectPublicKeyInfo))
+    lines = [f"subject: {cert.subject.rfc4514_string()}", f"issuer: {cert.issuer.rfc4514_string()}",
+             f"serial: {cert.serial_number:x}", f"valid for: {valid.total_seconds() / 3600:g} hours",
+             f"public key: {cert.public_key_algorithm_oid._name}, sha256 {key.hexdigest()[:16]}",
+             *map(_extension, cert.extensions)]
+    return f"{indent}<certificate\n" + "".join(f"{indent}  {line}\n" for line in lines) + f"{indent}>"
+
+
 def _sorted(value):
     """Mappings with their keys in order, at every depth (the dump keeps insertion order, so
-    that each resource reads from its URN down), and private keys as their digests."""
+    that each resource reads from its URN down), private keys as their digests, and
+    certificates as what they say."""
     if isinstance(value, dict):
         return {k: _sorted(value[k]) for k in sorted(value)}
     if isinstance(value, list):
         return [_sorted(v) for v in value]
     if isinstance(value, str) and "PRIVATE KEY-----" in value:
-        return PRIVATE_KEY.sub(_key_digest, value)
+        value = PRIVATE_KEY.sub(_key_digest, value)
+    if isinstance(value, str) and "-----BEGIN CERTIFICATE-----" in value:
+        value = CERTIFICATE.sub(_certificate, value)
+    if isinstance(value, str) and value.startswith(KEYSTORE_STAND_IN):
+        value = "<the mock runtime's stand-in for the PKCS#12 keystore of its key and chain>"
+    if isinstance(value, str) and SWARM_SPEC_DIGEST.search(value):
+        value = SWARM_SPEC_DIGEST.sub(r"\1<digest of the service's spec>", value)
     return value
 
 

@@ -274,6 +274,29 @@ def test_one_service_key_by_key_on_every_scheduler(tmp_path):
     assert app["container"]["portMappings"][0]["containerPort"] == 8000
 
 
+def _init_command(compose: Path, text: str) -> str:
+    compose.write_text(text)
+    deploy.cache_clear()  # (one evaluation per file path, and this path is written again)
+    d = deploy(compose, "swarm")
+    assert d.error is None, d.error
+    (init,) = [x for x in d.of_type("command:local:Command") if x.name == "s-api-init"]
+    return init.inputs["create"]
+
+
+def test_swarm_init_runs_again_exactly_when_the_service_spec_changes(tmp_path):
+    """The `--init` command's digest of the service's spec (tests/rendered masks it: a bind
+    mount's absolute source is part of it): the same spec, the same command; a changed
+    environment, mount or label, another one, so the flag is set again after the provider
+    rewrites the spec."""
+    compose = tmp_path / "compose.yaml"
+    base = "services:\n  api:\n    image: example/api:1.0\n    init: true\n"
+    first = _init_command(compose, base)
+    assert first == _init_command(compose, base)
+    changed = {_init_command(compose, base + extra) for extra in (
+        "    environment: {MODE: prod}\n", "    volumes: ['./data:/data']\n", "    labels: {team: a}\n")}
+    assert len(changed | {first}) == 4, changed
+
+
 EDGES = """
 services:
   internal:

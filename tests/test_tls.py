@@ -192,13 +192,18 @@ def test_spark_drivers_on_mesos_get_their_certificate_in_the_client_files():
     assert files["/opt/spark/conf/tls/ca.pem"] == d.outputs["tls_ca_certificate"]
 
 
-def _authority(days: int = 3650, ca: bool = True) -> tuple[str, str]:
+# A CA that expired on a day of its own (not one relative to today: the refusal names the day,
+# and tests/rendered/said.txt pins it).
+EXPIRED = datetime.datetime(2025, 1, 31, tzinfo=datetime.timezone.utc)
+
+
+def _authority(ca: bool = True, expires: datetime.datetime | None = None) -> tuple[str, str]:
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Corp CA")])
-    now = datetime.datetime.now(datetime.timezone.utc)
+    expires = expires or datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3650)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(1).not_valid_before(now - datetime.timedelta(days=2))
-            .not_valid_after(now + datetime.timedelta(days=days))
+            .serial_number(1).not_valid_before(expires - datetime.timedelta(days=3652))
+            .not_valid_after(expires)
             .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
             .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
             .sign(key, hashes.SHA256()))
@@ -229,8 +234,8 @@ def test_a_ca_the_user_brings_issues_every_certificate():
      "platform.tls.authority.certificate", "is not a PEM certificate"),
     ({"authority": {"certificate": _authority(ca=False)[0], "private_key_secret": "caKey"}}, {"caKey": "k"},
      "platform.tls.authority.certificate", "is not a CA certificate"),
-    ({"authority": {"certificate": _authority(days=-1)[0], "private_key_secret": "caKey"}}, {"caKey": "k"},
-     "platform.tls.authority.certificate", "expired on"),
+    ({"authority": {"certificate": _authority(expires=EXPIRED)[0], "private_key_secret": "caKey"}}, {"caKey": "k"},
+     "platform.tls.authority.certificate", "expired on 2025-01-31; renew the CA"),
     ({"authority": {"certificate": _authority()[0], "private_key_secret": "caKey"}}, {},
      "platform.tls.authority.private_key_secret", "pulumi config set --secret caKey < ca.key"),
     ({"validity_days": 7}, {}, "platform.tls.validity_days", "greater than or equal to 31"),
