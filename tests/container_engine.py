@@ -40,8 +40,7 @@ def create_argv(inputs: dict, network_names: dict[str, str], images: dict[str, s
             continue
         source = v.get("volumeName") or v.get("hostPath")
         argv += ["--volume", (f"{source}:" if source else "") + v["containerPath"] + (":ro" if v.get("readOnly") else "")]
-    for m in i.get("mounts") or []:
-        argv += ["--mount", f"type={m['type']},target={m['target']}"]
+    argv += [a for m in i.get("mounts") or [] for a in ("--mount", mount_flag(m))]
     for path, opts in (i.get("tmpfs") or {}).items():
         argv += ["--tmpfs", f"{path}:{opts}" if opts else path]
     h = i.get("healthcheck")
@@ -68,6 +67,21 @@ def create_argv(inputs: dict, network_names: dict[str, str], images: dict[str, s
     argv.append(images.get(i["image"], i["image"]))
     argv += list(i.get("entrypoints") or [])[1:] + list(i.get("command") or [])
     return argv
+
+
+def mount_flag(m: dict) -> str:
+    """`docker create --mount` for a recorded mount: the CLI's names for the Mounts API fields
+    the provider sets (docker/cli opts/mount.go: readonly, bind-propagation, volume-nocopy,
+    volume-subpath, volume-label, tmpfs-size, tmpfs-mode in octal)."""
+    bind, volume, tmpfs = m.get("bindOptions") or {}, m.get("volumeOptions") or {}, m.get("tmpfsOptions") or {}
+    given = {"source": m.get("source"), "readonly": m.get("readOnly"), "bind-propagation": bind.get("propagation"),
+             "volume-nocopy": volume.get("noCopy"), "volume-subpath": volume.get("subpath"),
+             "tmpfs-size": int(tmpfs["sizeBytes"]) if tmpfs.get("sizeBytes") else None,
+             "tmpfs-mode": f"{int(tmpfs['mode']):o}" if "mode" in tmpfs else None}
+    fields = [f"type={m['type']}", f"target={m['target']}"]
+    fields += [k if v is True else f"{k}={v}" for k, v in given.items() if v]
+    fields += [f"volume-label={x['label']}={x['value']}" for x in volume.get("labels") or []]
+    return ",".join(fields)
 
 
 def run(inputs: dict, network_names: dict[str, str], images: dict[str, str]) -> str:

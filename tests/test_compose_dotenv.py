@@ -5,6 +5,8 @@ the expected values are those its tests assert (compose-go dotenv/godotenv_test.
 TestLoadPlainEnv, TestLoadQuotedEnv, TestSubstitutions), and the interpolation cases follow the
 Compose Specification's interpolation section and compose-go template/template.go.
 """
+import re
+
 import pytest
 
 from components.compose import dotenv, yaml12
@@ -133,3 +135,42 @@ def test_yaml_1_2_types():
     doc = yaml12.load("a: no\nb: 010\nc: 0o10\nd: 1e3\ne: TRUE\nf: ~\nx: &x {p: 1}\ny: {<<: *x, q: 2}")
     assert doc["a"] == "no" and doc["b"] == 10 and doc["c"] == 8 and doc["d"] == 1000.0 and doc["e"] is True
     assert doc["f"] is None and doc["y"] == {"p": 1, "q": 2}
+
+
+# compose-go's own expectations of its template engine (template/template_test.go at e70e961:
+# TestEscaped, TestUnescaped, TestNonBraced, TestNoValueNoDefault, TestPresentValue*,
+# TestNonAlphanumericDefault, TestInterpolationExternalInterference, TestDefaultsWithNestedExpansion,
+# TestDefaultsForMandatoryVariables), over its mapping; an unset variable is "" there (docker
+# compose warns).
+COMPOSE_GO = {"FOO": "first", "BAR": "", "JSON": '{"json":2}'}
+
+
+@pytest.mark.parametrize("template, expected", [
+    ("$${foo}", "${foo}"), ("foo", "foo"), ("a $ string", "a $ string"), ("^REGEX$", "^REGEX$"), ("$}", "$}"),
+    ("$", "$"), ("$FOO-bar", "first-bar"), ("This ${missing} var", "This  var"), ("This ${BAR} var", "This  var"),
+    ("This $FOO var", "This first var"), ("ok ${missing-def}", "ok def"), ("${A:+${A},}B", "B"),
+    ("ok ${BAR:-def}", "ok def"), ("ok ${FOO:-def}", "ok first"), ("ok ${BAR-def}", "ok "),
+    ("ok ${UNSET_VAR:+presence_value}", "ok "), ("ok ${UNSET_VAR+presence_value}", "ok "),
+    ("ok ${FOO:+presence_value}", "ok presence_value"), ("ok ${FOO+presence_value}", "ok presence_value"),
+    ("ok ${BAR+presence_value}", "ok presence_value"), ("ok ${BAR:+presence_value}", "ok "),
+    ("ok ${BAR:-/non:-alphanumeric}", "ok /non:-alphanumeric"), ("+ok ${UNSET:-${BAR-defaultValue}}", "+ok "),
+    (":?ok ${BAR:-defaultValue}", ":?ok defaultValue"), (":+ok ${BAR:-defaultValue}", ":+ok defaultValue"),
+    ("ok ${UNSET_VAR-$FOO}", "ok first"), ("ok ${UNSET_VAR-${FOO} ${FOO}}", "ok first first"),
+    ("ok ${BAR:-${FOO} ${FOO}}", "ok first first"), ("ok ${BAR+$FOO ${FOO:+second}}", "ok first second"),
+    ("ok ${FOO:?err}", "ok first"), ("ok ${BAR?err}", "ok "), ("${JSON}", '{"json":2}'),
+])
+def test_compose_go_template_cases(template, expected):
+    assert substitute(template, COMPOSE_GO.get, unset=lambda _: "") == expected
+
+
+@pytest.mark.parametrize("template, says", [
+    ("${", "no closing brace"), ("${}", "is not a variable"), ("${ }", "is not a variable"),
+    ("${ foo}", "is not a variable"), ("${foo }", "is not a variable"), ("${foo!}", "is not a variable"),
+    ("not ok ${UNSET_VAR:?Mandatory Variable ${FOO}}", "required variable UNSET_VAR is missing a value: Mandatory Variable first"),
+    ("not ok ${BAR:?Mandatory Variable Empty}", "required variable BAR is missing a value: Mandatory Variable Empty"),
+    ("not ok ${UNSET_VAR?Mandatory Variable ${FOO}}", "required variable UNSET_VAR is missing a value: Mandatory Variable first"),
+])
+def test_compose_go_invalid_and_mandatory_templates(template, says):
+    # (TestInvalid, TestMandatoryVariableErrors, TestMandatoryVariableErrorsWithNestedExpansion)
+    with pytest.raises(InterpolationError, match=re.escape(says)):
+        substitute(template, COMPOSE_GO.get, unset=lambda _: "")

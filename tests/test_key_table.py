@@ -136,6 +136,35 @@ ROWS = [
          "swarm": (lambda s: spec(s)["mounts"], [{"target": "/cache", "type": "tmpfs", "tmpfsOptions": {"sizeBytes": 4194304}},
                                                  {"target": "/empty", "type": "tmpfs", "readOnly": True}]),
          "marathon": (lambda a: params(a, "tmpfs"), ["/cache:size=4194304", "/empty:ro"])}),
+    # A mount's options (keys.MOUNT_KEYS): a bind or volume with options goes through the
+    # engine's Mounts API on the local engine (a plain one stays `-v`: it makes a missing source).
+    Row("volumes[].bind.propagation", "mount-propagation", "{volumes: ['/srv/metrics:/host:ro,rslave']}",
+        {"local": (lambda c: (c.get("volumes"), c["mounts"]),
+                   (None, [{"target": "/host", "type": "bind", "source": "/srv/metrics", "readOnly": True,
+                            "bindOptions": {"propagation": "rslave"}}])),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/host", "type": "bind", "source": "/srv/metrics",
+                                                  "readOnly": True, "bindOptions": {"propagation": "rslave"}}])}),
+    Row("volumes[].bind.create_host_path", "mount-no-create",
+        "{volumes: [{type: bind, source: /srv/must-exist, target: /in, bind: {create_host_path: false}}]}",
+        {"local": (lambda c: (c.get("volumes"), c["mounts"]),
+                   (None, [{"target": "/in", "type": "bind", "source": "/srv/must-exist"}])),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/in", "type": "bind", "source": "/srv/must-exist"}])}),
+    Row("volumes[].volume.nocopy", "mount-nocopy", "{volumes: [{type: volume, target: /cache, volume: {nocopy: true}}]}",
+        {"local": (lambda c: c["mounts"], [{"target": "/cache", "type": "volume", "volumeOptions": {"noCopy": True}}]),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/cache", "type": "volume", "volumeOptions": {"noCopy": True}}]),
+         "marathon": (lambda a: (params(a, "mount"), params(a, "volume")),
+                      (["type=volume,destination=/cache,volume-nocopy=true"], []))}),
+    Row("volumes[].volume.subpath", "mount-subpath", "{volumes: [{type: volume, source: data, target: /logs, "
+                                                     "volume: {subpath: app/logs}}]}",
+        {"local": (lambda c: c["mounts"], [{"target": "/logs", "type": "volume", "source": "local-s-data",
+                                            "volumeOptions": {"subpath": "app/logs"}}])}),
+    Row("volumes[].volume.labels", "mount-labels", "{volumes: [{type: volume, target: /tmp/x, volume: {labels: {team: core}}}]}",
+        {"local": (lambda c: c["mounts"][0]["volumeOptions"], {"labels": [{"label": "team", "value": "core"}]}),
+         "swarm": (lambda s: spec(s)["mounts"][0]["volumeOptions"], {"labels": [{"label": "team", "value": "core"}]})}),
+    Row("volumes[].tmpfs.mode", "mount-tmpfs-mode", "{volumes: [{type: tmpfs, target: /scratch, tmpfs: {mode: 0o1770}}]}",
+        {"local": (lambda c: c["mounts"], [{"target": "/scratch", "type": "tmpfs", "tmpfsOptions": {"mode": 0o1770}}]),
+         "swarm": (lambda s: spec(s)["mounts"], [{"target": "/scratch", "type": "tmpfs", "tmpfsOptions": {"mode": 0o1770}}]),
+         "marathon": (lambda a: params(a, "tmpfs"), ["/scratch:mode=1770"])}),
     # Without a check of its own, a Marathon service with a port is checked on it (MESOS_TCP).
     Row("healthcheck", "no-healthcheck", "{expose: ['8080']}",
         {"marathon": (lambda a: a["healthChecks"], [{"protocol": "MESOS_TCP", "portIndex": 0, "gracePeriodSeconds": 60,
@@ -467,7 +496,7 @@ def test_a_key_lands_where_the_table_says(key_table_dirs, scheduler, row):
 def test_every_key_the_table_maps_has_a_row_or_names_its_test():
     rowed = {(r.key, s) for r in ROWS for s in r.expect}
     missing = []
-    for prefix, table in (("", keys.SERVICE_KEYS), ("deploy.", keys.DEPLOY_KEYS)):
+    for prefix, table in (("", keys.SERVICE_KEYS), ("deploy.", keys.DEPLOY_KEYS), ("volumes[].", keys.MOUNT_KEYS)):
         for key, rules in table.items():
             for scheduler, rule in rules.items():
                 if key == "deploy":  # "see the deploy keys": those have their rows

@@ -11,6 +11,7 @@ import hashlib
 import json
 import os
 import signal
+import subprocess
 
 import pytest
 
@@ -26,7 +27,7 @@ pytestmark = pytest.mark.real
 def _no_leftovers():
     """No containers or networks of a run killed before its clean-up (their names would clash)
     under the platform names these tests deploy under."""
-    remove_leftovers("rl", "rf")
+    remove_leftovers("rl", "rf", "rm")
 
 
 def record(name: str, file: str, **stack):
@@ -123,3 +124,47 @@ def test_compose_as_written_arrives_inside_the_containers():
         assert set(inspect) == {"rf-st-backend"} and "api-backend" in inspect["rf-st-backend"]["Aliases"]
     finally:
         clean_up(started, made)
+
+
+def test_mount_options_and_extra_hosts_meet_the_engine(tmp_path):
+    """A bind with `ro,rslave`, an anonymous volume with nocopy over a directory the image fills,
+    a tmpfs with a size and mode, and one host name with two addresses, as the engine makes them
+    from the flags the provider would pass (tests/container_engine.py `mount_flag`). What this
+    reproduces of the engine: it refuses slave propagation from a source on a private mount
+    ("path ... is mounted on / but it is not a shared or slave mount": systemd makes `/` shared
+    on users' hosts, this machine's `/` is private, so the test makes its source a shared mount),
+    copies nothing into a nocopy volume, and writes every address of a host to /etc/hosts."""
+    source = tmp_path / "metrics"
+    source.mkdir()
+    (source / "reading").write_text("from the host\n")
+    subprocess.run(["mount", "--bind", str(source), str(source)], check=True)
+    started: list = []
+    made: list = []
+    try:
+        subprocess.run(["mount", "--make-shared", str(source)], check=True)
+        compose = tmp_path / "compose.yaml"
+        compose.write_text(f"""services:
+  probe:
+    image: local/standin:1
+    command: ["--listen", "8080"]
+    volumes:
+      - {source}:/host:ro,rslave
+      - {{type: volume, target: /etc/apt, volume: {{nocopy: true}}}}
+      - {{type: tmpfs, target: /scratch, tmpfs: {{size: 1m, mode: 0o1770}}}}
+    extra_hosts: ["myhost=10.0.0.1,10.0.0.2"]
+""")
+        networks, containers, images = record("rm", str(compose))
+        run_stack(networks, containers, images, started, made)
+        (name,) = started
+        assert docker("exec", name, "cat", "/host/reading").stdout == "from the host\n"
+        mount = next(m for m in json.loads(docker("inspect", name).stdout)[0]["Mounts"] if m["Destination"] == "/host")
+        assert (mount["Propagation"], mount["RW"]) == ("rslave", False)
+        assert docker("exec", name, "ls", "-A", "/etc/apt").stdout == ""  # the image has files there
+        assert docker("exec", name, "stat", "-c", "%a", "/scratch").stdout.strip() == "1770"
+        hosts = [line.split() for line in docker("exec", name, "cat", "/etc/hosts").stdout.splitlines()]
+        assert [h for h in hosts if h[1:] == ["myhost"]] == [["10.0.0.1", "myhost"], ["10.0.0.2", "myhost"]]
+    finally:
+        for name in started:  # with its anonymous volume
+            docker("rm", "-f", "-v", name, check=False)
+        clean_up([], made)
+        subprocess.run(["umount", str(source)], check=False)

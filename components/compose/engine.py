@@ -6,6 +6,7 @@ from typing import Any
 
 from . import fields
 from .fields import optional_str, string_list
+from .yaml12 import source_text
 from .model import Engine
 from .problems import Problems
 
@@ -32,9 +33,7 @@ def engine_options(key: str, raw: dict, out: Problems) -> Engine:
         else:
             parts = str(d).split(":")
             devices.append((parts[0], parts[1] if len(parts) > 1 else parts[0], parts[2] if len(parts) > 2 else "rwm"))
-    hosts = get("extra_hosts") or {}
-    extra = [(h, ip or "") for h, ip in (fields.key_values(hosts).items() if isinstance(hosts, dict) else
-                                         (_host_entry(e) for e in hosts))]
+    extra = _extra_hosts(key, get("extra_hosts") or {}, out)
     volumes_from = []
     for i, v in enumerate(get("volumes_from") or []):
         source = str(v).split(":")[0]
@@ -74,11 +73,33 @@ def engine_options(key: str, raw: dict, out: Problems) -> Engine:
     )
 
 
-def _host_entry(entry: Any) -> tuple[str, str]:
-    text = str(entry)
-    sep = "=" if "=" in text else ":"
-    host, _, ip = text.partition(sep)
-    return host.strip(), ip.strip().strip("[]")
+def _extra_hosts(key: str, hosts: Any, out: Problems) -> list[tuple[str, str]]:
+    """(host name, address) pairs as compose-go reads `extra_hosts` (types/hostList.go): a list
+    of `host=address` or `host:address` (split at the first `=`, else the first `:`), several
+    addresses comma-separated; or a mapping of each host to an address or a list of them. An
+    address in brackets (`[::1]`) is the address inside. A name or address missing is refused:
+    the engine would refuse the `--add-host` (docker/cli opts/hosts.go ValidateExtraHost)."""
+    written: list[tuple[str, str, str]] = []  # (key path, host, address)
+    if isinstance(hosts, dict):
+        for host, ips in hosts.items():
+            for ip in ips if isinstance(ips, list) else [ips]:
+                written.append((f"{key}.extra_hosts.{host}", str(host), "" if ip is None else source_text(ip)))
+    else:
+        for i, entry in enumerate(hosts):
+            text = str(entry)
+            sep = "=" if "=" in text else ":"
+            host, _, ips = text.partition(sep)
+            written += [(f"{key}.extra_hosts[{i}]", host, ip) for ip in ips.split(",")]
+    pairs = []
+    for where, host, ip in ((w, h.strip(), a.strip()) for w, h, a in written):
+        ip = ip[1:-1] if len(ip) > 2 and ip[0] == "[" and ip[-1] == "]" else ip
+        if not host or ":" in host or "=" in host:
+            out.add(where, f"{host!r} is not a host name; write host=address (or host:address)")
+        elif not ip:
+            out.add(where, f"{host} has no address; write {host}=address (or {host}:address)")
+        else:
+            pairs.append((host, ip))
+    return pairs
 
 
 def _pids_limit(key: str, raw: dict, parsed) -> Any:

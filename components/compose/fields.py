@@ -142,29 +142,88 @@ def ports(value: Any) -> list[Port]:
     return [Port(t, h, m.group("protocol") or "tcp", "ingress", ip) for t, h in zip(targets, hosts)]
 
 
+PROPAGATIONS = ("rprivate", "private", "rshared", "shared", "rslave", "slave")
+CONSISTENCIES = ("consistent", "cached", "delegated", "default")
+
+
 def mount(value: Any) -> Mount:
-    """`name:/path[:ro]`, `/host/path:/path`, `/path` (anonymous) or the long form {type, source,
-    target, read_only, tmpfs}. Relative bind sources are already absolute (project.py)."""
+    """`name:/path[:options]`, `/host/path:/path[:options]`, `/path` (anonymous) or the long form
+    {type, source, target, read_only, bind, volume, tmpfs, consistency}, as compose-go reads them
+    (format/volume.go; loader/tests/volume_bind_test.go). Relative bind sources are already
+    absolute (project.py)."""
     if isinstance(value, dict):
         kind, source, target = value.get("type", "volume"), value.get("source") or "", value.get("target", "")
-        read_only = boolean(value.get("read_only", False))
-        size = (value.get("tmpfs") or {}).get("size")
-        tmpfs_size = size_bytes(size) if size not in (None, "") else None
+        options = _long_mount_options(kind, value)
     else:
         parts = str(value).split(":")
-        if len(parts) == 1:
-            source, target, options = "", parts[0], []
-        else:
-            source, target, options = parts[0], parts[1], parts[2].split(",") if len(parts) > 2 else []
-        read_only, tmpfs_size = "ro" in options, None
+        if len(parts) > 3:
+            raise FieldError(f"{value!r} has too many colons; write SOURCE:TARGET[:OPTIONS]")
+        if "" in parts:
+            raise FieldError(f"{value!r} has an empty section between colons; write SOURCE:TARGET[:OPTIONS]")
+        source, target = ("", parts[0]) if len(parts) == 1 else (parts[0], parts[1])
         kind = "bind" if source.startswith("/") else "volume"
+        options = _short_mount_options(kind, parts[2].split(",") if len(parts) > 2 else [])
     if kind not in ("volume", "bind", "tmpfs"):
         raise FieldError(f"type {kind!r} is not supported on Linux engines; use volume, bind or tmpfs")
     if kind == "bind" and not source.startswith("/"):
         raise FieldError(f"bind source {source!r} must be a path")
     if not str(target).startswith("/"):
         raise FieldError(f"target {target!r} must be an absolute path inside the container")
-    return Mount(str(target), str(source), kind, read_only, tmpfs_size)
+    if options.get("propagation") not in (None, *PROPAGATIONS):
+        raise FieldError(f"propagation {options['propagation']!r} is not one of {', '.join(PROPAGATIONS)}")
+    return Mount(str(target), str(source), kind, **options)
+
+
+def _short_mount_options(kind: str, flags: list[str]) -> dict[str, Any]:
+    """The short form's comma-separated flags (docker/cli volume spec; compose-go format/volume.go)."""
+    out: dict[str, Any] = {"read_only": False}
+    for flag in flags:
+        if flag in ("ro", "rw"):
+            out["read_only"] = flag == "ro"
+        elif flag in ("z", "Z"):
+            out["selinux"] = flag
+        elif flag == "nocopy" and kind == "volume":
+            out["nocopy"] = True
+        elif flag in PROPAGATIONS and kind == "bind":
+            out["propagation"] = flag
+        elif flag in CONSISTENCIES:
+            out["consistency"] = flag
+        else:
+            raise FieldError(f"option {flag!r} is not one for a {kind} mount; use ro, rw, z, Z, "
+                             + ("nocopy" if kind == "volume" else "a propagation (" + ", ".join(PROPAGATIONS) + ")")
+                             + " or a consistency (cached, delegated)")
+    return out
+
+
+def _long_mount_options(kind: str, value: dict) -> dict[str, Any]:
+    """The long form's read_only, consistency and its type's block (bind, volume or tmpfs); a
+    block of another type is refused (the engine's Mounts API refuses it)."""
+    for block in ("bind", "volume", "tmpfs"):
+        if value.get(block) is not None and block != kind:
+            raise FieldError(f"has `{block}` options, but is a {kind} mount; move them or change `type`")
+    bind, volume, tmpfs = (value.get(b) or {} for b in ("bind", "volume", "tmpfs"))
+    size = tmpfs.get("size")
+    return dict(
+        read_only=boolean(value.get("read_only", False)),
+        tmpfs_size_bytes=size_bytes(size) if size not in (None, "") else None,
+        tmpfs_mode=file_mode(tmpfs["mode"]) if tmpfs.get("mode") is not None else None,
+        propagation=optional_str(bind.get("propagation")), selinux=optional_str(bind.get("selinux")),
+        create_host_path=boolean(bind.get("create_host_path", True)), recursive=optional_str(bind.get("recursive")),
+        nocopy=boolean(volume.get("nocopy", False)), subpath=optional_str(volume.get("subpath")),
+        volume_labels=tuple(text_mapping(volume.get("labels")).items()),
+        consistency=optional_str(value.get("consistency")),
+    )
+
+
+def file_mode(value: Any) -> int:
+    """Permission bits, octal as written (`0440`, `0o440`, "0440"), or a decimal number (292)."""
+    text = str(getattr(value, "text", value))
+    if isinstance(value, int) and not text.startswith(("0", "0o")):
+        return value  # decimal, as Compose's schema allows (e.g. 292 == 0o444)
+    try:
+        return int(text.removeprefix("0o"), 8)
+    except ValueError:
+        raise FieldError(f"{value!r} is not a file mode; write e.g. 0440") from None
 
 
 # Compose's defaults, which differ from the platform roles' own.

@@ -205,6 +205,39 @@ DEPLOY_KEYS: dict[str, dict[str, Rule]] = {
                       "swarm": Maps("`endpoint_spec.mode`"), "marathon": Warn("marathon-lb balances every task")},
 }
 
+# A mount's options (`volumes[]`: the long form's blocks, the short form's flags), each judged
+# when it is set to anything but its default. pulumi-docker's mounts (docker.Container `mounts`,
+# docker.Service `container_spec.mounts`) carry bind propagation, volume no_copy/labels (and on
+# a container subpath) and tmpfs mode; Marathon's `container.volumes` a path and a mode.
+MARATHON_VOLUMES = "Marathon's `container.volumes` take a host path, a container path and RW/RO only"
+NO_RELABEL = ("mounts have no SELinux relabel; relabel the host path yourself "
+              "(`chcon -Rt container_file_t PATH`) and drop the option")
+MOUNT_KEYS: dict[str, dict[str, Rule]] = {
+    # (The engine takes slave and shared propagation only from a source on a shared mount, as
+    # systemd makes `/`: tests/test_real_local_stack.py.)
+    "bind.propagation": {"local": Maps("`mounts` with `bind_options.propagation` (the source must exist)"),
+                         "swarm": Maps("`mounts` `bind_options.propagation`"), "marathon": Refuse(MARATHON_VOLUMES)},
+    "bind.selinux": {"local": Refuse(f"pulumi-docker's `docker.Container` {NO_RELABEL}"),
+                     "swarm": Refuse(f"the Swarm API's {NO_RELABEL}"), "marathon": Refuse(MARATHON_VOLUMES)},
+    "bind.create_host_path": {"local": Maps("false: `mounts` (the engine refuses to start without the source)"),
+                              "swarm": Maps("false: as Swarm's mounts are (a task does not start without the source)"),
+                              "marathon": Refuse(f"{MARATHON_VOLUMES}; Mesos makes a missing host path")},
+    "bind.recursive": every(Refuse("pulumi-docker's mounts have no recursive setting (the engine mounts "
+                                   "recursively, as `enabled`)")),
+    "volume.nocopy": {"local": Maps("`mounts` `volume_options.no_copy`"), "swarm": Maps("`mounts` `volume_options.no_copy`"),
+                      "marathon": Maps("a named volume is a Mesos persistent volume, which starts empty; an anonymous "
+                                       "one a `docker.parameters` mount with volume-nocopy")},
+    "volume.subpath": {"local": Maps("`mounts` `volume_options.subpath`"),
+                       "swarm": Refuse("pulumi-docker's `docker.Service` volume options have no subpath"),
+                       "marathon": Refuse(MARATHON_VOLUMES)},
+    "volume.labels": {"local": Maps("`mounts` `volume_options.labels`"), "swarm": Maps("`mounts` `volume_options.labels`"),
+                      "marathon": Refuse(MARATHON_VOLUMES)},
+    "tmpfs.mode": {"local": Maps("`mounts` `tmpfs_options.mode`"), "swarm": Maps("`mounts` `tmpfs_options.mode`"),
+                   "marathon": Maps("`docker.parameters` tmpfs mode=")},
+    "consistency": every(Warn("Docker Desktop's file-sharing setting (cached, delegated); Linux engines mount "
+                              "directly")),
+}
+
 
 def markdown() -> str:
     """The README's table: one row per key, one column per scheduler."""
@@ -214,7 +247,7 @@ def markdown() -> str:
         return ("**refused**: " if isinstance(rule, Refuse) else "*warning, no effect*: ") + rule.why
 
     rows = ["| key | local | swarm | marathon |", "|---|---|---|---|"]
-    for prefix, table in (("", SERVICE_KEYS), ("deploy.", DEPLOY_KEYS)):
+    for prefix, table in (("", SERVICE_KEYS), ("deploy.", DEPLOY_KEYS), ("volumes[].", MOUNT_KEYS)):
         for key in sorted(table):
             rows.append(f"| `{prefix}{key}` | " + " | ".join(cell(table[key][s]).replace("|", "\\|")
                                                               for s in SCHEDULERS) + " |")

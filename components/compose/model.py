@@ -58,6 +58,23 @@ class Mount:
     kind: str  # "volume", "bind" or "tmpfs"
     read_only: bool = False
     tmpfs_size_bytes: Optional[int] = None
+    # The mount's options (the long form's bind/volume/tmpfs blocks, the short form's flags):
+    # each scheduler maps those it has a field for and refuses the rest (limits.py).
+    propagation: Optional[str] = None  # bind: rprivate, private, rshared, shared, rslave or slave
+    selinux: Optional[str] = None  # bind: z (relabel shared) or Z (private)
+    create_host_path: bool = True  # bind: a missing source is made (Compose's default), else refused
+    recursive: Optional[str] = None  # bind: enabled, disabled, writable or readonly
+    nocopy: bool = False  # volume: the image's files at the target are not copied into a new volume
+    subpath: Optional[str] = None  # volume: a directory inside the volume is mounted
+    volume_labels: tuple[tuple[str, str], ...] = ()  # volume: of the volume the mount creates
+    tmpfs_mode: Optional[int] = None  # tmpfs: the permission bits of its root
+    consistency: Optional[str] = None  # Docker Desktop's file sharing (cached, delegated): no effect on Linux
+
+    @property
+    def has_options(self) -> bool:
+        """Whether it needs a mount with options (the engine's Mounts API), not a plain `-v`."""
+        return bool(self.propagation or not self.create_host_path or self.nocopy or self.subpath
+                    or self.volume_labels)
 
 
 @dataclass(frozen=True)

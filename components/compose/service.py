@@ -13,8 +13,8 @@ from typing import Any, Callable, Mapping, Optional
 
 from . import dotenv, fields, references
 from .engine import engine_options
-from .keys import DEPLOY_KEYS, SERVICE_KEYS, Refuse, Warn
-from .model import Attachment, Build, FileRef, Network, Port, Service, StackFile, Template, Volume
+from .keys import DEPLOY_KEYS, MOUNT_KEYS, SERVICE_KEYS, Refuse, Warn
+from .model import Attachment, Build, FileRef, Mount, Network, Port, Service, StackFile, Template, Volume
 from .problems import Problems
 from .project import SecretVariable, read_text
 
@@ -48,6 +48,15 @@ def _rule_check(key: str, raw: dict, table: dict, ctx: Context) -> None:
             ctx.out.add(f"{key}.{k}", f"cannot be honoured on {ctx.scheduler}: {rule.why}")
         elif isinstance(rule, Warn):
             ctx.out.warn(f"{key}.{k}", f"has no effect on {ctx.scheduler}: {rule.why}")
+
+
+def _options_set(m: Mount) -> list[str]:
+    """The options of a mount set to anything but their defaults, by their MOUNT_KEYS names."""
+    set_ = {"bind.propagation": m.propagation, "bind.selinux": m.selinux, "bind.create_host_path": not m.create_host_path,
+            "bind.recursive": m.recursive not in (None, "enabled"), "volume.nocopy": m.nocopy,
+            "volume.subpath": m.subpath, "volume.labels": m.volume_labels, "tmpfs.mode": m.tmpfs_mode is not None,
+            "consistency": m.consistency}
+    return [option for option, value in set_.items() if value]
 
 
 def _template(value: str, where: str, out: Problems) -> Template:
@@ -146,7 +155,7 @@ def _file_refs(key: str, raw: dict, ctx: Context) -> list[FileRef]:
                 target = (f"/run/secrets/{target}" if kind == "secret" else f"/{target}")
             mode = entry.get("mode")
             refs.append(FileRef(kind, source, target, fields.optional_str(entry.get("uid")), fields.optional_str(entry.get("gid")),
-                                ctx.out.parsed(f"{key}.{kind}s[{i}].mode", lambda m=mode: _file_mode(m))
+                                ctx.out.parsed(f"{key}.{kind}s[{i}].mode", lambda m=mode: fields.file_mode(m))
                                 if mode is not None else None))
     return refs
 
@@ -177,16 +186,6 @@ def _local_binds(key: str, mounts: list, ctx: Context) -> tuple[list, list[FileR
                                     "; a single file would be shipped as a Swarm config" if ctx.scheduler == "swarm"
                                     else "") + ": bake it into the image, or use a named volume"))
     return kept, shipped
-
-
-def _file_mode(value: Any) -> int:
-    text = str(getattr(value, "text", value))
-    if isinstance(value, int) and not text.startswith(("0", "0o")):
-        return value  # decimal, as Compose's schema allows (e.g. 292 == 0o444)
-    try:
-        return int(text.removeprefix("0o"), 8)
-    except ValueError:
-        raise fields.FieldError(f"{value!r} is not a file mode; write e.g. 0440") from None
 
 
 def _dependencies(key: str, raw: dict, ctx: Context) -> tuple[list[str], list[str]]:
@@ -269,6 +268,8 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
     for i, m in enumerate(mounts):
         if m and m.kind == "volume" and m.source and m.source not in ctx.volumes:
             out.add(f"{key}.volumes[{i}]", f"volume '{m.source}' is not declared; add it under the top-level `volumes`")
+        if m:
+            _rule_check(f"{key}.volumes[{i}]", _options_set(m), MOUNT_KEYS, ctx)
     mounts, shipped = _local_binds(key, mounts, ctx)
     depends, completed = _dependencies(key, raw, ctx)
     mode = str(deploy.get("mode", "replicated"))

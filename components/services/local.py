@@ -13,7 +13,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ..compose import Service
-from ..compose.model import Attachment, Engine, Port, RestartPolicy
+from ..compose.model import Attachment, Engine, Mount, Port, RestartPolicy
 from ..outputs import concat
 
 # Compose's default mode for secret and config files (the engine mounts them world-readable,
@@ -60,6 +60,19 @@ def bind_address(s: Service, p: Port) -> str:
     return p.host_ip or ("0.0.0.0" if s.public else "127.0.0.1")
 
 
+def _mount(m: Mount, volume_names: Mapping[str, str]) -> docker.ContainerMountArgs:
+    source = volume_names[m.source] if m.kind == "volume" and m.source else m.source or None
+    return docker.ContainerMountArgs(
+        target=m.target, type=m.kind, source=source, read_only=m.read_only or None,
+        bind_options=docker.ContainerMountBindOptionsArgs(propagation=m.propagation) if m.propagation else None,
+        volume_options=docker.ContainerMountVolumeOptionsArgs(
+            no_copy=m.nocopy or None, subpath=m.subpath,
+            labels=[docker.ContainerMountVolumeOptionsLabelArgs(label=k, value=v) for k, v in m.volume_labels] or None)
+        if m.nocopy or m.subpath or m.volume_labels else None,
+        tmpfs_options=docker.ContainerMountTmpfsOptionsArgs(size_bytes=m.tmpfs_size_bytes, mode=m.tmpfs_mode)
+        if m.tmpfs_size_bytes or m.tmpfs_mode is not None else None)
+
+
 def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping[str, pulumi.Input[str]],
                    args: Sequence[pulumi.Input[str]], networks: Mapping[str, pulumi.Input[str]],
                    volume_names: Mapping[str, str], files: Mapping[tuple[str, str], pulumi.Input[str]],
@@ -71,16 +84,15 @@ def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping
     network_mode = s.network_mode
     if network_mode and network_mode.startswith("service:"):
         network_mode = "container:" + container_of[network_mode[len("service:"):]]
+    # A bind or volume with options goes through the engine's Mounts API (`mounts`); a plain one
+    # as `-v` (`volumes`), which makes a missing bind source as Compose does.
     volumes = [
         docker.ContainerVolumeArgs(container_path=m.target, read_only=m.read_only or None,
                                    volume_name=volume_names[m.source] if m.kind == "volume" and m.source else None,
                                    host_path=m.source if m.kind == "bind" else None)
-        for m in s.mounts if m.kind != "tmpfs"
+        for m in s.mounts if m.kind != "tmpfs" and not m.has_options
     ] + [docker.ContainerVolumeArgs(from_container=container_of[v]) for v in s.engine.volumes_from]
-    mounts = [docker.ContainerMountArgs(target=m.target, type="tmpfs", read_only=m.read_only or None,
-                                        tmpfs_options=docker.ContainerMountTmpfsOptionsArgs(size_bytes=m.tmpfs_size_bytes)
-                                        if m.tmpfs_size_bytes else None)
-              for m in s.mounts if m.kind == "tmpfs"]
+    mounts = [_mount(m, volume_names) for m in s.mounts if m.kind == "tmpfs" or m.has_options]
     memory = s.memory_mb
     return dict(
         name=name,

@@ -78,9 +78,20 @@ def engine_parameters(s: Service) -> list[dict[str, str]]:
 
 def _tmpfs(m: Mount) -> str:
     """`docker run --tmpfs PATH[:OPTIONS]`: the mount options as `mount -t tmpfs` takes them (`ro`,
-    `size=` in bytes), so a read-only one stays read-only."""
+    `size=` in bytes, `mode=` in octal), so a read-only one stays read-only."""
     options = ["ro"] * bool(m.read_only) + [f"size={m.tmpfs_size_bytes}"] * bool(m.tmpfs_size_bytes)
+    if m.tmpfs_mode is not None:
+        options.append(f"mode={m.tmpfs_mode:o}")
     return m.target + (":" + ",".join(options) if options else "")
+
+
+def _anonymous_volume(m: Mount) -> dict[str, str]:
+    """`docker run --volume PATH`, or with nocopy the `--mount` form, which `--volume` has no
+    flag for (an anonymous volume's target alone)."""
+    if not m.nocopy:
+        return {"key": "volume", "value": m.target}
+    return {"key": "mount", "value": f"type=volume,destination={m.target},volume-nocopy=true"
+                                     + (",readonly" if m.read_only else "")}
 
 
 def app_definition(platform_name: str, stack: str, service: Service, env: Mapping[str, pulumi.Input[str]],
@@ -99,7 +110,7 @@ def app_definition(platform_name: str, stack: str, service: Service, env: Mappin
         parameters.append({"key": "entrypoint", "value": s.entrypoint[0] if s.entrypoint else ""})
         args = [*s.entrypoint[1:], *args]
     parameters += engine_parameters(s)
-    parameters += [{"key": "volume", "value": m.target} for m in s.mounts if m.kind == "volume" and not m.source]
+    parameters += [_anonymous_volume(m) for m in s.mounts if m.kind == "volume" and not m.source]
     parameters += [{"key": "tmpfs", "value": _tmpfs(m)} for m in s.mounts if m.kind == "tmpfs"]
     if host_gateway:
         parameters.append(HOST_GATEWAY)

@@ -35,16 +35,20 @@ def _platform(text: Optional[str]) -> Optional[list]:
 
 def _mounts(s: Service, volume_names: Mapping[str, str]) -> list:
     mounts = []
-    for m in s.mounts:
-        if m.kind == "tmpfs":
-            mounts.append(docker.ServiceTaskSpecContainerSpecMountArgs(
-                target=m.target, type="tmpfs", read_only=m.read_only or None,
-                tmpfs_options=docker.ServiceTaskSpecContainerSpecMountTmpfsOptionsArgs(size_bytes=m.tmpfs_size_bytes)
-                if m.tmpfs_size_bytes else None))
-        else:  # a volume without a source is anonymous: Swarm makes one per task
-            mounts.append(docker.ServiceTaskSpecContainerSpecMountArgs(
-                target=m.target, type=m.kind, read_only=m.read_only or None,
-                source=volume_names[m.source] if m.kind == "volume" and m.source else m.source or None))
+    for m in s.mounts:  # a volume without a source is anonymous: Swarm makes one per task
+        mounts.append(docker.ServiceTaskSpecContainerSpecMountArgs(
+            target=m.target, type=m.kind, read_only=m.read_only or None,
+            source=volume_names[m.source] if m.kind == "volume" and m.source else m.source or None,
+            bind_options=docker.ServiceTaskSpecContainerSpecMountBindOptionsArgs(propagation=m.propagation)
+            if m.propagation else None,
+            volume_options=docker.ServiceTaskSpecContainerSpecMountVolumeOptionsArgs(
+                no_copy=m.nocopy or None,
+                labels=[docker.ServiceTaskSpecContainerSpecMountVolumeOptionsLabelArgs(label=k, value=v)
+                        for k, v in m.volume_labels] or None)
+            if m.nocopy or m.volume_labels else None,
+            tmpfs_options=docker.ServiceTaskSpecContainerSpecMountTmpfsOptionsArgs(size_bytes=m.tmpfs_size_bytes,
+                                                                                   mode=m.tmpfs_mode)
+            if m.tmpfs_size_bytes or m.tmpfs_mode is not None else None))
     e = s.engine
     for path, options in e.tmpfs:
         size = next((o[len("size="):] for o in options.split(",") if o.startswith("size=")), None)
