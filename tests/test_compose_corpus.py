@@ -133,6 +133,19 @@ def test_every_service_key_of_the_compose_specification_has_a_rule_per_scheduler
         assert all(set(rules) == set(SCHEDULERS) for rules in table.values())
 
 
+def test_every_key_of_the_stacks_own_objects_and_of_an_attachment_has_a_rule_per_scheduler():
+    """Top-level networks, volumes, secrets and configs, and a service's `networks.<name>`: a key
+    the specification allows and no table rules would otherwise be refused as not translated."""
+    import json
+    d = json.loads(SCHEMA.read_text())["definitions"]
+    attachment = d["service"]["properties"]["networks"]["oneOf"][1]["patternProperties"]["^[a-zA-Z0-9._-]+$"]["oneOf"][0]
+    for table, definition in ((keys.NETWORK_KEYS, d["network"]), (keys.VOLUME_KEYS, d["volume"]),
+                              (keys.FILE_KEYS, d["secret"]), (keys.FILE_KEYS, d["config"]),
+                              (keys.ATTACHMENT_KEYS, attachment)):
+        assert set(definition["properties"]) <= set(table), set(definition["properties"]) - set(table)
+        assert all(set(rules) == set(SCHEDULERS) for rules in table.values())
+
+
 def test_the_readme_key_table_is_the_one_in_the_code():
     assert keys.markdown() in (ROOT / "README.md").read_text()
 

@@ -196,6 +196,21 @@ ROWS = [
     Row("networks", "networks", "{networks: {back: {aliases: [nw]}}}",
         {"local": (lambda c: c["networksAdvanced"], [{"name": "local-s-back", "aliases": ["networks", "nw"]}]),
          "swarm": (lambda s: s["taskSpec"]["networksAdvanceds"], [{"name": "local-s-back", "aliases": ["networks", "nw"]}])}),
+    # A service's own settings on one network (keys.ATTACHMENT_KEYS).
+    Row("networks.<network>.aliases", "attachment-aliases", "{networks: {back: {aliases: [nw]}}}",
+        {"local": (lambda c: c["networksAdvanced"][0]["aliases"], ["attachment-aliases", "nw"]),
+         "swarm": (lambda s: s["taskSpec"]["networksAdvanceds"][0]["aliases"], ["attachment-aliases", "nw"])}),
+    Row("networks.<network>.ipv4_address", "attachment-ipv4", "{networks: {fixed: {ipv4_address: 172.30.0.10}}}",
+        {"local": (lambda c: c["networksAdvanced"], [{"name": "local-s-fixed", "aliases": ["attachment-ipv4"],
+                                                      "ipv4Address": "172.30.0.10"}])}),
+    Row("networks.<network>.ipv6_address", "attachment-ipv6", "{networks: {fixed: {ipv6_address: 'fd00:30::10'}}}",
+        {"local": (lambda c: c["networksAdvanced"][0]["ipv6Address"], "fd00:30::10")}),
+    Row("networks.<network>.mac_address", "attachment-mac", "{networks: {back: {mac_address: '02:42:ac:11:00:02'}}}",
+        {"local": (lambda c: c["networksAdvanced"][0]["macAddress"], "02:42:ac:11:00:02")}),
+    Row("networks.<network>.driver_opts", "attachment-driver-opts",
+        "{networks: {back: {driver_opts: {com.docker.network.endpoint.sysctls: 'net.ipv4.conf.IFNAME.log_martians=1'}}}}",
+        {"swarm": (lambda s: s["taskSpec"]["networksAdvanceds"][0]["driverOpts"],  # pulumi-docker: ["key=value"]
+                   ["com.docker.network.endpoint.sysctls=net.ipv4.conf.IFNAME.log_martians=1"])}),
     Row("network_mode", "network-mode", "{network_mode: none}",
         {"local": (lambda c: (c["networkMode"], c.get("networksAdvanced")), ("none", None))}),
     Row("network_mode", "network-mode-bridge", "{network_mode: bridge}",
@@ -447,7 +462,7 @@ ELSEWHERE = {
     "build": "test_compose.py::test_examples_are_valid_compose_and_load_for_every_scheduler",
     "depends_on": "test_compose.py::test_services_come_in_dependency_order_and_references_are_parsed",
 }
-TOP_LEVEL = """networks: {back: {}}
+TOP_LEVEL = """networks: {back: {}, fixed: {enable_ipv6: true, ipam: {config: [{subnet: 172.30.0.0/24}, {subnet: 'fd00:30::/64'}]}}}
 volumes: {data: {}}
 configs: {site: {file: ./site.conf}, shared: {external: true, name: team-site}}
 secrets: {token: {file: ./token.txt}}
@@ -496,7 +511,8 @@ def test_a_key_lands_where_the_table_says(key_table_dirs, scheduler, row):
 def test_every_key_the_table_maps_has_a_row_or_names_its_test():
     rowed = {(r.key, s) for r in ROWS for s in r.expect}
     missing = []
-    for prefix, table in (("", keys.SERVICE_KEYS), ("deploy.", keys.DEPLOY_KEYS), ("volumes[].", keys.MOUNT_KEYS)):
+    for prefix, table in (("", keys.SERVICE_KEYS), ("deploy.", keys.DEPLOY_KEYS), ("volumes[].", keys.MOUNT_KEYS),
+                          ("networks.<network>.", keys.ATTACHMENT_KEYS)):
         for key, rules in table.items():
             for scheduler, rule in rules.items():
                 if key == "deploy":  # "see the deploy keys": those have their rows
@@ -534,6 +550,50 @@ def test_top_level_volumes_and_networks_are_made_or_found(tmp_path, scheduler, d
     r = rendered(d, scheduler, "a")
     text = json.dumps(dict(r))
     assert "team-data" in text and "team-edge" in text
+
+
+OWN_OBJECTS = """
+networks:
+  fixed:
+    enable_ipv6: true
+    labels: {team: core}
+    ipam:
+      driver: default
+      options: {foo: bar}
+      config:
+        - {subnet: 172.28.0.0/16, ip_range: 172.28.5.0/24, gateway: 172.28.5.254, aux_addresses: {host1: 172.28.1.5}}
+        - {subnet: "2001:3984:3989::/64", gateway: "2001:3984:3989::1"}
+volumes:
+  data: {labels: [team=core]}
+services:
+  a: {image: example/a:1, volumes: ['data:/d'], networks: [fixed]}
+"""
+
+
+@pytest.mark.parametrize("scheduler", ["local", "swarm"])
+def test_a_stacks_network_and_volume_settings_reach_their_resources(tmp_path, scheduler):
+    # (compose-go loader/tests/networks_test.go TestTopLevelNetworks: the IPAM pools as written;
+    # keys.NETWORK_KEYS and VOLUME_KEYS.)
+    (tmp_path / "compose.yaml").write_text(OWN_OBJECTS)
+    d = deploy(tmp_path / "compose.yaml", scheduler)
+    assert d.error is None, str(d.error)
+    (network,) = [n.inputs for n in d.of_type("docker:index/network:Network") if n.name == "s-fixed-network"]
+    assert (network["ipv6"], network["labels"], network["ipamDriver"], network["ipamOptions"]) == \
+        (True, [{"label": "team", "value": "core"}], "default", {"foo": "bar"})
+    assert network["ipamConfigs"] == [
+        {"subnet": "172.28.0.0/16", "ipRange": "172.28.5.0/24", "gateway": "172.28.5.254", "auxAddress": {"host1": "172.28.1.5"}},
+        {"subnet": "2001:3984:3989::/64", "gateway": "2001:3984:3989::1"}]
+    (volume,) = [v.inputs for v in d.of_type("docker:index/volume:Volume") if v.name == "s-data-volume"]
+    assert volume["labels"] == [{"label": "team", "value": "core"}]
+
+
+def test_a_static_address_needs_a_subnet_the_file_gives(tmp_path):
+    # The engine refuses it otherwise ("user specified IP address is supported only when
+    # connecting to networks with user configured subnets").
+    (tmp_path / "compose.yaml").write_text(
+        "networks: {back: {}}\nservices: {a: {image: example/a:1, networks: {back: {ipv4_address: 10.9.0.5}}}}\n")
+    d = deploy(tmp_path / "compose.yaml", "local")
+    assert "services.a.networks.back.ipv4_address: network 'back' has no subnet of its own" in str(d.error), d.error
 
 
 def test_an_image_built_for_the_local_engine_is_built_through_its_provider(tmp_path):

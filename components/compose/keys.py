@@ -12,7 +12,7 @@ containerizer passes each `{key, value}` as `--key=value`).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Union
+from typing import Optional, Union
 
 
 @dataclass(frozen=True)
@@ -238,6 +238,90 @@ MOUNT_KEYS: dict[str, dict[str, Rule]] = {
                               "directly")),
 }
 
+# A service's attachment to a network (`networks.<network>` under a service).
+NO_TASK_ADDRESS = "Swarm gives each task an address of its own (a service has many tasks)"
+ONE_BRIDGE = "Marathon tasks share the agents' bridge network (the stack's networks flatten into it)"
+NO_ATTACHMENT_FIELD = "pulumi-docker's network attachments have no field for it"
+ATTACHMENT_KEYS: dict[str, dict[str, Rule]] = {
+    "aliases": {"local": Maps("`networks_advanced.aliases`"), "swarm": Maps("`networks_advanceds.aliases`"),
+                "marathon": Refuse("Marathon tasks have no host names; other services reach this one with "
+                                   "${<service>.host}")},
+    "ipv4_address": {"local": Maps("`networks_advanced.ipv4_address`"), "swarm": Refuse(NO_TASK_ADDRESS),
+                     "marathon": Refuse(ONE_BRIDGE)},
+    "ipv6_address": {"local": Maps("`networks_advanced.ipv6_address`"), "swarm": Refuse(NO_TASK_ADDRESS),
+                     "marathon": Refuse(ONE_BRIDGE)},
+    "mac_address": {"local": Maps("`networks_advanced.mac_address`"), "swarm": Refuse(NO_TASK_ADDRESS),
+                    "marathon": Refuse(ONE_BRIDGE)},
+    "driver_opts": {"local": Refuse("pulumi-docker's `networks_advanced` has no driver options"),
+                    "swarm": Maps("`networks_advanceds.driver_opts`"), "marathon": Refuse(ONE_BRIDGE)},
+    **{k: {"local": Refuse(NO_ATTACHMENT_FIELD), "swarm": Refuse(NO_ATTACHMENT_FIELD), "marathon": Refuse(ONE_BRIDGE)}
+       for k in ("interface_name", "link_local_ips", "priority", "gw_priority")},
+}
+
+# The stack's own objects (top-level `networks`, `volumes`, `secrets`, `configs`): each key is
+# judged as a service's are; `name` only when the object is not external (then it names the
+# existing one). A key with no rule is refused as not translated.
+OWN_NAME = Warn("the platform names the stack's objects <platform>-<stack>-<name>, so they never clash with "
+                "another stack's; to use an existing one by this name, mark it `external: true`")
+NETWORK_KEYS: dict[str, dict[str, Rule]] = {
+    "name": every(OWN_NAME),
+    "external": every(Maps("the existing network, by its name; never made nor deleted")),
+    "driver": {"local": Maps("`driver` (bridge by default)"), "swarm": Maps("`driver` (overlay by default)"),
+               "marathon": Warn(ONE_BRIDGE)},
+    "driver_opts": {"local": Maps("`options`"), "swarm": Maps("`options`"), "marathon": Warn(ONE_BRIDGE)},
+    "internal": {"local": Maps("`internal`"), "swarm": Maps("`internal`"),
+                 "marathon": Maps("refused for a service on it: " + ONE_BRIDGE)},
+    "ipam": {"local": Maps("`ipam_driver`, `ipam_configs`, `ipam_options`"),
+             "swarm": Maps("`ipam_driver`, `ipam_configs`, `ipam_options`"), "marathon": Warn(ONE_BRIDGE)},
+    "enable_ipv4": every(Refuse("pulumi-docker's `docker.Network` cannot turn IPv4 off")),
+    "enable_ipv6": {"local": Maps("`ipv6`"), "swarm": Maps("`ipv6`"), "marathon": Warn(ONE_BRIDGE)},
+    "attachable": {"local": Warn("a bridge network takes any container"),
+                   "swarm": Warn("the platform makes the stack's overlay networks attachable (its own one-off "
+                                 "containers join them)"),
+                   "marathon": Warn(ONE_BRIDGE)},
+    "labels": {"local": Maps("`labels`"), "swarm": Maps("`labels`"), "marathon": Warn(ONE_BRIDGE)},
+}
+VOLUME_KEYS: dict[str, dict[str, Rule]] = {
+    "name": every(OWN_NAME),
+    "external": every(Maps("the existing volume, by its name; never made nor deleted")),
+    "driver": {"local": Maps("`driver`"), "swarm": Maps("`driver`"),
+               "marathon": Maps("local only: a Mesos persistent volume (another driver is refused)")},
+    "driver_opts": {"local": Maps("`driver_opts`"), "swarm": Maps("`driver_opts`"),
+                    "marathon": Refuse("a Mesos persistent volume takes no driver options")},
+    "labels": {"local": Maps("`labels`"), "swarm": Maps("`labels`"),
+               "marathon": Warn("a Mesos persistent volume has no labels")},
+    "x-platform": every(Maps("size: what a Marathon persistent volume reserves")),
+}
+NOT_TRANSLATED = Refuse("container-platform does not translate this key yet, and dropping it would change "
+                        "what is deployed; ask for it in an issue")
+FILE_KEYS: dict[str, dict[str, Rule]] = {
+    "name": every(OWN_NAME),
+    "external": {"local": Maps("refused for a service that uses it (the local engine has no Swarm objects)"),
+                 "swarm": Maps("the existing object, looked up by name on the manager"),
+                 "marathon": Maps("refused for a service that uses it (Marathon places no files)")},
+    "file": every(Maps("read beside the Compose file")),
+    "content": every(Maps("the text as written")),
+    "environment": every(Refuse("it would take the value from the shell that runs the deploy; for a secret use "
+                                "x-platform: {secret: <config key>} (a Pulumi secret), for a config `content:`")),
+    "labels": every(Warn("no container reads a secret's or config's labels (and pulumi-docker's "
+                         "`docker.ServiceConfig` takes none)")),
+    "driver": every(NOT_TRANSLATED), "driver_opts": every(NOT_TRANSLATED), "template_driver": every(NOT_TRANSLATED),
+    "x-platform": every(Maps("secret: the Pulumi secret that is the content")),
+}
+
+
+def judge(out, path: str, keys, table: dict[str, dict[str, Rule]], scheduler: str,
+          unruled: Optional[Rule] = None) -> None:
+    """Each of `keys` (at `path`) by its rule on `scheduler`: a refusal or a warning said to
+    `out` (a compose.problems.Problems); a key with no rule passes (the schema has checked it,
+    x- extensions among them) unless `unruled` says otherwise."""
+    for k in keys:
+        rule = table.get(k, {}).get(scheduler, unruled)
+        if isinstance(rule, Refuse):
+            out.add(f"{path}.{k}", f"cannot be honoured on {scheduler}: {rule.why}")
+        elif isinstance(rule, Warn):
+            out.warn(f"{path}.{k}", f"has no effect on {scheduler}: {rule.why}")
+
 
 def markdown() -> str:
     """The README's table: one row per key, one column per scheduler."""
@@ -247,7 +331,9 @@ def markdown() -> str:
         return ("**refused**: " if isinstance(rule, Refuse) else "*warning, no effect*: ") + rule.why
 
     rows = ["| key | local | swarm | marathon |", "|---|---|---|---|"]
-    for prefix, table in (("", SERVICE_KEYS), ("deploy.", DEPLOY_KEYS), ("volumes[].", MOUNT_KEYS)):
+    for prefix, table in (("", SERVICE_KEYS), ("deploy.", DEPLOY_KEYS), ("volumes[].", MOUNT_KEYS),
+                          ("networks.<network>.", ATTACHMENT_KEYS), ("top-level networks.<name>.", NETWORK_KEYS),
+                          ("top-level volumes.<name>.", VOLUME_KEYS), ("top-level secrets/configs.<name>.", FILE_KEYS)):
         for key in sorted(table):
             rows.append(f"| `{prefix}{key}` | " + " | ".join(cell(table[key][s]).replace("|", "\\|")
                                                               for s in SCHEDULERS) + " |")

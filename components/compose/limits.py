@@ -44,6 +44,13 @@ def _local(stack: Stack, s: Service, out: Problems) -> None:
                                            "drop container_name or run one replica")
     if (s.network_mode or "").startswith("container:"):
         out.add(f"{s.key}.network_mode", "names a container outside the stack; use service:<name> of this stack")
+    for a in s.networks:
+        net = stack.networks[a.network]
+        for kind, address in (("ipv4_address", a.ipv4_address), ("ipv6_address", a.ipv6_address)):
+            if address and not net.external and not any(pool.subnet for pool in net.ipam):
+                out.add(f"{s.key}.networks.{a.network}.{kind}", (
+                    f"network '{a.network}' has no subnet of its own, and the engine gives static addresses only "
+                    "on one: add networks.<name>.ipam.config: [{subnet: ...}] holding the address"))
     for f in s.files:
         if f.uid is not None or f.gid is not None:
             out.add(f"{s.key}.{f.kind}s", ("uid/gid: files the local engine's provider uploads are owned by root; "
@@ -161,9 +168,8 @@ def _marathon_networks(stack: Stack, out: Problems) -> None:
     it only where that changes nothing."""
     nets = {s.name: {a.network for a in s.networks} or {"default"} for s in stack.services}
     for s in stack.services:
-        aliases = [a for att in s.networks for a in att.aliases] + list(s.aliases)
-        if aliases:
-            out.add(f"{s.key}.networks", (f"alias {aliases[0]!r}: Marathon tasks have no host names; other "
+        if s.aliases:  # others' `links: [svc:alias]` (an attachment's own aliases: keys.ATTACHMENT_KEYS)
+            out.add(f"{s.key}.networks", (f"alias {s.aliases[0]!r}: Marathon tasks have no host names; other "
                                           f"services reach this one with ${{{s.name}.host}}"))
         for n in sorted(nets[s.name]):
             net = stack.networks[n]

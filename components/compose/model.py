@@ -102,12 +102,27 @@ class StackFile:
 
 
 @dataclass(frozen=True)
+class IpamPool:
+    """One of a network's `ipam.config` entries: its addresses and the gateway among them."""
+
+    subnet: Optional[str] = None
+    ip_range: Optional[str] = None
+    gateway: Optional[str] = None
+    aux_addresses: tuple[tuple[str, str], ...] = ()  # (host name, address) kept out of the pool
+
+
+@dataclass(frozen=True)
 class Network:
     name: str  # as in the Compose file
     external: Optional[str] = None  # the existing network's name
     internal: bool = False
     driver: Optional[str] = None
     options: dict[str, str] = field(default_factory=dict)
+    ipv6: bool = False
+    labels: tuple[tuple[str, str], ...] = ()
+    ipam_driver: Optional[str] = None
+    ipam_options: tuple[tuple[str, str], ...] = ()
+    ipam: tuple[IpamPool, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -117,12 +132,17 @@ class Volume:
     driver: Optional[str] = None
     options: dict[str, str] = field(default_factory=dict)
     size_mb: Optional[int] = None  # x-platform.size: what a Marathon persistent volume reserves
+    labels: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
 class Attachment:
     network: str  # a Compose network of the stack
     aliases: tuple[str, ...] = ()
+    ipv4_address: Optional[str] = None  # static addresses on that network (the local engine's only)
+    ipv6_address: Optional[str] = None
+    mac_address: Optional[str] = None
+    driver_opts: tuple[tuple[str, str], ...] = ()  # the attachment's own (Swarm's only)
 
 
 @dataclass(frozen=True)

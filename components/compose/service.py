@@ -13,7 +13,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from . import dotenv, fields, references
 from .engine import engine_options
-from .keys import DEPLOY_KEYS, MOUNT_KEYS, SERVICE_KEYS, Refuse, Warn
+from .keys import ATTACHMENT_KEYS, DEPLOY_KEYS, MOUNT_KEYS, SERVICE_KEYS, judge
 from .model import Attachment, Build, FileRef, Mount, Network, Port, Service, StackFile, Template, Volume
 from .problems import Problems
 from .project import SecretVariable, read_text
@@ -39,15 +39,6 @@ class Context:
     single_machine: bool
     inactive: dict[str, list[str]]
     local_sources: set[str]  # bind sources written relative: on the machine that runs the deploy
-
-
-def _rule_check(key: str, raw: dict, table: dict, ctx: Context) -> None:
-    for k in raw:  # a key with no rule passes: the schema has checked it (x- extensions among them)
-        rule = table.get(k, {}).get(ctx.scheduler)
-        if isinstance(rule, Refuse):
-            ctx.out.add(f"{key}.{k}", f"cannot be honoured on {ctx.scheduler}: {rule.why}")
-        elif isinstance(rule, Warn):
-            ctx.out.warn(f"{key}.{k}", f"has no effect on {ctx.scheduler}: {rule.why}")
 
 
 def _options_set(m: Mount) -> list[str]:
@@ -137,7 +128,11 @@ def _attachments(key: str, raw: dict, ctx: Context) -> tuple[Attachment, ...]:
         if n not in ctx.networks:
             ctx.out.add(f"{key}.networks.{n}", f"network '{n}' is not declared; add it under the top-level `networks`")
             continue
-        found.append(Attachment(n, fields.string_list((cfg or {}).get("aliases"))))
+        cfg = cfg or {}
+        judge(ctx.out, f"{key}.networks.{n}", cfg, ATTACHMENT_KEYS, ctx.scheduler)
+        found.append(Attachment(n, fields.string_list(cfg.get("aliases")), *(
+            fields.optional_str(cfg.get(k)) for k in ("ipv4_address", "ipv6_address", "mac_address")),
+            tuple(fields.text_mapping(cfg.get("driver_opts")).items())))
     return tuple(found)
 
 
@@ -243,9 +238,9 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
     key = f"services.{name}"
     out = ctx.out
     before = len(out.items)
-    _rule_check(key, raw, SERVICE_KEYS, ctx)
+    judge(ctx.out, key, raw, SERVICE_KEYS, ctx.scheduler)
     deploy = raw.get("deploy") or {}
-    _rule_check(f"{key}.deploy", deploy, DEPLOY_KEYS, ctx)
+    judge(ctx.out, f"{key}.deploy", deploy, DEPLOY_KEYS, ctx.scheduler)
     x = out.extension(f"{key}.x-platform", raw.get("x-platform"), X_PLATFORM_SERVICE)
     build = _build(key, raw, ctx)
     if "image" not in raw and "build" not in raw:
@@ -269,7 +264,7 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
         if m and m.kind == "volume" and m.source and m.source not in ctx.volumes:
             out.add(f"{key}.volumes[{i}]", f"volume '{m.source}' is not declared; add it under the top-level `volumes`")
         if m:
-            _rule_check(f"{key}.volumes[{i}]", _options_set(m), MOUNT_KEYS, ctx)
+            judge(ctx.out, f"{key}.volumes[{i}]", _options_set(m), MOUNT_KEYS, ctx.scheduler)
     mounts, shipped = _local_binds(key, mounts, ctx)
     depends, completed = _dependencies(key, raw, ctx)
     mode = str(deploy.get("mode", "replicated"))
@@ -279,7 +274,7 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
     resources = deploy.get("resources") or {}
     limits, reservations = resources.get("limits") or {}, resources.get("reservations") or {}
     if "pids" in limits:  # the same limit as the service key pids_limit, judged by its rule
-        _rule_check(key, {"pids_limit": None}, SERVICE_KEYS, ctx)
+        judge(ctx.out, key, {"pids_limit": None}, SERVICE_KEYS, ctx.scheduler)
     for k in ("devices", "generic_resources"):
         if reservations.get(k):
             out.add(f"{key}.deploy.resources.reservations.{k}", (

@@ -5,7 +5,8 @@ from pathlib import Path
 from typing import Optional
 
 from . import fields
-from .model import Network, StackFile, Volume
+from .keys import FILE_KEYS, NETWORK_KEYS, NOT_TRANSLATED, VOLUME_KEYS, judge as judge_keys
+from .model import IpamPool, Network, StackFile, Volume
 from .problems import Problems
 from .project import read_text
 
@@ -18,7 +19,8 @@ def volumes(doc: dict, problems: Problems) -> dict[str, Volume]:
         size = problems.extension(key, v.get("x-platform"), ("size",)).get("size")
         out[name] = Volume(name, _external(v, name), v.get("driver"),
                            fields.text_mapping(v.get("driver_opts")),
-                           problems.parsed(f"{key}.size", lambda: fields.megabytes(size)) if size is not None else None)
+                           problems.parsed(f"{key}.size", lambda: fields.megabytes(size)) if size is not None else None,
+                           tuple(fields.text_mapping(v.get("labels")).items()))
     return out
 
 
@@ -35,9 +37,39 @@ def networks(doc: dict) -> dict[str, Network]:
     out = {"default": Network("default")}
     for name, n in (doc.get("networks") or {}).items():
         n = n or {}
-        out[name] = Network(name, _external(n, name), n.get("internal") in (True, "true"), n.get("driver"),
-                            fields.text_mapping(n.get("driver_opts")))
+        ipam = n.get("ipam") or {}
+        out[name] = Network(
+            name, _external(n, name), n.get("internal") in (True, "true"), n.get("driver"),
+            fields.text_mapping(n.get("driver_opts")), ipv6=n.get("enable_ipv6") in (True, "true"),
+            labels=tuple(fields.text_mapping(n.get("labels")).items()), ipam_driver=fields.optional_str(ipam.get("driver")),
+            ipam_options=tuple(fields.text_mapping(ipam.get("options")).items()),
+            ipam=tuple(IpamPool(*(fields.optional_str(c.get(k)) for k in ("subnet", "ip_range", "gateway")),
+                                tuple(fields.text_mapping(c.get("aux_addresses")).items()))
+                       for c in ipam.get("config") or []))
     return out
+
+
+# A key at its default says nothing to judge (`enable_ipv4: true` is what every network has).
+DEFAULTS = {"enable_ipv4": True, "enable_ipv6": False, "attachable": False, "internal": False, "external": False}
+TABLES = {"networks": NETWORK_KEYS, "volumes": VOLUME_KEYS, "secrets": FILE_KEYS, "configs": FILE_KEYS}
+
+
+def judge(doc: dict, scheduler: str, out: Problems) -> None:
+    """Every key of the stack's own networks, volumes, secrets and configs by its rule on the
+    scheduler (keys.py): nothing is dropped unsaid."""
+    for kind, table in TABLES.items():
+        for name, spec in (doc.get(kind) or {}).items():
+            spec = spec or {}
+            said = [k for k in spec if not (k.startswith("x-") and k != "x-platform")
+                    and not (k == "name" and _external(spec, name)) and not _at_default(k, spec[k])]
+            judge_keys(out, f"{kind}.{name}", said, table, scheduler, unruled=NOT_TRANSLATED)
+
+
+def _at_default(key: str, value) -> bool:
+    try:
+        return key in DEFAULTS and fields.boolean(value) == DEFAULTS[key]
+    except fields.FieldError:
+        return False
 
 
 def files(doc: dict, out: Problems) -> dict[tuple[str, str], StackFile]:
@@ -58,9 +90,7 @@ def files(doc: dict, out: Problems) -> dict[tuple[str, str], StackFile]:
                 if content is not None:
                     found[(kind, name)] = StackFile(kind, content=content)
             elif "environment" in f:
-                out.add(f"{key}.environment", (
-                    "would take the value from the shell that runs the deploy; for a secret use "
-                    "x-platform: {secret: <config key>} (a Pulumi secret), for a config `content:`"))
+                pass  # refused by its rule (keys.FILE_KEYS): `judge`
             else:
                 out.add(key, "names no source; give file, content, external or x-platform.secret (a Pulumi secret)")
     return found

@@ -47,7 +47,13 @@ class StackObjects:
                 self._networks[name] = docker.Network(
                     f"{self.stack.name}-{name}-network", name=self._name(name),
                     driver=n.driver or ("overlay" if self.swarm else "bridge"), attachable=True if self.swarm else None,
-                    internal=n.internal or None, options=dict(n.options) or None, opts=self._opts()).name
+                    internal=n.internal or None, options=dict(n.options) or None, ipv6=n.ipv6 or None,
+                    labels=[docker.NetworkLabelArgs(label=k, value=v) for k, v in n.labels] or None,
+                    ipam_driver=n.ipam_driver, ipam_options=dict(n.ipam_options) or None,
+                    ipam_configs=[docker.NetworkIpamConfigArgs(subnet=c.subnet, ip_range=c.ip_range, gateway=c.gateway,
+                                                               aux_address=dict(c.aux_addresses) or None)
+                                  for c in n.ipam] or None,
+                    opts=self._opts()).name
         return self._networks[name]
 
     def networks_for(self, s: Service) -> dict[str, pulumi.Input[str]]:
@@ -71,7 +77,9 @@ class StackObjects:
                 full = self._name(name)
                 self._volumes[name] = (full, docker.Volume(
                     f"{self.stack.name}-{name}-volume", name=full, driver=v.driver,
-                    driver_opts=dict(v.options) or None, opts=self._opts(retain_on_delete=True)))
+                    driver_opts=dict(v.options) or None,
+                    labels=[docker.VolumeLabelArgs(label=k, value=value) for k, value in v.labels] or None,
+                    opts=self._opts(retain_on_delete=True)))
         return self._volumes[name]
 
     def content(self, kind: str, name: str) -> pulumi.Input[str]:

@@ -102,7 +102,9 @@ def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping
         envs=[concat(k, "=", v) if isinstance(v, pulumi.Output) else f"{k}={v}" for k, v in env.items()] or None,
         network_mode=network_mode,
         networks_advanced=None if network_mode else [
-            docker.ContainerNetworksAdvancedArgs(name=networks[a.network], aliases=[s.name, *s.aliases, *a.aliases])
+            docker.ContainerNetworksAdvancedArgs(name=networks[a.network], aliases=[s.name, *s.aliases, *a.aliases],
+                                                 ipv4_address=a.ipv4_address, ipv6_address=a.ipv6_address,
+                                                 mac_address=a.mac_address)
             for a in s.networks or [Attachment("default")]],
         ports=[docker.ContainerPortArgs(internal=p.target, external=p.published or None, protocol=p.protocol,
                                         ip=bind_address(s, p))

@@ -13,6 +13,7 @@ import pulumi
 import pulumi_docker as docker
 
 from ..compose import Service, UpdatePolicy
+from ..compose.model import Attachment
 from ..compose.fields import size_bytes
 from .names import stack_object
 
@@ -85,7 +86,7 @@ def service_args(platform_name: str, stack: str, service: Service, image: pulumi
                 memory_bytes=s.memory_reserved_mb * 2**20 if s.memory_reserved_mb else None)
             if s.cpus_reserved or s.memory_reserved_mb else None)
     aliases = [s.name, *s.aliases]
-    attachments = {a.network: a.aliases for a in s.networks} or {"default": ()}
+    attachments = {a.network: a for a in s.networks} or {"default": Attachment("default")}
     return dict(
         name=stack_object(platform_name, stack, s.name),
         labels=[docker.ServiceLabelArgs(label=k, value=v) for k, v in
@@ -126,9 +127,10 @@ def service_args(platform_name: str, stack: str, service: Service, image: pulumi
             resources=resources,
             log_driver=docker.ServiceTaskSpecLogDriverArgs(name=e.log_driver, options=dict(e.log_opts) or None)
             if e.log_driver else None,
-            networks_advanceds=[docker.ServiceTaskSpecNetworksAdvancedArgs(
-                name=networks[n], aliases=None if n == "host" else [*aliases, *extra])
-                for n, extra in (attachments.items() if "host" not in networks else [("host", ())])],
+            networks_advanceds=[docker.ServiceTaskSpecNetworksAdvancedArgs(name=networks["host"])] if "host" in networks else [
+                docker.ServiceTaskSpecNetworksAdvancedArgs(name=networks[n], aliases=[*aliases, *a.aliases],
+                                                           driver_opts=[f"{k}={v}" for k, v in a.driver_opts] or None)
+                for n, a in attachments.items()],
         ),
         mode=docker.ServiceModeArgs(global_=True) if s.mode == "global" else
         docker.ServiceModeArgs(replicated=docker.ServiceModeReplicatedArgs(replicas=s.replicas)),
