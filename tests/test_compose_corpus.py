@@ -98,7 +98,10 @@ def test_every_corpus_file_is_deployed_or_refused_by_key_never_a_crash(scheduler
 
 # What this corpus reaches today (see the README's figures); a change that refuses more files
 # than this fails here (the targets on files people write: local 80%, Swarm 70%, Marathon 50%).
-FLOOR = {"local": 0.8, "swarm": 0.78, "marathon": 0.6}
+# Lowered once, for files that had been "deployed" by dropping what made them work: a build over
+# SSH (build.ssh), a service platform no build makes, and on Swarm pihole reaching cloudflared by
+# a static address Swarm cannot give (local 41 -> 39 of 50, Swarm 40 -> 37).
+FLOOR = {"local": 0.78, "swarm": 0.74, "marathon": 0.6}
 
 
 @pytest.mark.parametrize("scheduler", SCHEDULERS)

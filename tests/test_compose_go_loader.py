@@ -296,3 +296,21 @@ def test_a_consistency_setting_is_a_warning_everywhere(tmp_path):
         assert found == []
         assert [w.path for w in stack.warnings if "consistency" in w.path] == \
             ["compose.yaml:services.foo.volumes[0].consistency"], scheduler
+
+
+@pytest.mark.parametrize("build, path, says", [
+    ("{context: ., dockerfile_inline: 'FROM alpine'}", "build.dockerfile_inline", "builds from a Dockerfile on disk"),
+    ("{context: ., ssh: [default]}", "build.ssh", "build has no field for it"),
+    ("{context: ., labels: [a=b]}", "build.labels", "set them with LABEL in the Dockerfile"),
+])
+def test_a_build_setting_the_provider_has_no_field_for_is_refused(tmp_path, build, path, says):
+    # (compose-go loader/tests/build_test.go TestDockerfileInline, TestBuildSSH, TestBuildConfig)
+    found = problems(tmp_path, f"services: {{foo: {{image: example/a:1, build: {build}}}}}\n")
+    assert says in found[f"compose.yaml:services.foo.{path}"], found
+
+
+def test_a_service_platform_no_build_makes_is_refused(tmp_path):
+    # docker compose's own e2e fixture (build-test/platforms/compose-service-platform-not-in-build-platforms.yaml)
+    found = problems(tmp_path, "services: {foo: {image: example/a:1, platform: linux/386, "
+                               "build: {context: ., platforms: [linux/amd64, linux/arm64]}}}\n")
+    assert "linux/386 is not among build.platforms" in found["compose.yaml:services.foo.platform"], found

@@ -606,6 +606,24 @@ def test_an_image_built_for_the_local_engine_is_built_through_its_provider(tmp_p
     assert through_docker_provider(image), image.provider
 
 
+@pytest.mark.parametrize("scheduler", ["local", "swarm"])
+def test_a_builds_settings_reach_the_image_build(tmp_path, scheduler):
+    # keys.BUILD_KEYS: what the provider's `build` block has a field for (compose-go
+    # loader/tests/build_test.go TestBuildConfig's keys); tags and platforms only warn.
+    (tmp_path / "Dockerfile").write_text("FROM scratch\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services: {a: {image: example/a:1, build: {context: ., dockerfile: Dockerfile, args: {foo: bar}, target: t, "
+        "cache_from: [example/a:cache], network: host, extra_hosts: ['mirror=10.0.0.9'], tags: ['example/a:v1'], "
+        "platforms: [linux/amd64]}}}\n")
+    d = deploy(tmp_path / "compose.yaml", scheduler)
+    assert d.error is None, str(d.error)
+    (image,) = d.of_type("docker:index/image:Image")
+    build = image.inputs["build"]
+    assert (build["args"], build["target"], build["cacheFrom"], build["network"], build["addHosts"]) == \
+        ({"foo": "bar"}, "t", {"images": ["example/a:cache"]}, "host", ["mirror:10.0.0.9"])
+    assert build["context"] == str(tmp_path) and build["dockerfile"] == str(tmp_path / "Dockerfile")
+
+
 def test_a_config_or_secret_has_its_files_text_its_content_or_its_pulumi_secrets_value(tmp_path):
     (tmp_path / "compose.yaml").write_text(
         "configs: {empty: {content: ''}, site: {content: 'listen 80'}}\n"

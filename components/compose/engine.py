@@ -33,7 +33,7 @@ def engine_options(key: str, raw: dict, out: Problems) -> Engine:
         else:
             parts = str(d).split(":")
             devices.append((parts[0], parts[1] if len(parts) > 1 else parts[0], parts[2] if len(parts) > 2 else "rwm"))
-    extra = _extra_hosts(key, get("extra_hosts") or {}, out)
+    extra = extra_hosts(key, get("extra_hosts") or {}, out)
     volumes_from = []
     for i, v in enumerate(get("volumes_from") or []):
         source = str(v).split(":")[0]
@@ -73,7 +73,7 @@ def engine_options(key: str, raw: dict, out: Problems) -> Engine:
     )
 
 
-def _extra_hosts(key: str, hosts: Any, out: Problems) -> list[tuple[str, str]]:
+def extra_hosts(key: str, hosts: Any, out: Problems) -> list[tuple[str, str]]:
     """(host name, address) pairs as compose-go reads `extra_hosts` (types/hostList.go): a list
     of `host=address` or `host:address` (split at the first `=`, else the first `:`), several
     addresses comma-separated; or a mapping of each host to an address or a list of them. An

@@ -238,6 +238,25 @@ MOUNT_KEYS: dict[str, dict[str, Rule]] = {
                               "directly")),
 }
 
+# `build:` where the platform builds (the local engine, a swarm of this machine alone): as
+# pulumi-docker's `docker.Image` builds (its `build` block), with the classic builder.
+NO_BUILD_FIELD = "pulumi-docker's `docker.Image` build has no field for it"
+BUILD_KEYS: dict[str, Rule] = {
+    "context": Maps("`build.context` (beside the Compose file)"), "dockerfile": Maps("`build.dockerfile`"),
+    "args": Maps("`build.args`"), "target": Maps("`build.target`"),
+    "cache_from": Maps("`build.cache_from.images`"), "network": Maps("`build.network`"),
+    "extra_hosts": Maps("`build.add_hosts`"),
+    "dockerfile_inline": Refuse("pulumi-docker's `docker.Image` builds from a Dockerfile on disk; write it to a "
+                                "file beside the Compose file and name it in `dockerfile`"),
+    "labels": Refuse(f"{NO_BUILD_FIELD}; set them with LABEL in the Dockerfile"),
+    "platforms": Warn("the image is built for the service's `platform` (else the engine's) and never pushed, so "
+                      "no other platform's build would run"),
+    "tags": Warn("the image is built as `image` alone and never pushed"),
+    **{k: Refuse(NO_BUILD_FIELD) for k in ("entitlements", "ssh", "cache_to", "no_cache", "additional_contexts",
+                                           "provenance", "sbom", "pull", "shm_size", "isolation", "privileged",
+                                           "secrets", "ulimits")},
+}
+
 # A service's attachment to a network (`networks.<network>` under a service).
 NO_TASK_ADDRESS = "Swarm gives each task an address of its own (a service has many tasks)"
 ONE_BRIDGE = "Marathon tasks share the agents' bridge network (the stack's networks flatten into it)"
@@ -331,7 +350,9 @@ def markdown() -> str:
         return ("**refused**: " if isinstance(rule, Refuse) else "*warning, no effect*: ") + rule.why
 
     rows = ["| key | local | swarm | marathon |", "|---|---|---|---|"]
-    for prefix, table in (("", SERVICE_KEYS), ("deploy.", DEPLOY_KEYS), ("volumes[].", MOUNT_KEYS),
+    built = {k: {"local": rule, "swarm": rule, "marathon": Warn("ignored beside `image` (agents pull it)")}
+             for k, rule in BUILD_KEYS.items()}
+    for prefix, table in (("", SERVICE_KEYS), ("deploy.", DEPLOY_KEYS), ("build.", built), ("volumes[].", MOUNT_KEYS),
                           ("networks.<network>.", ATTACHMENT_KEYS), ("top-level networks.<name>.", NETWORK_KEYS),
                           ("top-level volumes.<name>.", VOLUME_KEYS), ("top-level secrets/configs.<name>.", FILE_KEYS)):
         for key in sorted(table):

@@ -151,6 +151,9 @@ class Build:
     dockerfile: Optional[str] = None
     args: dict[str, str] = field(default_factory=dict)
     target: Optional[str] = None
+    cache_from: tuple[str, ...] = ()
+    network: Optional[str] = None
+    extra_hosts: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from . import dotenv, fields, references
-from .engine import engine_options
-from .keys import ATTACHMENT_KEYS, DEPLOY_KEYS, MOUNT_KEYS, SERVICE_KEYS, judge
+from .engine import engine_options, extra_hosts
+from .keys import ATTACHMENT_KEYS, BUILD_KEYS, DEPLOY_KEYS, MOUNT_KEYS, SERVICE_KEYS, judge
 from .model import Attachment, Build, FileRef, Mount, Network, Port, Service, StackFile, Template, Volume
 from .problems import Problems
 from .project import SecretVariable, read_text
@@ -230,8 +230,15 @@ def _build(key: str, raw: dict, ctx: Context) -> Optional[Build]:
         ctx.out.add(f"{key}.build", (f"{ctx.scheduler} runs the service on hosts that pull their images, so it "
                                      "needs a registry image: build and push it, then set `image`"))
         return None
+    judge(ctx.out, f"{key}.build", b, {k: {ctx.scheduler: rule} for k, rule in BUILD_KEYS.items()}, ctx.scheduler)
+    platforms = fields.string_list(b.get("platforms"))
+    if platforms and raw.get("platform") and str(raw["platform"]) not in platforms:
+        ctx.out.add(f"{key}.platform", (f"{raw['platform']} is not among build.platforms ({', '.join(platforms)}), "
+                                        "so no image would be built for it (as docker compose refuses)"))
     return Build(str(b["context"]), fields.optional_str(b.get("dockerfile")),
-                 fields.text_mapping(b.get("args")), fields.optional_str(b.get("target")))
+                 fields.text_mapping(b.get("args")), fields.optional_str(b.get("target")),
+                 fields.string_list(b.get("cache_from")), fields.optional_str(b.get("network")),
+                 tuple(extra_hosts(f"{key}.build", b.get("extra_hosts") or {}, ctx.out)))
 
 
 def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:

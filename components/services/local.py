@@ -146,4 +146,6 @@ def build_args(s: Service) -> docker.DockerBuildArgs:
     dockerfile = b.dockerfile or "Dockerfile"
     return docker.DockerBuildArgs(
         context=b.context, dockerfile=dockerfile if os.path.isabs(dockerfile) else os.path.join(b.context, dockerfile),
-        args=dict(b.args) or None, target=b.target, platform=s.engine.platform)
+        args=dict(b.args) or None, target=b.target, platform=s.engine.platform,
+        cache_from=docker.CacheFromArgs(images=list(b.cache_from)) if b.cache_from else None, network=b.network,
+        add_hosts=[f"{h}:{ip}" for h, ip in b.extra_hosts] or None)
