@@ -94,7 +94,7 @@ def from_docker_args(a, secret_keys):
     return {
         "name": a["name"], "command": list(a["command"] or []), "entrypoint": a["entrypoints"],
         "env": {k: v for k, v in env.items() if k not in secret_keys}, "secret_env": sorted(secret_keys & set(env)),
-        "network": a["network_mode"] or "user", "ports": sorted((p.ip, p.external, p.internal, p.protocol) for p in a["ports"] or []),
+        "network": a["network_mode"], "ports": sorted((p.ip, p.external, p.internal, p.protocol) for p in a["ports"] or []),
         "restart": a["restart"] + (f":{a['max_retry_count']}" if a.get("max_retry_count") else ""),
         "privileged": bool(a.get("privileged")), "pid": a["pid_mode"],
         "health": [h.tests[1] if h.tests[0] == "CMD-SHELL" else shlex.join(h.tests[1:]), h.interval, h.timeout,
@@ -123,7 +123,7 @@ def from_run_script(script, spec):
         "name": values("--name")[0], "command": rest, "entrypoint": entry or None,
         "env": dict(e.split("=", 1) for e in values("--env")),
         "secret_env": sorted(spec.secret_env) if values("--env-file") == [cloud_init.secrets_file(spec)] else [],
-        "network": "host" if values("--network") == ["host"] else "user",
+        "network": values("--network")[0],
         "ports": sorted((ip, int(host), int(inner.split("/")[0]), inner.split("/")[1])
                         for ip, host, inner in (p.split(":") for p in values("--publish"))),
         "restart": values("--restart")[0], "privileged": "--privileged" in argv, "pid": (values("--pid") or [None])[0],
@@ -149,8 +149,7 @@ def test_docker_container_and_cloud_init_unit_agree_for_every_role():
     roles = set()
     for plain, secret_env in specs:
         roles.add(plain.labels.get("container-platform/role"))
-        docker_side = from_docker_args(container_args(plain, plain.image, "net" if plain.network_mode != "host" else None),
-                                       set(secret_env))
+        docker_side = from_docker_args(container_args(plain, plain.image), set(secret_env))
         unit_side = from_run_script(cloud_init.run_script(plain), plain)
         assert unit_side == docker_side, plain.name
     assert roles >= {"zookeeper", "mesos-master", "mesos-agent", "marathon", "marathon-lb", "spark-master",

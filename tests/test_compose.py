@@ -186,6 +186,15 @@ def test_instances_from_config_override_the_file(tmp_path):
     ("swarm", "services: {a: {image: x, ports: ['80:80'], deploy: {endpoint_mode: dnsrr}}}",
      "compose.yaml:services.a.ports[0]", "needs `mode: host` (long port syntax), or use endpoint_mode vip"),
     ("local", "services: {a: {image: x, ports: ['80:80'], deploy: {replicas: 2}}}", "compose.yaml:services.a.ports", "cannot all bind"),
+    # Swarm's dns_config wants name servers beside options, as beside searches.
+    ("swarm", "services: {a: {image: x, dns_opt: ['ndots:2']}}", "compose.yaml:services.a.dns_search",
+     "Swarm's DNS settings (pulumi-docker's dns_config) need the name servers too: add `dns`"),
+    ("marathon", "volumes: {v: {external: true}}\nservices: {a: {image: x, volumes: ['v:/d']}}",
+     "compose.yaml:services.a.volumes[0]", "volume 'v' is external; on Marathon a named volume is a local persistent "
+                                           "volume that Mesos reserves on one agent"),
+    ("local", "secrets: {s: {file: ./compose.yaml}}\nservices: {a: {image: x, secrets: [{source: s, uid: '1000'}]}}",
+     "compose.yaml:services.a.secrets", "uid/gid: files the local engine's provider uploads are owned by root; leave "
+                                        "them out and set a `mode` the process can read (default 0444)"),
 ])
 def test_what_a_scheduler_cannot_do_is_said_up_front(tmp_path, scheduler, text, path, says):
     found = problems(tmp_path, text, scheduler=scheduler)
@@ -491,3 +500,17 @@ def test_marathon_says_why_a_network_mode_is_refused(tmp_path):
     assert found["compose.yaml:services.a.network_mode"] == (
         "'host': Marathon tasks run on bridge networking here, because marathon-lb routes to the host ports "
         "Marathon assigns")
+
+
+def test_every_undeclared_secret_or_config_is_named(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x, secrets: [one, two], configs: [three]}}")
+    assert [k for k in found if "secrets[" in k or "configs[" in k] == [
+        "compose.yaml:services.a.secrets[0]", "compose.yaml:services.a.secrets[1]", "compose.yaml:services.a.configs[0]"]
+
+
+def test_without_a_scheduler_only_that_is_said_and_the_file_is_judged_as_local_would(tmp_path):
+    # A `build` without `image` is fine on the local engine, refused on Swarm across hosts and
+    # Marathon: the one problem is the missing scheduler.
+    (tmp_path / "compose.yaml").write_text("services: {a: {build: .}}\n")
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", None, {}, "platform.stacks[0]")
+    assert stack is None and [p.path for p in found] == ["platform.stacks[0].scheduler"], found

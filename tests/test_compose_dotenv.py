@@ -45,6 +45,16 @@ def test_compose_go_dotenv_fixtures(fixture, expected):
     assert dotenv.parse((FIXTURES / fixture).read_text(), caller.get) == expected
 
 
+def test_an_unexpected_character_in_a_name_is_named():
+    with pytest.raises(dotenv.DotenvError, match=re.escape("line 2: unexpected character '$' in variable name 'A$B'")):
+        dotenv.parse("OK=1\nA$B=2\n")
+
+
+def test_yaml_1_2_hex_and_octal_numbers_have_their_values():
+    doc = yaml12.load("a: 0x1F\nb: 0o17\nc: 017")
+    assert (doc["a"], doc["b"], doc["c"]) == (31, 15, 17)
+
+
 def test_an_invalid_dotenv_line_is_an_error_with_its_line():
     with pytest.raises(dotenv.DotenvError, match="line"):
         dotenv.parse((FIXTURES / "invalid1.env").read_text())

@@ -508,6 +508,12 @@ def test_a_key_lands_where_the_table_says(key_table_dirs, scheduler, row):
     assert get(r) == want, f"{row.key} on {scheduler}"
 
 
+def test_a_docker_run_flag_reads_as_marathons_parameter():
+    # (The table is built when keys.py is imported; this reads the one helper at test time.)
+    assert keys.param("add-host") == keys.Maps("`docker.parameters` add-host")
+    assert keys.SERVICE_KEYS["extra_hosts"]["marathon"] == keys.param("add-host")
+
+
 def test_every_key_the_table_maps_has_a_row_or_names_its_test():
     rowed = {(r.key, s) for r in ROWS for s in r.expect}
     missing = []

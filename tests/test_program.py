@@ -9,6 +9,7 @@ from components import collector
 from components.aws.iam import InstanceRoles
 from components.hosts.local import LocalHost
 from components.platform.credentials import ControlPlaneCredentials
+from components.platform.swarm import SwarmCluster, SwarmClusterArgs
 from components.roles import zookeeper
 from components.roles.mesos import MASTER_ZK
 from ops import mock_runtime
@@ -251,6 +252,8 @@ def test_every_docker_resource_goes_through_its_hosts_provider(deployment):
 @pytest.mark.parametrize("make, token", [
     (lambda opts: ControlPlaneCredentials("c", "marathon", None, opts=opts), "container-platform:security:ControlPlaneCredentials"),
     (lambda opts: LocalHost("local", opts=opts), "container-platform:hosts:LocalHost"),
+    (lambda opts: SwarmCluster("swarm", SwarmClusterArgs(managers=[LocalHost("local")]), opts=opts),
+     "container-platform:swarm:SwarmCluster"),
     (lambda opts: InstanceRoles("iam", ["zookeeper"], "s", "eu-west-1", aws.Provider("aws", region="eu-west-1"), opts=opts),
      "container-platform:aws:InstanceRoles"),
 ])
@@ -281,3 +284,53 @@ def test_every_component_hands_its_options_to_pulumi():
             assert "opts" in passed, f"{path}: {cls.name} does not pass its opts to ComponentResource"
             checked.append(cls.name)
     assert {"MesosCluster", "Marathon", "ZooKeeperEnsemble", "SwarmCluster"} <= set(checked), checked
+
+
+def _components() -> list[type]:
+    """Every ComponentResource class of components/ (imported by the program's modules)."""
+    import importlib
+    import pkgutil
+    import components
+    for m in pkgutil.walk_packages(components.__path__, "components."):
+        importlib.import_module(m.name)
+    found, todo = [], [pulumi.ComponentResource]
+    while todo:
+        for sub in todo.pop().__subclasses__():
+            todo.append(sub)
+            if sub.__module__.startswith("components."):
+                found.append(sub)
+    return found
+
+
+@pytest.mark.parametrize("stack", ["onprem", "prod", "local-ha"])
+def test_every_component_built_by_the_program_takes_the_options_it_is_given(monkeypatch, stack):
+    """At run time (the source test above cannot see a mutated copy): each component the program
+    makes without a parent is given one here, and must be registered under it; one made inside
+    another keeps its parent. A component that dropped its `opts` would land at the stack's root."""
+    import inspect
+    given: dict[str, str] = {}
+    for cls in _components():
+        original = cls.__init__
+        signature = inspect.signature(original)
+        if "opts" not in signature.parameters:
+            continue
+
+        def init(self, *args, __original=original, __signature=signature, **kwargs):
+            bound = __signature.bind(self, *args, **kwargs)
+            opts = bound.arguments.get("opts") or pulumi.ResourceOptions()
+            if opts.parent is None:
+                name = str(bound.args[1])  # every component's resource name comes first
+                parent = pulumi.ComponentResource("test:index:Given", f"given-{name}")
+                given[name] = f"test:index:Given::given-{name}"
+                bound.arguments["opts"] = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(parent=parent))
+            __original(*bound.args, **bound.kwargs)
+        monkeypatch.setattr(cls, "__init__", init)
+    d = evaluate(stack, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    ours = [r for r in d.resources if r.type.startswith("container-platform:")]
+    assert ours and given
+    at_root = [(r.type, r.name) for r in ours if r.parent.split("::")[2] == "pulumi:pulumi:Stack"]
+    assert at_root == []
+    for r in ours:
+        if r.name in given:
+            assert r.parent.endswith(given[r.name]), (r.type, r.name, r.parent)

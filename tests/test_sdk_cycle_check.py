@@ -125,3 +125,12 @@ def test_a_chain_past_the_recursion_limit_minimal_reproduction_of_the_sdk_walk()
         sdk_cycle_check._sdk_reachable(nodes[-1], Node(-1))
     assert not sdk_cycle_check.reachable(nodes[-1], Node(-1))
     assert sdk_cycle_check.reachable(nodes[-1], nodes[0])
+
+
+@pytest.mark.parametrize("missing", ["declare_dependency", "_deps"])
+def test_on_an_sdk_without_the_pieces_it_replaces_install_changes_nothing(monkeypatch, missing):
+    # Another pulumi release may have moved them: the program then keeps the SDK's own check.
+    monkeypatch.delattr(resource_cycle_breaker, missing)
+    before = resource_cycle_breaker._reachable
+    assert sdk_cycle_check.install() is False
+    assert resource_cycle_breaker._reachable is before

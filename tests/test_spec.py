@@ -154,6 +154,8 @@ def test_sshd_holds_its_port_on_physical_hosts():
     ({"vpc_cidr": "10.0.0.0/24"}, "platform.aws.vpc_cidr", "must be a /16"),
     ({"vpc_cidr": "8.8.0.0/16"}, "platform.aws.vpc_cidr", "not a private range"),
     ({"admin_cidrs": ["0.0.0.0/1", "128.0.0.0/1"]}, "platform.aws.admin_cidrs[0]", "a large part of the internet"),
+    ({"admin_cidrs": ["203.0.113.0/24", "10.1.2.3/8"]}, "platform.aws.admin_cidrs[1]",
+     "'10.1.2.3/8' is not a network: 10.1.2.3/8 has host bits set"),
 ])
 def test_aws_networks_are_checked(aws, path, fragment):
     found = problems({"target": "aws", "hosts": [{"name": "h"}], "aws": aws})

@@ -39,18 +39,16 @@ def _healthcheck(health: Optional[HealthCheck]) -> Optional[docker.ContainerHeal
     )
 
 
-def container_args(spec: ContainerSpec, image: pulumi.Input[str], network: Optional[pulumi.Input[str]] = None) -> dict:
+def container_args(spec: ContainerSpec, image: pulumi.Input[str]) -> dict:
     """The `docker.Container` arguments for a spec (kept separate so tests can compare them
-    with the cloud-init rendering of the same spec). `network` is the user network's id."""
+    with the cloud-init rendering of the same spec)."""
     return dict(
         name=spec.name,
         image=image,
         command=list(spec.args) or None,
         entrypoints=list(spec.entrypoint) if spec.entrypoint is not None else None,
         envs=[_env_entry(k, v) for k, v in {**spec.env, **spec.secret_env}.items()] or None,
-        network_mode=spec.network_mode if network is None else None,
-        networks_advanced=[docker.ContainerNetworksAdvancedArgs(name=network, aliases=list(spec.aliases) or None)]
-        if network is not None else None,
+        network_mode=spec.network_mode,
         ports=[docker.ContainerPortArgs(internal=p.container_port, external=p.host_port, ip=p.host_ip, protocol=p.protocol)
                for p in spec.ports] or None,
         restart=spec.restart,
@@ -87,7 +85,6 @@ class DockerEngineHost(pulumi.ComponentResource):
         self.address = pulumi.Output.from_input(address)
         self._images: dict[str, docker.RemoteImage] = {}  # by reference (and platform)
         self._volumes: dict[str, docker.Volume] = {}
-        self._networks: dict[str, docker.Network] = {}
 
     def _connect(self, docker_host: str, ssh_opts: Optional[Sequence[str]] = None,
                  depends_on: Sequence[pulumi.Resource] = ()) -> None:
@@ -118,20 +115,13 @@ class DockerEngineHost(pulumi.ComponentResource):
                 opts=self._child(retain_on_delete=v.persistent, protect=protect and v.persistent))
         return self._volumes[v.name]
 
-    def network(self, name: str) -> docker.Network:
-        """A user-defined bridge network: containers on it find each other by alias."""
-        if name not in self._networks:
-            self._networks[name] = docker.Network(name, name=name, driver="bridge", opts=self._child())
-        return self._networks[name]
-
     def run(self, spec: ContainerSpec, parent: pulumi.Resource, protect: bool = False,
             depends_on: Sequence[pulumi.Resource] = ()) -> docker.Container:
         image = self.image(spec.image)
         volumes = [self.volume(v, protect) for v in spec.volumes if v.name]
-        network = self.network(spec.network_mode) if spec.network_mode not in ("host", "bridge", "none") else None
         return docker.Container(
             spec.name,
-            **container_args(spec, image.image_id, network.id if network else None),
+            **container_args(spec, image.image_id),
             opts=pulumi.ResourceOptions(parent=parent, provider=self.provider,
                                         depends_on=[image, *volumes, *depends_on]),
         )

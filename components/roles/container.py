@@ -64,8 +64,7 @@ class ContainerSpec:
     # Secret files of binary content (Marathon's PKCS#12 keystore), given base64: copied in
     # decoded, mode 0400, as the secret files are.
     secret_files_base64: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    network_mode: str = "host"  # or a user network, where `aliases` name it and `ports` publish
-    aliases: tuple[str, ...] = ()
+    network_mode: str = "host"  # every role's: each binds its own ports (`ports` publish otherwise)
     ports: tuple[PublishedPort, ...] = ()
     restart: str = "unless-stopped"  # Docker restart policy; a crashed process comes back
     pid_mode: Optional[str] = None
