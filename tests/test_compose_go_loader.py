@@ -299,12 +299,12 @@ def test_a_consistency_setting_is_a_warning_everywhere(tmp_path):
 
 
 @pytest.mark.parametrize("build, path, says", [
-    ("{context: ., dockerfile_inline: 'FROM alpine'}", "build.dockerfile_inline", "builds from a Dockerfile on disk"),
     ("{context: ., ssh: [default]}", "build.ssh", "build has no field for it"),
-    ("{context: ., labels: [a=b]}", "build.labels", "set them with LABEL in the Dockerfile"),
+    ("{context: ., entitlements: [network.host]}", "build.entitlements", "build has no field for it"),
+    ("{context: ., additional_contexts: {base: ../base}}", "build.additional_contexts", "build has no field for it"),
 ])
 def test_a_build_setting_the_provider_has_no_field_for_is_refused(tmp_path, build, path, says):
-    # (compose-go loader/tests/build_test.go TestDockerfileInline, TestBuildSSH, TestBuildConfig)
+    # (compose-go loader/tests/build_test.go TestBuildSSH, TestBuildConfig)
     found = problems(tmp_path, f"services: {{foo: {{image: example/a:1, build: {build}}}}}\n")
     assert says in found[f"compose.yaml:services.foo.{path}"], found
 

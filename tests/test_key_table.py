@@ -630,6 +630,23 @@ def test_a_builds_settings_reach_the_image_build(tmp_path, scheduler):
     assert build["context"] == str(tmp_path) and build["dockerfile"] == str(tmp_path / "Dockerfile")
 
 
+def test_an_inline_dockerfile_is_built_from_a_file_named_by_its_digest(tmp_path):
+    # (compose-go loader/tests/build_test.go TestDockerfileInline; built for real in
+    # tests/test_real_local_stack.py)
+    text = "FROM scratch\nLABEL inline=yes\n"
+    (tmp_path / "compose.yaml").write_text(
+        f"services: {{a: {{image: example/a:1, build: {{context: ., dockerfile_inline: {json.dumps(text)}}}}}}}\n")
+    firsts = []
+    for _ in range(2):
+        deploy.cache_clear()
+        d = deploy(tmp_path / "compose.yaml", "local")
+        assert d.error is None, str(d.error)
+        (image,) = d.of_type("docker:index/image:Image")
+        firsts.append(image.inputs["build"]["dockerfile"])
+    assert firsts[0] == firsts[1] and Path(firsts[0]).read_text() == text
+    assert not Path(firsts[0]).is_relative_to(tmp_path)  # not written into the user's context
+
+
 def test_a_config_or_secret_has_its_files_text_its_content_or_its_pulumi_secrets_value(tmp_path):
     (tmp_path / "compose.yaml").write_text(
         "configs: {empty: {content: ''}, site: {content: 'listen 80'}}\n"

@@ -168,3 +168,30 @@ def test_mount_options_and_extra_hosts_meet_the_engine(tmp_path):
             docker("rm", "-f", "-v", name, check=False)
         clean_up([], made)
         subprocess.run(["umount", str(source)], check=False)
+
+
+def test_an_inline_dockerfile_builds_on_the_engine(tmp_path):
+    """`build.dockerfile_inline` (docker compose's watch fixtures use it): the recorded
+    `docker.Image` build, run as the provider's classic build (`docker build -f`), from the file
+    the program wrote, with the build arguments it recorded."""
+    (tmp_path / "context.txt").write_text("from the context\n")
+    (tmp_path / "compose.yaml").write_text(
+        "services:\n  built:\n    image: local/inline-build-test:1\n    build:\n      context: .\n      args: {WORD: arg}\n"
+        "      dockerfile_inline: |\n        FROM local/debian:bookworm\n        ARG WORD\n"
+        "        COPY context.txt /context.txt\n        RUN echo \"inline $$WORD\" > /built\n")  # $$: Compose interpolates $
+    cfg = stack_config("local")
+    platform = {**cfg["container-platform:platform"], "name": "rb",
+                "stacks": [{"name": "st", "file": str(tmp_path / "compose.yaml"), "scheduler": "local"}]}
+    d = evaluate("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    (image,) = d.of_type("docker:index/image:Image")
+    build = image.inputs["build"]
+    argv = ["build", "-q", "-t", image.inputs["imageName"], "-f", build["dockerfile"]]
+    argv += [a for k, v in build.get("args", {}).items() for a in ("--build-arg", f"{k}={v}")]
+    try:
+        subprocess.run(["docker", *argv, build["context"]], check=True, capture_output=True, text=True,
+                       env={**os.environ, "DOCKER_BUILDKIT": "0"})
+        out = docker("run", "--rm", image.inputs["imageName"], "cat", "/built", "/context.txt").stdout
+        assert out == "inline arg\nfrom the context\n"
+    finally:
+        docker("rmi", "-f", image.inputs["imageName"], check=False)

@@ -246,9 +246,10 @@ BUILD_KEYS: dict[str, Rule] = {
     "args": Maps("`build.args`"), "target": Maps("`build.target`"),
     "cache_from": Maps("`build.cache_from.images`"), "network": Maps("`build.network`"),
     "extra_hosts": Maps("`build.add_hosts`"),
-    "dockerfile_inline": Refuse("pulumi-docker's `docker.Image` builds from a Dockerfile on disk; write it to a "
-                                "file beside the Compose file and name it in `dockerfile`"),
-    "labels": Refuse(f"{NO_BUILD_FIELD}; set them with LABEL in the Dockerfile"),
+    "dockerfile_inline": Maps("written to a file named by its digest in the temporary directory, the build's "
+                              "`build.dockerfile` (pulumi-docker builds from a Dockerfile on disk)"),
+    "labels": Warn("the image's labels are metadata no container reads (its own `labels` are); "
+                   "pulumi-docker's build has no field for them: set them with LABEL in the Dockerfile"),
     "platforms": Warn("the image is built for the service's `platform` (else the engine's) and never pushed, so "
                       "no other platform's build would run"),
     "tags": Warn("the image is built as `image` alone and never pushed"),

@@ -154,6 +154,7 @@ class Build:
     cache_from: tuple[str, ...] = ()
     network: Optional[str] = None
     extra_hosts: tuple[tuple[str, str], ...] = ()
+    dockerfile_inline: Optional[str] = None  # the Dockerfile's text, written in the file instead of `dockerfile`
 
 
 @dataclass(frozen=True)

@@ -238,7 +238,8 @@ def _build(key: str, raw: dict, ctx: Context) -> Optional[Build]:
     return Build(str(b["context"]), fields.optional_str(b.get("dockerfile")),
                  fields.text_mapping(b.get("args")), fields.optional_str(b.get("target")),
                  fields.string_list(b.get("cache_from")), fields.optional_str(b.get("network")),
-                 tuple(extra_hosts(f"{key}.build", b.get("extra_hosts") or {}, ctx.out)))
+                 tuple(extra_hosts(f"{key}.build", b.get("extra_hosts") or {}, ctx.out)),
+                 fields.optional_str(b.get("dockerfile_inline")))
 
 
 def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:

@@ -6,7 +6,10 @@ answers `${db.host}` (= `db`) with every healthy replica, as Compose does.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import tempfile
+from pathlib import Path
 from typing import Any, Mapping, Optional, Sequence
 
 import pulumi
@@ -139,11 +142,24 @@ def _healthcheck(s: Service) -> Optional[docker.ContainerHealthcheckArgs]:
                                            start_interval=f"{h.start_interval_s}s" if h.start_interval_s else None)
 
 
+def inline_dockerfile(text: str) -> str:
+    """`dockerfile_inline` as the file pulumi-docker builds from: named by its digest, so every
+    evaluation (preview, up, another machine) names the same file and the image's inputs do not
+    change; in the temporary directory, not the user's build context. Written by the program
+    itself, before the provider builds (it is no resource of its own)."""
+    path = Path(tempfile.gettempdir()) / "container-platform-dockerfiles" / (
+        hashlib.sha256(text.encode()).hexdigest()[:16] + ".Dockerfile")
+    if not path.exists() or path.read_text() != text:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(text)
+    return str(path)
+
+
 def build_args(s: Service) -> docker.DockerBuildArgs:
     """`build:` as the provider's build: the context beside the Compose file, never pushed."""
     b = s.build
     assert b is not None
-    dockerfile = b.dockerfile or "Dockerfile"
+    dockerfile = inline_dockerfile(b.dockerfile_inline) if b.dockerfile_inline is not None else b.dockerfile or "Dockerfile"
     return docker.DockerBuildArgs(
         context=b.context, dockerfile=dockerfile if os.path.isabs(dockerfile) else os.path.join(b.context, dockerfile),
         args=dict(b.args) or None, target=b.target, platform=s.engine.platform,
