@@ -314,3 +314,12 @@ def test_a_service_platform_no_build_makes_is_refused(tmp_path):
     found = problems(tmp_path, "services: {foo: {image: example/a:1, platform: linux/386, "
                                "build: {context: ., platforms: [linux/amd64, linux/arm64]}}}\n")
     assert "linux/386 is not among build.platforms" in found["compose.yaml:services.foo.platform"], found
+
+
+@pytest.mark.parametrize("flag", ["true", "yes", "'on'"])
+def test_a_networks_flags_read_as_compose_go_casts_booleans(tmp_path, flag):
+    # (loader/interpolate.go toBoolean, as for every boolean of the file)
+    (tmp_path / "compose.yaml").write_text(
+        f"networks: {{n: {{internal: {flag}, enable_ipv6: {flag}}}}}\nservices: {{a: {{image: x, networks: [n]}}}}\n")
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "local", {}, "platform.stacks[0]")
+    assert found == [] and (stack.networks["n"].internal, stack.networks["n"].ipv6) == (True, True)

@@ -6,9 +6,9 @@ from typing import Any
 
 from . import fields
 from .fields import optional_str, string_list
-from .yaml12 import source_text
 from .model import Engine
 from .problems import Problems
+from .yaml12 import source_text
 
 
 def engine_options(key: str, raw: dict, out: Problems) -> Engine:

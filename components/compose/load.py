@@ -89,7 +89,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
                                      f"list one under {config_key}.profiles to deploy it"))
 
     toplevel.judge(doc, scheduler, out)
-    ctx = Context(scheduler, out, toplevel.volumes(doc, out), toplevel.networks(doc), toplevel.files(doc, out),
+    ctx = Context(scheduler, out, toplevel.volumes(doc, out), toplevel.networks(doc, out), toplevel.files(doc, out),
                    variable_lookup(path.parent, variables, out), single_machine, project.inactive,
                    project.local_sources)
     declared = doc.get("services") or {}

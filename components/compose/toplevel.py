@@ -33,14 +33,17 @@ def _external(spec: dict, name: str) -> Optional[str]:
     return (spec.get("name") or name) if ext in (True, "true") else None
 
 
-def networks(doc: dict) -> dict[str, Network]:
+def networks(doc: dict, problems: Problems) -> dict[str, Network]:
     out = {"default": Network("default")}
     for name, n in (doc.get("networks") or {}).items():
         n = n or {}
         ipam = n.get("ipam") or {}
+
+        def flag(key: str) -> bool:  # booleans as compose-go casts them (true, yes, on, ... any case)
+            return bool(problems.parsed(f"networks.{name}.{key}", lambda: fields.boolean(n.get(key, False))))
         out[name] = Network(
-            name, _external(n, name), n.get("internal") in (True, "true"), n.get("driver"),
-            fields.text_mapping(n.get("driver_opts")), ipv6=n.get("enable_ipv6") in (True, "true"),
+            name, _external(n, name), flag("internal"), n.get("driver"),
+            fields.text_mapping(n.get("driver_opts")), ipv6=flag("enable_ipv6"),
             labels=tuple(fields.text_mapping(n.get("labels")).items()), ipam_driver=fields.optional_str(ipam.get("driver")),
             ipam_options=tuple(fields.text_mapping(ipam.get("options")).items()),
             ipam=tuple(IpamPool(*(fields.optional_str(c.get(k)) for k in ("subnet", "ip_range", "gateway")),
