@@ -334,3 +334,14 @@ def test_every_component_built_by_the_program_takes_the_options_it_is_given(monk
     for r in ours:
         if r.name in given:
             assert r.parent.endswith(given[r.name]), (r.type, r.name, r.parent)
+
+
+def test_every_dynamic_resource_carries_its_provider_pickled(deployment):
+    # Pulumi's provider host unpickles `__provider` to run create/diff/update: each must load
+    # (dill, as pulumi.dynamic does) to an instance of the provider the program chose.
+    import base64
+    import dill
+    dynamic = [r for r in deployment.resources if r.type.startswith("pulumi-python:dynamic")]
+    for r in dynamic:
+        provider = dill.loads(base64.b64decode(r.inputs["__provider"]))
+        assert type(provider).__name__.endswith("Provider"), (r.name, type(provider))

@@ -252,3 +252,10 @@ def test_every_aws_unit_copies_its_tls_files_in(stack):
         if "LIBPROCESS_SSL_CERT_FILE" in u.env:
             assert u.files[u.env["LIBPROCESS_SSL_CERT_FILE"]].startswith("-----BEGIN CERTIFICATE-----"), u.name
             assert u.env["LIBPROCESS_SSL_KEY_FILE"] not in u.files, u.name  # fetched from SSM at start
+
+
+def test_without_marathon_lb_no_certificate_is_made_for_it():
+    d = evaluate_changed("onprem", lambda p: p.update(discovery={"enabled": False}, stacks=[]))
+    assert d.error is None, d.error
+    issued = {r.name for r in d.of_type("tls:index/locallySignedCert:LocallySignedCert")}
+    assert issued and not [n for n in issued if "marathon-lb" in n], issued
