@@ -514,3 +514,16 @@ def test_without_a_scheduler_only_that_is_said_and_the_file_is_judged_as_local_w
     (tmp_path / "compose.yaml").write_text("services: {a: {build: .}}\n")
     stack, found = load_stack(tmp_path, "compose.yaml", "s", None, {}, "platform.stacks[0]")
     assert stack is None and [p.path for p in found] == ["platform.stacks[0].scheduler"], found
+
+
+def test_a_negative_figure_is_refused_naming_it(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x, deploy: {resources: {limits: {cpus: '-0.5'}}}}}")
+    assert found["compose.yaml:services.a.deploy.resources.limits.cpus"] == "'-0.5' is not a non-negative number"
+
+
+def test_a_variable_unset_two_extends_down_names_the_stacks_variables(tmp_path):
+    (tmp_path / "base2.yaml").write_text("services: {b2: {image: 'x:${DEEP_TAG}'}}\n")
+    (tmp_path / "base.yaml").write_text("services: {b: {extends: {file: base2.yaml, service: b2}}}\n")
+    found = problems(tmp_path, "services: {a: {extends: {file: base.yaml, service: b}}}")
+    said = " ".join(found.values())
+    assert "variable DEEP_TAG is not set; set it under platform.stacks[0].variables.DEEP_TAG" in said, found
