@@ -373,7 +373,8 @@ def test_extends_of_a_missing_service_and_an_include_cycle_are_named(tmp_path):
         """)
     assert found["compose.yaml:services.api.extends"] == "no service 'comon' in base.yaml; it has: common, other"
     found = problems(tmp_path, "include: [a.yaml]\nservices: {api: {image: x}}\n")
-    assert found == {"compose.yaml:include[0]": "a.yaml includes itself (through compose.yaml -> a.yaml -> b.yaml)"}
+    # Named where the cycle closes: b.yaml's include, not the file that started the reading.
+    assert found == {"b.yaml:include[0]": "a.yaml includes itself (through compose.yaml -> a.yaml -> b.yaml)"}
 
 
 def test_relative_binds_reach_remote_hosts_only_as_swarm_configs(tmp_path):
@@ -525,5 +526,21 @@ def test_a_variable_unset_two_extends_down_names_the_stacks_variables(tmp_path):
     (tmp_path / "base2.yaml").write_text("services: {b2: {image: 'x:${DEEP_TAG}'}}\n")
     (tmp_path / "base.yaml").write_text("services: {b: {extends: {file: base2.yaml, service: b2}}}\n")
     found = problems(tmp_path, "services: {a: {extends: {file: base.yaml, service: b}}}")
-    said = " ".join(found.values())
-    assert "variable DEEP_TAG is not set; set it under platform.stacks[0].variables.DEEP_TAG" in said, found
+    # Said once, in the file and at the key that holds the variable: not again as a's bad image.
+    assert list(found) == ["base2.yaml:services.b2.image"], found
+    assert found["base2.yaml:services.b2.image"].startswith(
+        "variable DEEP_TAG is not set; set it under platform.stacks[0].variables.DEEP_TAG"), found
+
+
+def test_a_problem_of_an_included_file_is_named_by_that_file(tmp_path):
+    (tmp_path / "parts").mkdir()
+    (tmp_path / "parts" / "db.yaml").write_text(
+        "services:\n  db: {image: 'postgres:${PG}', ports: ['${DBPORT}:5432']}\n  dbx: {extends: nothere}\n")
+    found = problems(tmp_path, "include: [parts/db.yaml]\nservices: {api: {image: x, ports: ['${APIPORT}:80']}}\n")
+    # What is read from the file (values, extends) is named in it; db's unset values are not said
+    # again as a bad image and port. (A service's own checks still name the including file.)
+    assert sorted(k for k in found if ".dbx.image" not in k) == [
+        "compose.yaml:services.api.ports[0]", "parts/db.yaml:services.db.image",
+        "parts/db.yaml:services.db.ports[0]", "parts/db.yaml:services.dbx.extends"], found
+    assert found["parts/db.yaml:services.db.ports[0]"].startswith("variable DBPORT is not set"), found
+    assert found["parts/db.yaml:services.dbx.extends"] == "no service 'nothere' in db.yaml; it has: db, dbx", found

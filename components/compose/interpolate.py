@@ -27,6 +27,12 @@ class Verbatim(str):
     """A looked-up value that is already a template (a `${secret.x}` reference): not escaped."""
 
 
+class Unresolved(str):
+    """A value left as written because a variable in it has no value: that problem is said where
+    the variable is, so no later reading of the value says it again under another key (a service
+    that `extends` it, a field parser)."""
+
+
 Lookup = Callable[[str], Optional[str]]
 
 

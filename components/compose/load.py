@@ -57,7 +57,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
                single_machine: bool = True) -> tuple[Optional[Stack], list[Problem]]:
     """The stack in `root/file`, or every problem found in it (and in its config overrides).
     `single_machine`: the scheduler's engine is this machine (images can be built here)."""
-    out = Problems(file)
+    out = Problems(file, root)
     path = root / file
     if not path.exists():
         return None, [Problem(f"{config_key}.file", f"{file!r} does not exist (paths are relative to {root})")]

@@ -1,18 +1,32 @@
 """Problems found in one Compose file, each named `<file>:<key path>`."""
 from __future__ import annotations
 
-from typing import Any, Callable, Iterable
+import os
+from pathlib import Path
+from typing import Any, Callable, Iterable, Optional
 
 from ..problem import Problem
 from .fields import FieldError
+from .interpolate import Unresolved
 
 
 class Problems:
     """Collects the problems of one file: `add(path, message)` names a key inside it, and
     `parsed(path, parse)` returns what a field parser gives, or records why it failed."""
 
-    def __init__(self, file: str):
-        self.file, self.items, self.warnings = file, [], []
+    def __init__(self, file: str, root: Optional[Path] = None):
+        self.file, self.root, self.items, self.warnings = file, root, [], []
+
+    def of(self, path: Path) -> "Problems":
+        """The problems of another file of the project (an include, an extends base), named by its
+        path from the root (so `base.yaml:services.b.image`, not the file that pulled it in), kept
+        in the same lists."""
+        if self.root is None or path == self.root / self.file:
+            return self
+        name = str(path) if Path(self.file).is_absolute() else os.path.relpath(path, self.root)
+        other = Problems(name, self.root)
+        other.items, other.warnings = self.items, self.warnings
+        return other
 
     def _where(self, path: str) -> str:
         return f"{self.file}:{path}" if path else self.file
@@ -41,7 +55,10 @@ class Problems:
             self.add(f"{path}.{key}", f"unknown key; {path.rsplit('.', 1)[-1]} here takes: {', '.join(allowed)}")
         return value
 
-    def parsed(self, path: str, parse: Callable[[], Any]) -> Any:
+    def parsed(self, path: str, parse: Callable[[], Any], value: Any = None) -> Any:
+        """`value`: what `parse` reads, when it may be a value left unresolved (already said)."""
+        if isinstance(value, Unresolved):
+            return None
         try:
             return parse()
         except FieldError as e:

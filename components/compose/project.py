@@ -18,7 +18,7 @@ from typing import Any, Callable, Mapping, Optional, Union
 import yaml
 
 from . import dotenv, references, yaml12
-from .interpolate import InterpolationError, Verbatim, substitute
+from .interpolate import InterpolationError, Unresolved, Verbatim, substitute
 from .problems import Problems
 
 # Where `$$` and `${service.host}` references stay for references.parse (see interpolate.py).
@@ -68,7 +68,8 @@ def read(path: Path, variables: Variables, profiles: list[str], out: Problems, v
 
 def _read_file(path: Path, variables: Variables, out: Problems, variables_key: str, seen: tuple,
                local_sources: Optional[set[str]] = None) -> Optional[dict]:
-    text = read_text(path, out, "")
+    text = read_text(path, out, "")  # a file that cannot be read is said by the one naming it
+    out = out.of(path)
     if text is None:
         return None
     try:
@@ -175,7 +176,7 @@ def _interpolate(node: Any, path: str, lookup: Callable[[str], Any], out: Proble
         return substitute(node, value, unset, template, is_reference)
     except InterpolationError as e:
         out.add(path, str(e))
-        return node
+        return Unresolved(node)
 
 
 def _absolute(directory: Path, value: str) -> str:
@@ -248,6 +249,10 @@ def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, 
         if included is None:
             out.add(key, f"{p}: cannot be included (see above)" if target.exists() else f"{p} does not exist")
             continue
+        # An included file is a model of its own (the specification's include section): its
+        # services extend within it, and what is wrong there is named in it.
+        _resolve_extends(included, target, variables, out, variables_key,
+                         local_sources if local_sources is not None else set())
         for kind in TOP_LEVEL:
             mine = doc.get(kind)
             if mine is None and included.get(kind):
@@ -282,9 +287,10 @@ def _extended(services: dict, name: str, path: Path, variables: Variables, out: 
     if not isinstance(ext, dict) or not isinstance(ext.get("service"), str):
         return svc  # the schema says what is wrong with it
     base_file = Path(ext["file"]) if ext.get("file") else path
+    here = out.of(path)  # the file that holds `name`
     if (base_file, ext["service"]) in chain:
-        out.add(key, f"extends cycle: {' -> '.join(s for _, s in chain)} -> {ext['service']}")
-        return svc
+        here.add(key, f"extends cycle: {' -> '.join(s for _, s in chain)} -> {ext['service']}")
+        return _without_extends(svc)
     if base_file == path:
         base_services = services
     else:
@@ -293,12 +299,18 @@ def _extended(services: dict, name: str, path: Path, variables: Variables, out: 
                                      .get("services"))
         base_services = cache[base_file]
     if ext["service"] not in base_services:
-        out.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
-        return svc
+        here.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
+        return _without_extends(svc)
     base = _extended(base_services, ext["service"], base_file, variables, out, variables_key, cache,
                      chain + ((path, name),), local_sources)
-    merged = merge_service(copy.deepcopy(base), {k: v for k, v in svc.items() if k != "extends"})
+    merged = merge_service(copy.deepcopy(base), _without_extends(svc))
     return merged
+
+
+def _without_extends(svc: dict) -> dict:
+    """A service whose `extends` was refused: said once, so not resolved again by a file that
+    includes this one."""
+    return {k: v for k, v in svc.items() if k != "extends"}
 
 
 def merge_service(base: dict, override: dict) -> dict:

@@ -13,6 +13,7 @@ from typing import Any, Callable, Mapping, Optional
 
 from . import dotenv, fields, references
 from .engine import engine_options, extra_hosts
+from .interpolate import Unresolved
 from .keys import ATTACHMENT_KEYS, BUILD_KEYS, DEPLOY_KEYS, MOUNT_KEYS, SERVICE_KEYS, judge
 from .model import Attachment, Build, FileRef, Mount, Network, Port, Service, StackFile, Template, Volume
 from .problems import Problems
@@ -103,9 +104,9 @@ def _plain(lookup: Callable[[str], Any]) -> Callable[[str], Optional[str]]:
 def _ports(key: str, raw: dict, out: Problems) -> list[Port]:
     ports: list[Port] = []
     for i, p in enumerate(raw.get("ports") or []):
-        ports += out.parsed(f"{key}.ports[{i}]", lambda p=p: fields.ports(p)) or []
+        ports += out.parsed(f"{key}.ports[{i}]", lambda p=p: fields.ports(p), p) or []
     for i, p in enumerate(raw.get("expose") or []):
-        exposed = out.parsed(f"{key}.expose[{i}]", lambda p=p: fields.ports(p)) or []
+        exposed = out.parsed(f"{key}.expose[{i}]", lambda p=p: fields.ports(p), p) or []
         ports += [Port(e.target, None, e.protocol) for e in exposed
                   if not any(q.target == e.target and q.protocol == e.protocol for q in ports)]
     seen: dict[tuple[int, str], Port] = {}
@@ -254,7 +255,7 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
     if "image" not in raw and "build" not in raw:
         out.add(f"{key}.image", "is missing; give the image to run (or `build` on the local scheduler)")
     image = str(raw.get("image") or f"container-platform/{name}:latest")
-    if "image" in raw and not IMAGE.match(str(raw["image"])):
+    if "image" in raw and not isinstance(raw["image"], Unresolved) and not IMAGE.match(str(raw["image"])):
         out.add(f"{key}.image", (f"{raw['image']!r} is not an image reference; write [registry/]name[:tag][@digest] "
                                  "in lower case, e.g. postgres:16 or ghcr.io/org/app:1.2"))
 
@@ -267,7 +268,7 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
         if raw.get("entrypoint") is not None else None
     ports = _ports(key, raw, out)
 
-    mounts = [out.parsed(f"{key}.volumes[{i}]", lambda v=v: fields.mount(v)) for i, v in enumerate(raw.get("volumes") or [])]
+    mounts = [out.parsed(f"{key}.volumes[{i}]", lambda v=v: fields.mount(v), v) for i, v in enumerate(raw.get("volumes") or [])]
     for i, m in enumerate(mounts):
         if m and m.kind == "volume" and m.source and m.source not in ctx.volumes:
             out.add(f"{key}.volumes[{i}]", f"volume '{m.source}' is not declared; add it under the top-level `volumes`")
