@@ -537,10 +537,48 @@ def test_a_problem_of_an_included_file_is_named_by_that_file(tmp_path):
     (tmp_path / "parts" / "db.yaml").write_text(
         "services:\n  db: {image: 'postgres:${PG}', ports: ['${DBPORT}:5432']}\n  dbx: {extends: nothere}\n")
     found = problems(tmp_path, "include: [parts/db.yaml]\nservices: {api: {image: x, ports: ['${APIPORT}:80']}}\n")
-    # What is read from the file (values, extends) is named in it; db's unset values are not said
-    # again as a bad image and port. (A service's own checks still name the including file.)
-    assert sorted(k for k in found if ".dbx.image" not in k) == [
+    # Everything about a service is named in the file that wrote it (its values, its extends, the
+    # checks of the merged service); db's unset values are not said again as a bad image and port.
+    assert sorted(found) == [
         "compose.yaml:services.api.ports[0]", "parts/db.yaml:services.db.image",
-        "parts/db.yaml:services.db.ports[0]", "parts/db.yaml:services.dbx.extends"], found
+        "parts/db.yaml:services.db.ports[0]", "parts/db.yaml:services.dbx.extends",
+        "parts/db.yaml:services.dbx.image"], found
     assert found["parts/db.yaml:services.db.ports[0]"].startswith("variable DBPORT is not set"), found
     assert found["parts/db.yaml:services.dbx.extends"] == "no service 'nothere' in db.yaml; it has: db, dbx", found
+
+
+def test_a_service_name_with_dots_is_named_by_its_own_file(tmp_path):
+    (tmp_path / "inc.yaml").write_text("services:\n  web.v2: {image: x, ports: ['99999:80']}\n"
+                                       "  web: {image: x, ports: ['99998:80']}\n")
+    found = problems(tmp_path, "include: [inc.yaml]\nservices:\n  web.v2.x: {image: x, ports: ['99999:80']}\n")
+    assert sorted(found) == ["compose.yaml:services.web.v2.x.ports[0]", "inc.yaml:services.web.ports[0]",
+                             "inc.yaml:services.web.v2.ports[0]"], found
+
+
+def test_a_namespace_of_another_service_must_name_one_of_the_file(tmp_path):
+    """`service:<name>` in network_mode, ipc or pid (a crash before: the missing service was
+    looked up when ordering the stack)."""
+    found = problems(tmp_path, """
+        services:
+          a: {image: x, network_mode: 'service:db', ipc: 'service:a', pid: 'service:b'}
+          b: {image: x}
+        """)
+    assert found == {
+        "compose.yaml:services.a.network_mode": "'service:db': no service named 'db' in this file; services are: a, b",
+        "compose.yaml:services.a.ipc": "'service:a' is the service itself; name another service of the file"}, found
+
+
+def test_marathon_refuses_to_join_another_services_namespace(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x, ipc: 'service:b', pid: 'service:b'}, b: {image: x}}",
+                     scheduler="marathon")
+    assert {k: v for k, v in found.items() if k.endswith((".ipc", ".pid"))} == {
+        f"compose.yaml:services.a.{key}": ("'service:b': Marathon places each service's tasks on their own, so a "
+                                           "task cannot join another service's namespace; run the stack with "
+                                           "scheduler local") for key in ("ipc", "pid")}, found
+
+
+def test_an_ipc_donor_of_another_mode_is_refused_with_the_engines_reason(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x, ipc: 'service:b'}, b: {image: x, ipc: private}}")
+    assert found == {"compose.yaml:services.a.ipc": (
+        "'service:b': b's ipc is 'private', and the engine lets a container join only a shareable one; "
+        "drop its ipc or set it to shareable")}, found

@@ -313,6 +313,15 @@ ROWS = [
         {"swarm": (lambda s: s["taskSpec"]["placement"]["platforms"], [{"os": "linux", "architecture": "amd64"}])}),
     Row("ipc", "ipc", "{ipc: shareable}",
         {"local": (lambda c: c["ipcMode"], "shareable"), "marathon": (lambda a: params(a, "ipc"), ["shareable"])}),
+    # `service:<name>` is the engine's `container:<its container>`; a donor without an ipc of its
+    # own is made shareable, the only mode the engine lets another container join.
+    Row("ipc", "ipc-donor", "{labels: {role: donor}}", {"local": (lambda c: c["ipcMode"], "shareable")}),
+    Row("ipc", "ipc-of-a-service", "{ipc: 'service:ipc-donor'}",
+        {"local": (lambda c: c["ipcMode"], "container:local-s-ipc-donor-1")}),
+    Row("pid", "pid-of-a-service", "{pid: 'service:ipc'}",
+        {"local": (lambda c: (c["pidMode"], "local-s-ipc-1" in c.depends_on), ("container:local-s-ipc-1", True))}),
+    Row("network_mode", "network-of-a-service", "{network_mode: 'service:ipc'}",
+        {"local": (lambda c: (c["networkMode"], c.get("networksAdvanced")), ("container:local-s-ipc-1", None))}),
     Row("pid", "pid", "{pid: 'container:abc'}",
         {"local": (lambda c: c["pidMode"], "container:abc"), "marathon": (lambda a: params(a, "pid"), ["container:abc"])}),
     Row("stdin_open", "stdin-open", "{stdin_open: true}",

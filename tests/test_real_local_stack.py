@@ -170,6 +170,40 @@ def test_mount_options_and_extra_hosts_meet_the_engine(tmp_path):
         subprocess.run(["umount", str(source)], check=False)
 
 
+def test_a_service_joins_another_services_namespaces_on_the_engine(tmp_path):
+    """`network_mode`, `ipc` and `pid: service:<name>` as the engine runs them from the flags the
+    provider would pass. What this reproduces of the engine: it lets a container join only a
+    shareable donor's IPC ("non-shareable IPC", its default mode here being private), so the donor
+    is made shareable; a joined container has the donor's namespaces, its processes included."""
+    compose = tmp_path / "compose.yaml"
+    compose.write_text("""services:
+  donor:
+    image: local/standin:1
+    command: ["--listen", "8080"]
+  sidecar:
+    image: local/standin:1
+    command: ["--listen", "8081"]
+    network_mode: "service:donor"
+    ipc: "service:donor"
+    pid: "service:donor"
+""")
+    started: list = []
+    made: list = []
+    try:
+        networks, containers, images = record("ns", str(compose))
+        run_stack(networks, containers, images, started, made)
+        donor, sidecar = started
+
+        def namespace(name: str, kind: str) -> str:
+            return docker("exec", name, "readlink", f"/proc/1/ns/{kind}").stdout.strip()
+        for kind in ("net", "ipc", "pid"):
+            assert namespace(sidecar, kind) == namespace(donor, kind), kind
+        # pid 1 in the sidecar is the donor's process: the namespace is the donor's.
+        assert "8080" in docker("exec", sidecar, "cat", "/proc/1/cmdline").stdout
+    finally:
+        clean_up(list(reversed(started)), made)
+
+
 def test_an_inline_dockerfile_builds_on_the_engine(tmp_path):
     """`build.dockerfile_inline` (docker compose's watch fixtures use it): the recorded
     `docker.Image` build, run as the provider's classic build (`docker build -f`), from the file

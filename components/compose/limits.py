@@ -113,6 +113,11 @@ def _marathon(stack: Stack, s: Service, out: Problems, names: "_HostNames") -> N
     if s.network_mode not in (None, "bridge"):
         out.add(f"{s.key}.network_mode", (f"{s.network_mode!r}: Marathon tasks run on bridge networking here, "
                                           "because marathon-lb routes to the host ports Marathon assigns"))
+    for key, other in s.namespaces_shared().items():
+        if key != "network_mode":  # said above
+            out.add(f"{s.key}.{key}", (f"'service:{other}': Marathon places each service's tasks on their own, "
+                                       "so a task cannot join another service's namespace; run the stack with "
+                                       "scheduler local"))
     if s.wait_completed_for:
         out.add(f"{s.key}.depends_on", (f"waits for {', '.join(s.wait_completed_for)} to complete, but Marathon "
                                         "relaunches tasks that end; use scheduler local for one-shot jobs"))

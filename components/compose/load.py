@@ -18,7 +18,7 @@ from .model import Service, Stack
 from .problems import Problems
 from .project import Variables, read, variable_lookup
 from .service import Context
-from .topology import check_references, order
+from .topology import check_references, order, share_ipc
 
 SCHEDULERS = ("marathon", "swarm", "local")
 # The Compose Specification schema (compose-spec/compose-spec, schema/compose-spec.json at
@@ -104,6 +104,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
     known = {s.name: dataclasses.replace(s, aliases=tuple(aliases.get(s.name, ()))) for s in services if s}
     for s in known.values():
         check_references(s, known, set(declared), out)
+    share_ipc(known, out)
     if out.items:
         return None, out.items
     ordered = order(known, out)

@@ -282,10 +282,16 @@ class Service:
         """The Pulumi secrets its environment or command uses."""
         return {part.name for part in self._parts() if isinstance(part, Secret)}
 
+    def namespaces_shared(self) -> dict[str, str]:
+        """The keys (network_mode, ipc, pid) whose `service:<name>` joins another service's
+        namespace: key -> that service."""
+        modes = {"network_mode": self.network_mode, "ipc": self.engine.ipc, "pid": self.engine.pid}
+        return {k: v[len("service:"):] for k, v in modes.items() if (v or "").startswith("service:")}
+
     def needs(self) -> set[str]:
         """Everything that must exist before this service starts."""
-        return set(self.depends_on) | self.references() | set(self.engine.volumes_from) | (
-            {self.network_mode[len("service:"):]} if (self.network_mode or "").startswith("service:") else set())
+        return set(self.depends_on) | self.references() | set(self.engine.volumes_from) | set(
+            self.namespaces_shared().values())
 
 
 

@@ -16,6 +16,10 @@ class Problems:
 
     def __init__(self, file: str, root: Optional[Path] = None):
         self.file, self.root, self.items, self.warnings = file, root, [], []
+        self.written_in: dict[str, str] = {}  # a service of the merged file -> its file's name
+
+    def _name(self, path: Path) -> str:
+        return str(path) if Path(self.file).is_absolute() else os.path.relpath(path, self.root)
 
     def of(self, path: Path) -> "Problems":
         """The problems of another file of the project (an include, an extends base), named by its
@@ -23,13 +27,26 @@ class Problems:
         in the same lists."""
         if self.root is None or path == self.root / self.file:
             return self
-        name = str(path) if Path(self.file).is_absolute() else os.path.relpath(path, self.root)
-        other = Problems(name, self.root)
+        other = Problems(self._name(path), self.root)
         other.items, other.warnings = self.items, self.warnings
         return other
 
+    def services_written_in(self, files: dict[str, Path]) -> None:
+        """Name what is found in the merged file's `services.<name>` by the file that wrote it
+        (`files`: every service of the merged file)."""
+        if self.root is not None:
+            self.written_in = {name: self._name(path) for name, path in files.items()}
+
     def _where(self, path: str) -> str:
-        return f"{self.file}:{path}" if path else self.file
+        file = self.file
+        if path.startswith("services.") and self.written_in:
+            rest = path[len("services."):]
+            # A service name may hold dots: the longest that ends where a key or an index starts.
+            for name, written in sorted(self.written_in.items(), key=lambda n: -len(n[0])):
+                if rest == name or rest.startswith((name + ".", name + "[")):
+                    file = written
+                    break
+        return f"{file}:{path}" if path else file
 
     def add(self, path: str, message: str) -> None:
         """The first problem at a key path is the one to fix (a value that failed interpolation

@@ -50,24 +50,30 @@ class Project:
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (key path, message)
     # Services left out because none of their profiles is active: name -> its profiles.
     inactive: dict[str, list[str]] = field(default_factory=dict)
+    # Services merged from an included file: name -> the file that wrote it (the rest are the root's).
+    written_in: dict[str, Path] = field(default_factory=dict)
 
 
 def read(path: Path, variables: Variables, profiles: list[str], out: Problems, variables_key: str) -> Optional[Project]:
     """The project in `path`, or None with every problem in `out`."""
     local_sources: set[str] = set()
-    doc = _read_file(path, variables, out, variables_key, seen=(), local_sources=local_sources)
+    written_in: dict[str, Path] = {}
+    doc = _read_file(path, variables, out, variables_key, seen=(), local_sources=local_sources,
+                     written_in=written_in)
     if doc is None:
         return None
     # Problems in values (a variable without a value) do not stop the reading: the loader goes
     # on and reports every other problem of the file too.
-    project = Project(doc, local_sources)
+    project = Project(doc, local_sources, written_in=written_in)
+    out.services_written_in({name: written_in.get(name, path) for name in _dict(doc.get("services"))})
     _resolve_extends(doc, path, variables, out, variables_key, local_sources)
     _select_profiles(project, profiles or _compose_profiles(path, variables))
     return project
 
 
 def _read_file(path: Path, variables: Variables, out: Problems, variables_key: str, seen: tuple,
-               local_sources: Optional[set[str]] = None) -> Optional[dict]:
+               local_sources: Optional[set[str]] = None, written_in: Optional[dict[str, Path]] = None
+               ) -> Optional[dict]:
     text = read_text(path, out, "")  # a file that cannot be read is said by the one naming it
     out = out.of(path)
     if text is None:
@@ -93,7 +99,7 @@ def _read_file(path: Path, variables: Variables, out: Problems, variables_key: s
     _absolute_paths(doc, path.parent, local_sources if local_sources is not None else set())
     for i, entry in enumerate(_list(doc.pop("include", None))):
         _include(doc, entry, f"include[{i}]", path, variables, out, variables_key, seen + (path.resolve(),),
-                 local_sources)
+                 local_sources, written_in if written_in is not None else {})
     return doc
 
 
@@ -238,14 +244,15 @@ def _absolute_paths(doc: dict, directory: Path, local_sources: set[str]) -> None
 
 
 def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, out: Problems,
-             variables_key: str, seen: tuple, local_sources: Optional[set[str]]) -> None:
+             variables_key: str, seen: tuple, local_sources: Optional[set[str]],
+             written_in: dict[str, Path]) -> None:
     paths = entry if isinstance(entry, (str, list)) else _dict(entry).get("path")
     for p in [paths] if isinstance(paths, str) else [x for x in _list(paths) if isinstance(x, str)]:
         target = Path(_absolute(path.parent, p))
         if target.resolve() in seen:
             out.add(key, f"{p} includes itself (through {' -> '.join(s.name for s in seen)})")
             continue
-        included = _read_file(target, variables, out, variables_key, seen, local_sources)
+        included = _read_file(target, variables, out, variables_key, seen, local_sources, written_in)
         if included is None:
             out.add(key, f"{p}: cannot be included (see above)" if target.exists() else f"{p} does not exist")
             continue
@@ -265,6 +272,8 @@ def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, 
                                       "rename one (included resources are not merged)")
                 else:
                     mine[name] = value
+                    if kind == "services":
+                        written_in.setdefault(name, target)  # an include's include has said its own
 
 
 def _resolve_extends(doc: dict, path: Path, variables: Variables, out: Problems, variables_key: str,

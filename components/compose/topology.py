@@ -1,8 +1,9 @@
 """The dependency graph of a stack: every edge checked, then services in dependency order."""
 from __future__ import annotations
 
+import dataclasses
 import graphlib
-from typing import Mapping, Optional
+from typing import Mapping, MutableMapping, Optional
 
 from .model import Ref, Service
 from .problems import Problems
@@ -14,6 +15,12 @@ def check_references(s: Service, known: Mapping[str, Service], declared: set[str
     for dep in [*s.depends_on, *s.engine.volumes_from]:
         if dep not in declared:
             out.add(f"{s.key}.depends_on", f"no service named '{dep}' in this file; services are: {', '.join(sorted(declared))}")
+    for key, other in s.namespaces_shared().items():
+        if other == s.name:
+            out.add(f"{s.key}.{key}", f"'service:{other}' is the service itself; name another service of the file")
+        elif other not in declared:
+            out.add(f"{s.key}.{key}", f"'service:{other}': no service named '{other}' in this file; services are: "
+                                      f"{', '.join(sorted(declared))}")
     values = [(f"environment.{k}", v) for k, v in s.environment.items()]
     values += [(f"command[{i}]", v) for i, v in enumerate(s.command or ())]
     for where, template in values:
@@ -30,6 +37,23 @@ def check_references(s: Service, known: Mapping[str, Service], declared: set[str
             elif ref.port is not None and ref.port not in [p.target for p in target.ports]:
                 out.add(f"{s.key}.{where}", f"{ref}: '{ref.service}' has no container port {ref.port}; "
                                              f"its ports are {', '.join(str(p.target) for p in target.ports)}")
+
+
+def share_ipc(known: MutableMapping[str, Service], out: Problems) -> None:
+    """A service whose IPC namespace another joins (`ipc: service:<it>`) is made `shareable`, as
+    the engine lets a container join only a shareable donor's ("non-shareable IPC (hint: use
+    IpcMode:shareable for the donor container)", checked on this engine); a donor whose file
+    sets another mode is refused."""
+    for s in list(known.values()):
+        donor = known.get(s.namespaces_shared().get("ipc", ""))
+        if donor is None:
+            continue
+        if donor.engine.ipc is None:
+            known[donor.name] = dataclasses.replace(donor, engine=dataclasses.replace(donor.engine, ipc="shareable"))
+        elif donor.engine.ipc != "shareable":
+            out.add(f"{s.key}.ipc", (f"'service:{donor.name}': {donor.name}'s ipc is {donor.engine.ipc!r}, and the "
+                                     "engine lets a container join only a shareable one; drop its ipc or set it "
+                                     "to shareable"))
 
 
 def order(known: Mapping[str, Service], out: Problems) -> Optional[list[str]]:

@@ -84,9 +84,9 @@ def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping
     -> the engine's volume name; `files`: (kind, name) -> content; `container_of`: service -> its
     first container's name. `one_shot`: another service waits for this one to complete."""
     kind, retries = restart(s.restart)
-    network_mode = s.network_mode
-    if network_mode and network_mode.startswith("service:"):
-        network_mode = "container:" + container_of[network_mode[len("service:"):]]
+    # `service:<name>` (Compose) is `container:<its container>` to the engine.
+    shared = {key: "container:" + container_of[other] for key, other in s.namespaces_shared().items()}
+    network_mode = shared.get("network_mode", s.network_mode)
     # A bind or volume with options goes through the engine's Mounts API (`mounts`); a plain one
     # as `-v` (`volumes`), which makes a missing bind source as Compose does.
     volumes = [
@@ -129,7 +129,8 @@ def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping
         memory_reservation=s.memory_reserved_mb,
         cpus=str(s.cpus) if s.cpus else None,
         labels=[docker.ContainerLabelArgs(label=k, value=v) for k, v in {**s.labels, **labels}.items()],
-        **{k: v for k, v in engine_args(s.engine).items() if v is not None},
+        **{k: v for k, v in {**engine_args(s.engine), **{f"{key}_mode": mode for key, mode in shared.items()
+                                                         if key != "network_mode"}}.items() if v is not None},
     )
 
 
