@@ -193,15 +193,22 @@ class PlatformMocks(Mocks):
         if args.token == "aws:ec2/getSubnet:getSubnet":  # an existing subnet: a /20 per id
             n = int(args.args["id"][-1], 16)
             return {"id": args.args["id"], "cidrBlock": f"10.9.{16 * (n % 16)}.0/20",
-                    "availabilityZone": AWS_INVOKES["aws:index/getAvailabilityZones:getAvailabilityZones"]["names"][n % 4]}
+                    "availabilityZone": [z for z, _, state in REGION_ZONES if state == "available"][n % 4]}
+        if args.token == "aws:index/getAvailabilityZones:getAvailabilityZones":
+            # DescribeAvailabilityZones answers every zone of the region, by name, whatever its
+            # state, unless asked for one: here us-east-1a is impaired.
+            zones = [z for z in REGION_ZONES if args.args.get("state") in (None, z[2])]
+            return {"names": [n for n, _, _ in zones], "zoneIds": [i for _, i, _ in zones], "id": "us-east-1"}
         return AWS_INVOKES.get(args.token, {})
 
 
+# The region's zones: (name, zone id, state).
+REGION_ZONES = [("us-east-1a", "use1-az6", "impaired"), ("us-east-1b", "use1-az1", "available"),
+                ("us-east-1c", "use1-az2", "available"), ("us-east-1d", "use1-az4", "available"),
+                ("us-east-1e", "use1-az3", "available")]
+
 # What the AWS API answers the program's lookups with, as a real account would.
 AWS_INVOKES = {
-    "aws:index/getAvailabilityZones:getAvailabilityZones": {
-        "names": ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"],
-        "zoneIds": ["use1-az1", "use1-az2", "use1-az4", "use1-az6"], "id": "us-east-1"},
     "aws:ec2/getAmi:getAmi": {"id": "ami-0abcdef1234567890", "name": "debian-12-amd64-20261101-1000"},
     "aws:ec2/getVpc:getVpc": {"cidrBlock": "10.9.0.0/16", "id": "vpc-0"},
 }

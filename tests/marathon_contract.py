@@ -174,10 +174,14 @@ class MarathonContractServer:
             def _fault(self, fault: str) -> None:
                 if fault == "no-leader":
                     status, data, kind = 503, b'{"message":"Could not determine the current leader"}', "application/json"
+                # A proxy's pages in its own charset (ISO-8859-1 here): not UTF-8, which the
+                # provider must read without failing on it.
                 elif fault == "error":
-                    status, data, kind = 502, b"<html><body>502 Bad Gateway</body></html>", "text/html"
+                    status, data, kind = 502, b"<html><body>502 Bad Gateway \xa9 proxy</body></html>", \
+                        "text/html; charset=iso-8859-1"
                 elif fault in ("html", "truncated"):
-                    status, data, kind = 200, b"<html><body>Please log in</body></html>", "text/html"
+                    status, data, kind = 200, b"<html><body>Acc\xe8s r\xe9serv\xe9: please log in</body></html>", \
+                        "text/html; charset=iso-8859-1"
                 else:
                     raise ValueError(f"unknown fault {fault!r}")
                 self.send_response(status)

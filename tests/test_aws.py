@@ -367,6 +367,29 @@ def test_every_aws_resource_uses_the_stacks_explicit_provider(stack):
             assert r.provider_urn == provider.urn, f"{r.name} uses the default provider"
 
 
+def test_subnets_are_spread_over_zones_the_region_calls_available():
+    """The zone lookup asks for available zones: the region (ops/mock_runtime.py REGION_ZONES)
+    has an impaired one, which sorts first."""
+    from ops.mock_runtime import REGION_ZONES
+    available = [n for n, _, state in REGION_ZONES if state == "available"]
+    for stack in ("dev", "prod"):
+        zones = [s.inputs["availabilityZone"] for s in deployed(stack).of_type("aws:ec2/subnet:Subnet")]
+        assert zones and set(zones) <= set(available), (stack, zones)
+        assert len(set(zones)) == stack_config(stack)["container-platform:platform"]["aws"]["zones"], (stack, zones)
+
+
+def test_hosts_without_a_zone_go_round_the_zones_in_host_order():
+    def no_zones(p):
+        for h in p["hosts"]:
+            h.pop("zone", None)
+    d = evaluate_changed("prod", no_zones)
+    assert d.error is None, d.error
+    zone_of_subnet = {f"{s.name}-id": s.inputs["availabilityZone"] for s in d.of_type("aws:ec2/subnet:Subnet")}
+    zones = {i.name: zone_of_subnet[i.inputs["subnetId"]] for i in d.of_type("aws:ec2/instance:Instance")}
+    hosts = [h["name"] for h in stack_config("prod")["container-platform:platform"]["hosts"]]
+    assert [zones[h] for h in hosts] == [sorted(set(zones.values()))[i % 3] for i in range(len(hosts))], zones
+
+
 def test_zookeeper_and_master_state_lives_on_a_kept_volume_attached_to_each_replacement():
     """Stateful data outlives hosts: every host with a persistent volume (ZooKeeper's data, the
     masters' replicated log) gets an EBS volume in its own zone, encrypted, kept on delete and

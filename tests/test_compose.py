@@ -582,3 +582,46 @@ def test_an_ipc_donor_of_another_mode_is_refused_with_the_engines_reason(tmp_pat
     assert found == {"compose.yaml:services.a.ipc": (
         "'service:b': b's ipc is 'private', and the engine lets a container join only a shareable one; "
         "drop its ipc or set it to shareable")}, found
+
+
+def test_extends_replaces_a_long_volume_by_its_target_and_keeps_the_others(tmp_path):
+    (tmp_path / "base.yaml").write_text(
+        "services: {b: {image: x, volumes: [{type: volume, source: a, target: /a}, 'c:/c']}}\n")
+    stack, found = load(tmp_path, """
+        services:
+          s: {extends: {file: base.yaml, service: b}, volumes: [{type: volume, source: z, target: /c}]}
+        volumes: {a: {}, c: {}, z: {}}
+        """)
+    assert found == [], found
+    assert sorted((m.target, m.source) for m in stack.service("s").mounts) == [("/a", "a"), ("/c", "z")]
+
+
+def test_extends_merges_list_environments_by_the_name_before_the_first_equals(tmp_path):
+    (tmp_path / "base.yaml").write_text("services: {b: {image: x, environment: ['URL=a=b', 'KEEP=1']}}\n")
+    stack, found = load(tmp_path, "services: {s: {extends: {file: base.yaml, service: b}, environment: ['URL=c=d']}}")
+    assert found == [], found
+    assert {k: "".join(map(str, v)) for k, v in stack.service("s").environment.items()} == {"URL": "c=d", "KEEP": "1"}
+
+
+def test_an_included_files_extends_reads_the_stacks_variables(tmp_path):
+    (tmp_path / "base.yaml").write_text("services: {b: {image: 'x:${TAG}'}}\n")
+    (tmp_path / "inc.yaml").write_text("services: {i: {extends: {file: base.yaml, service: b}}}\n")
+    (tmp_path / "compose.yaml").write_text("include: [inc.yaml]\nservices: {a: {image: y}}\n")
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "local", {}, "platform.stacks[0]", {"TAG": "7"})
+    assert found == [], found
+    assert stack.service("i").image == "x:7"
+
+
+def test_extension_keys_of_a_top_level_object_are_left_to_their_readers(tmp_path):
+    stack, found = load(tmp_path, """
+        services: {a: {image: x, networks: [n], volumes: ['v:/v']}}
+        networks: {n: {x-note: kept for humans}}
+        volumes: {v: {x-backup: nightly}}
+        """)
+    assert found == [] and stack.warnings == (), (found, stack and stack.warnings)
+
+
+def test_a_network_of_a_container_outside_the_stack_is_refused_on_local(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x, network_mode: 'container:abc'}}")
+    assert found == {"compose.yaml:services.a.network_mode":
+                     "names a container outside the stack; use service:<name> of this stack"}, found

@@ -268,6 +268,19 @@ def test_a_fault_that_persists_fails_at_the_deadline_naming_it():
         assert "503" in str(e.value) and "Could not determine the current leader" in str(e.value)
 
 
+def test_a_marathon_that_stops_answering_after_the_deployment_fails_at_the_deadline(monkeypatch):
+    """The check that the app runs our version keeps the deployment's deadline."""
+    with MarathonContractServer() as server:
+        p = provider()
+        monkeypatch.setattr(p, "_wait", lambda *args: None)  # the deployment is done at once
+        server.inject(*["no-leader"] * 1000, method="GET")
+        started = time.monotonic()
+        with pytest.raises(ConnectionError) as e:
+            p.create(props(server, timeout_seconds=0.5))
+        assert time.monotonic() - started < 3
+        assert "GET /v2/apps/ha/app/api" in str(e.value), e.value
+
+
 def test_a_slow_marathon_cannot_stretch_the_deadline():
     """Each socket timeout is cut to what is left of timeout_seconds (it was a fixed 30 s)."""
     with MarathonContractServer() as server:

@@ -96,6 +96,19 @@ def test_every_ssh_connection_checks_the_pinned_host_key_and_never_accepts_a_new
     assert len(lines) == len(hosts)
 
 
+def test_a_host_key_written_with_its_comment_is_pinned_by_type_and_key_alone():
+    """ssh-keyscan and `cat /etc/ssh/ssh_host_*.pub` give `type key comment`; the comment is
+    no part of the key (known_hosts lines are written from type and key)."""
+    def with_comment(p):
+        p["hosts"][0]["host_key"] += " root@node1 (from keyscan)"
+    d = evaluate_changed("onprem", with_comment)
+    assert d.error is None, d.error
+    first = stack_config("onprem")["container-platform:platform"]["hosts"][0]
+    known = next(c for c in d.of_type("command:local:Command") if c.name == "known-hosts-write").inputs["stdin"]
+    lines = [line.split(" ", 1) for line in known.splitlines()]
+    assert [key for alias, key in lines if alias.endswith("-" + first["name"])] == [first["host_key"]], known
+
+
 def test_a_physical_swarm_node_leaves_the_swarm_when_its_membership_is_deleted():
     """On SSH hosts the Swarm's init and joins are remote commands whose delete makes the node
     leave (tearing down an environment leaves no host in a swarm)."""

@@ -96,6 +96,10 @@ BAD = [
     ({"mesos": {"masters": {"count": 999999}}}, "platform.mesos.masters.count", "less than or equal to 100000"),
     ({"zookeeper": {"count": True}}, "platform.zookeeper.count", "expected a whole number"),
     ({"zookeeper": {"client_port": True}}, "platform.zookeeper.client_port", "expected a whole number"),
+    ({"zookeeper": {"client_port": 2181.5}}, "platform.zookeeper.client_port", "expected a whole number, got 2181.5"),
+    ({"zookeeper": {"tick_time_ms": 2000.5}}, "platform.zookeeper.tick_time_ms", "expected a whole number, got 2000.5"),
+    ({"aws": {"zones": True}}, "platform.aws.zones", "expected a whole number, got True"),
+    ({"aws": {"root_volume_gb": "30"}}, "platform.aws.root_volume_gb", "expected a whole number, got '30'"),
     ({"mesos": {"agent_pools": [{"name": "p", "resources": {"mem": -1}}]}}, "platform.mesos.agent_pools[0].resources.mem",
      "amount above 0"),
     ({"mesos": {"agent_pools": [{"name": "p", "resources": {"cpus": 0}}]}}, "platform.mesos.agent_pools[0].resources.cpus",
@@ -146,6 +150,13 @@ def test_sshd_holds_its_port_on_physical_hosts():
     found = problems({"target": "physical", "hosts": [{"name": "h", "address": "192.0.2.1", "ssh_port": 2181, "host_key": HOST_KEY}]},
                      secrets=["sshPrivateKey"])
     assert any(p.path == "platform.zookeeper.client_port" and "sshd" in p.message for p in found), found
+
+
+def test_a_private_pool_behind_the_load_balancer_is_refused_by_key():
+    found = problems({"target": "aws", "hosts": [{"name": "h"}],
+                      "mesos": {"agent_pools": [{"name": "web", "load_balancer": True, "public": False}]}})
+    assert [(p.path, p.message) for p in found if "load balancer" in p.message] == [
+        ("platform.mesos.agent_pools[0].load_balancer", "only a public pool sits behind the load balancer; set public: true")]
 
 
 @pytest.mark.parametrize("aws, path, fragment", [

@@ -254,6 +254,16 @@ def test_every_aws_unit_copies_its_tls_files_in(stack):
             assert u.env["LIBPROCESS_SSL_KEY_FILE"] not in u.files, u.name  # fetched from SSM at start
 
 
+def test_spark_outside_mesos_gets_no_certificate():
+    """Only drivers on Mesos speak libprocess TLS: a standalone Spark has no certificate to get."""
+    def issued(mode: str) -> set[str]:
+        spark = {"enabled": True, "mode": mode, **({"masters": {"web_ui_port": 8090}} if mode == "standalone" else {})}
+        d = evaluate_changed("onprem", lambda p: p.update(spark=spark))
+        assert d.error is None, d.error
+        return {r.name for r in d.of_type("tls:index/locallySignedCert:LocallySignedCert") if "spark" in r.name}
+    assert issued("mesos") and not issued("standalone")
+
+
 def test_without_marathon_lb_no_certificate_is_made_for_it():
     d = evaluate_changed("onprem", lambda p: p.update(discovery={"enabled": False}, stacks=[]))
     assert d.error is None, d.error

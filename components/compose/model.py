@@ -32,9 +32,6 @@ class Secret:
 
     name: str
 
-    def __str__(self) -> str:
-        return "${secret." + self.name + "}"
-
 
 # A value with references, e.g. ("postgres://", Ref("db", "host"), ":", Ref("db", "port")).
 Template = tuple[Union[str, Ref, Secret], ...]

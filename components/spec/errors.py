@@ -105,7 +105,7 @@ def from_validation_error(error: ValidationError, model: type) -> list[Problem]:
             message = f"unknown key '{loc[-1]}'; {fix}"
         elif kind == "missing":
             message = "is required but missing; add it"
-        elif kind in ("int_parsing", "int_type", "int_from_float"):
+        elif kind == "int_type":  # every whole number of the model is strict (no "3", 3.0 or true)
             message = f"expected a whole number, got {given!r}"
         elif kind in ("float_parsing", "float_type"):
             message = f"expected a number, got {given!r}"

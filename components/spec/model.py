@@ -48,7 +48,7 @@ class Host(Model):
     """
     labels: dict[AttributeText, AttributeText] = {}
     """Attributes its agents advertise to Mesos and node labels its Swarm node carries (placement constraints)."""
-    zone: Optional[Annotated[int, Field(ge=0)]] = None
+    zone: Optional[Annotated[int, Field(ge=0, strict=True)]] = None
     """aws: index into the zones; default round-robin"""
     instance_type: Optional[str] = None
     """aws: default platform.aws.instance_type"""
@@ -69,7 +69,7 @@ class ZooKeeper(Model):
     """The AdminServer (Jetty) defaults to 8080, the same port as Marathon and the Spark master UI,
     so it is off unless a port is given here.
     """
-    tick_time_ms: Annotated[int, Field(ge=100, le=60000)] = 2000
+    tick_time_ms: Annotated[int, Field(ge=100, le=60000, strict=True)] = 2000
     """ZooKeeper's tick; sessions expire within 10 ticks."""
     image: str = images.ZOOKEEPER
     """The ZooKeeper image (the official one; see the version matrix)."""
@@ -316,7 +316,7 @@ Cidr = Annotated[str, Field(pattern=r"^\d{1,3}(\.\d{1,3}){3}/\d{1,2}$")]
 class Aws(Model):
     region: str = "us-east-1"
     """The AWS region."""
-    zones: Annotated[int, Field(ge=1, le=6)] = 3
+    zones: Annotated[int, Field(ge=1, le=6, strict=True)] = 3
     """how many of the region's zones to span"""
     vpc_cidr: Cidr = "10.40.0.0/16"
     """A private /16 for a new VPC; its /20s are the subnets."""
@@ -334,11 +334,11 @@ class Aws(Model):
     """ZooKeeper and master hosts"""
     agent_instance_type: str = "m5.large"
     """Agents' instance type, unless their pool names one."""
-    root_volume_gb: Annotated[int, Field(ge=8)] = 30
+    root_volume_gb: Annotated[int, Field(ge=8, strict=True)] = 30
     """Root disk size of hosts and agents."""
-    data_volume_gb: Annotated[int, Field(ge=8)] = 50
+    data_volume_gb: Annotated[int, Field(ge=8, strict=True)] = 50
     """/var/lib/docker: images and containers"""
-    state_volume_gb: Annotated[int, Field(ge=1, le=16384)] = 20
+    state_volume_gb: Annotated[int, Field(ge=1, le=16384, strict=True)] = 20
     """ZooKeeper's data and the masters' replicated log: an EBS volume of its own per host, kept
     and re-attached when the host is replaced.
     """
