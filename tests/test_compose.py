@@ -550,9 +550,12 @@ def test_a_problem_of_an_included_file_is_named_by_that_file(tmp_path):
 def test_a_service_name_with_dots_is_named_by_its_own_file(tmp_path):
     (tmp_path / "inc.yaml").write_text("services:\n  web.v2: {image: x, ports: ['99999:80']}\n"
                                        "  web: {image: x, ports: ['99998:80']}\n")
-    found = problems(tmp_path, "include: [inc.yaml]\nservices:\n  web.v2.x: {image: x, ports: ['99999:80']}\n")
-    assert sorted(found) == ["compose.yaml:services.web.v2.x.ports[0]", "inc.yaml:services.web.ports[0]",
-                             "inc.yaml:services.web.v2.ports[0]"], found
+    found = problems(tmp_path, "include: [inc.yaml]\nservices:\n  web.v2.x: {image: x, ports: ['99999:80']}\n"
+                               "  web.v2.y: {image: x, deploy: {replicas: -1}}\n")
+    assert sorted(found) == ["compose.yaml:services.web.v2.x.ports[0]", "compose.yaml:services.web.v2.y.deploy.replicas",
+                             "inc.yaml:services.web.ports[0]", "inc.yaml:services.web.v2.ports[0]"], found
+    (tmp_path / "inc.yaml").write_text("services:\n  web.v2: 5\n")  # a problem at the service's own key
+    assert list(problems(tmp_path, "include: [inc.yaml]\nservices: {web: {image: x}}\n")) == ["inc.yaml:services.web.v2"]
 
 
 def test_a_namespace_of_another_service_must_name_one_of_the_file(tmp_path):

@@ -33,19 +33,22 @@ class Problems:
 
     def services_written_in(self, files: dict[str, Path]) -> None:
         """Name what is found in the merged file's `services.<name>` by the file that wrote it
-        (`files`: every service of the merged file)."""
-        if self.root is not None:
+        (`files`: every service of the merged file; nothing to do when all are this file's)."""
+        if self.root is not None and any(path != self.root / self.file for path in files.values()):
             self.written_in = {name: self._name(path) for name, path in files.items()}
 
+    def _file_of(self, path: str) -> str:
+        if not (self.written_in and path.startswith("services.")):
+            return self.file
+        rest = path[len("services."):]
+        # A service name may hold dots: the longest that ends where a key or an index starts.
+        for end in [len(rest), *sorted((i for i, c in enumerate(rest) if c in ".["), reverse=True)]:
+            if rest[:end] in self.written_in:
+                return self.written_in[rest[:end]]
+        return self.file
+
     def _where(self, path: str) -> str:
-        file = self.file
-        if path.startswith("services.") and self.written_in:
-            rest = path[len("services."):]
-            # A service name may hold dots: the longest that ends where a key or an index starts.
-            for name, written in sorted(self.written_in.items(), key=lambda n: -len(n[0])):
-                if rest == name or rest.startswith((name + ".", name + "[")):
-                    file = written
-                    break
+        file = self._file_of(path)
         return f"{file}:{path}" if path else file
 
     def add(self, path: str, message: str) -> None:

@@ -50,8 +50,6 @@ class Project:
     warnings: list[tuple[str, str]] = field(default_factory=list)  # (key path, message)
     # Services left out because none of their profiles is active: name -> its profiles.
     inactive: dict[str, list[str]] = field(default_factory=dict)
-    # Services merged from an included file: name -> the file that wrote it (the rest are the root's).
-    written_in: dict[str, Path] = field(default_factory=dict)
 
 
 def read(path: Path, variables: Variables, profiles: list[str], out: Problems, variables_key: str) -> Optional[Project]:
@@ -64,7 +62,7 @@ def read(path: Path, variables: Variables, profiles: list[str], out: Problems, v
         return None
     # Problems in values (a variable without a value) do not stop the reading: the loader goes
     # on and reports every other problem of the file too.
-    project = Project(doc, local_sources, written_in=written_in)
+    project = Project(doc, local_sources)
     out.services_written_in({name: written_in.get(name, path) for name in _dict(doc.get("services"))})
     _resolve_extends(doc, path, variables, out, variables_key, local_sources)
     _select_profiles(project, profiles or _compose_profiles(path, variables))
