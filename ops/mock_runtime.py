@@ -190,6 +190,10 @@ class PlatformMocks(Mocks):
         return f"{args.name}-id", state
 
     def call(self, args: pulumi.runtime.MockCallArgs):
+        if args.token.startswith("aws:") and not args.provider:
+            # The default provider takes its region from the environment of `pulumi up`, not
+            # platform.aws.region: a lookup through it would answer for another region.
+            raise Exception(f"{args.token} through the default aws provider: pass the stack's own provider")
         if args.token == "aws:ec2/getSubnet:getSubnet":  # an existing subnet: a /20 per id
             n = int(args.args["id"][-1], 16)
             return {"id": args.args["id"], "cidrBlock": f"10.9.{16 * (n % 16)}.0/20",

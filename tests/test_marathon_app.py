@@ -230,6 +230,31 @@ def test_the_pickled_provider_runs_in_a_fresh_process_without_the_project():
         assert run.stdout.strip() == "/ha/app/api" and "/ha/app/api" in server.apps
 
 
+def test_a_provider_class_made_at_test_time_is_pickled_by_value():
+    """`pickled_by_value` itself, on a class this test makes (the program's own classes are
+    decorated at import, before any test runs): its methods travel by value to a process that
+    cannot import this file."""
+    import pulumi.dynamic as dynamic
+
+    from components.dynamic_resources import pickled_by_value
+
+    @pickled_by_value
+    class Probe(dynamic.ResourceProvider):
+        def create(self, props):
+            return dynamic.CreateResult("id-" + self._suffix(props), {})
+
+        def _suffix(self, props):
+            return props["x"]
+    assert Probe.__module__ == Probe._suffix.__module__ == "__main__"
+    script = ("import base64, sys, dill\n"
+              "p = dill.loads(base64.b64decode(sys.stdin.readline()))\n"
+              "print(p.create({'x': '7'}).id)\n")
+    env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    run = subprocess.run([sys.executable, "-c", script], cwd="/tmp", env=env, capture_output=True, text=True,
+                         input=serialize_provider(Probe()) + "\n", timeout=60)
+    assert (run.returncode, run.stdout.strip()) == (0, "id-7"), run.stderr
+
+
 # -- transient faults, one deadline (MarathonContractServer.inject) ---------------------------
 
 @pytest.mark.parametrize("fault", ["no-leader", "error", "html", "truncated"])

@@ -99,3 +99,21 @@ def test_concat_makes_fewer_outputs_than_the_sdk():
     finally:
         pulumi.output.Output._track = track
     assert ours < sdk, (ours, sdk)
+
+
+def test_a_deferred_output_fails_as_its_source_does():
+    """What a consumer of the deferred output awaits ends with the source's own error (a host's
+    user data that could not be made says why), not with a wait that never ends."""
+    from components.outputs import Deferred
+
+    async def main():
+        loop = asyncio.get_running_loop()
+        failed, known, secret = loop.create_future(), loop.create_future(), loop.create_future()
+        failed.set_exception(ValueError("the source failed"))
+        known.set_result(True)
+        secret.set_result(False)
+        d = Deferred()
+        d.supply(pulumi.Output(set(), failed, known, secret))
+        with pytest.raises(ValueError, match="the source failed"):
+            await asyncio.wait_for(d.output.future(), 5)
+    asyncio.run(main())

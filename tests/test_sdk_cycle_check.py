@@ -107,6 +107,18 @@ def test_edges_made_before_install_fall_back_to_walking_everything():
     assert order(c, a) is False and order(a, a) is True
 
 
+def test_a_walk_that_meets_an_edge_made_before_install_walks_everything_from_the_dependency():
+    """b and t are numbered (b above t); b -> u -> t were made outside the order, so the walk
+    from b meets unnumbered u and falls back to the SDK's walk, which finds t through it."""
+    order = sdk_cycle_check.IncrementalOrder()
+    t, b, u = Node(0), Node(1), Node(2)
+    assert order(t, b) is False  # numbers both: t at the bottom, b at the top; no edge added
+    resource_cycle_breaker._add_dep(b, u)
+    resource_cycle_breaker._add_dep(u, t)
+    assert order(b, t) is True, "t -> b would close b -> u -> t -> b"
+    assert not order.exact
+
+
 def test_installed_the_sdk_still_refuses_a_dependency_that_closes_a_cycle():
     assert sdk_cycle_check.install()
     assert isinstance(resource_cycle_breaker._reachable, sdk_cycle_check.IncrementalOrder)

@@ -17,6 +17,19 @@ def problems(raw, secrets=()):
     return e.value.problems
 
 
+@pytest.mark.parametrize("raw", [
+    None,  # no platform key at all
+    {"zookeeper": {"count": "three"}},  # the model refuses it
+    {"target": "aws", "hosts": [{"name": "h"}],  # a rule refuses it
+     "mesos": {"agent_pools": [{"name": "web", "load_balancer": True, "public": False}]}},
+    {"zookeeper": {"client_port": 5050}},  # placed, then two roles on one port
+], ids=["missing", "model", "rule", "placement"])
+def test_every_refusal_names_the_stack_file_it_came_from(raw):
+    with pytest.raises(SpecError) as e:
+        load(raw, source="stacks/Pulumi.staging.yaml, key container-platform:platform")
+    assert str(e.value).startswith("invalid platform config (stacks/Pulumi.staging.yaml, key container-platform:platform):\n  - "), e.value
+
+
 def test_defaults_give_a_working_single_node_platform():
     env = load({})
     roles = [i.role for i in env.instances]
