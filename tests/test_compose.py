@@ -628,3 +628,17 @@ def test_a_network_of_a_container_outside_the_stack_is_refused_on_local(tmp_path
     found = problems(tmp_path, "services: {a: {image: x, network_mode: 'container:abc'}}")
     assert found == {"compose.yaml:services.a.network_mode":
                      "names a container outside the stack; use service:<name> of this stack"}, found
+
+
+def test_an_entrypoint_that_is_not_words_is_refused_by_key(tmp_path):
+    found = problems(tmp_path, """services: {a: {image: x, entrypoint: "sh -c 'unclosed"}}""")
+    assert list(found) == ["compose.yaml:services.a.entrypoint"], found
+
+
+def test_a_local_volume_is_a_persistent_volume_on_marathon(tmp_path):
+    stack, found = load(tmp_path, """
+        services: {a: {image: x, volumes: ['data:/d'], deploy: {resources: {limits: {cpus: '0.5', memory: 256m}}}}}
+        volumes: {data: {driver: local, x-platform: {size: 1g}}}
+        """, scheduler="marathon")
+    assert found == [], found
+    assert [m.source for m in stack.service("a").mounts] == ["data"]

@@ -117,6 +117,20 @@ def test_interpolation_errors(template, says):
         substitute(template, VARS.get)
 
 
+@pytest.mark.parametrize("template, says", [
+    ("${UNSET:?}", "required variable UNSET is missing a value"),  # no reason: nothing after it
+    ("${EMPTY?}", None), ("${EMPTY:?}", "required variable EMPTY is missing a value"),
+    ("${UNSET?why}", "required variable UNSET is missing a value: why"),
+])
+def test_a_required_variable_says_exactly_its_reason(template, says):
+    if says is None:
+        assert substitute(template, VARS.get) == ""
+        return
+    with pytest.raises(InterpolationError) as e:
+        substitute(template, VARS.get)
+    assert str(e.value) == says
+
+
 @pytest.mark.parametrize("template", ["${UNSET:-$ALSO}", "${UNSET-${ALSO}}", "${SET:+$ALSO}", "${SET+${ALSO}}"])
 def test_a_variable_nested_in_a_default_or_alternative_is_unset_as_the_caller_says(template):
     # docker compose warns and substitutes "" there as anywhere; the caller decides, nested too.

@@ -149,6 +149,8 @@ ROWS = [
         {"local": (lambda c: (c.get("volumes"), c["mounts"]),
                    (None, [{"target": "/in", "type": "bind", "source": "/srv/must-exist"}])),
          "swarm": (lambda s: spec(s)["mounts"], [{"target": "/in", "type": "bind", "source": "/srv/must-exist"}])}),
+    Row("volumes", "mount-anonymous", "{volumes: [/scratch]}",
+        {"marathon": (lambda a: params(a, "volume"), ["/scratch"])}),
     Row("volumes[].volume.nocopy", "mount-nocopy", "{volumes: [{type: volume, target: /cache, volume: {nocopy: true}}]}",
         {"local": (lambda c: c["mounts"], [{"target": "/cache", "type": "volume", "volumeOptions": {"noCopy": True}}]),
          "swarm": (lambda s: spec(s)["mounts"], [{"target": "/cache", "type": "volume", "volumeOptions": {"noCopy": True}}]),
@@ -570,6 +572,7 @@ def test_top_level_volumes_and_networks_are_made_or_found(tmp_path, scheduler, d
 OWN_OBJECTS = """
 networks:
   fixed:
+    driver_opts: {com.docker.network.bridge.name: br-fixed}
     enable_ipv6: true
     labels: {team: core}
     ipam:
@@ -579,7 +582,7 @@ networks:
         - {subnet: 172.28.0.0/16, ip_range: 172.28.5.0/24, gateway: 172.28.5.254, aux_addresses: {host1: 172.28.1.5}}
         - {subnet: "2001:3984:3989::/64", gateway: "2001:3984:3989::1"}
 volumes:
-  data: {labels: [team=core]}
+  data: {labels: [team=core], driver_opts: {type: tmpfs, device: tmpfs, o: size=64m}}
 services:
   a: {image: example/a:1, volumes: ['data:/d'], networks: [fixed]}
 """
@@ -593,13 +596,14 @@ def test_a_stacks_network_and_volume_settings_reach_their_resources(tmp_path, sc
     d = deploy(tmp_path / "compose.yaml", scheduler)
     assert d.error is None, str(d.error)
     (network,) = [n.inputs for n in d.of_type("docker:index/network:Network") if n.name == "s-fixed-network"]
-    assert (network["ipv6"], network["labels"], network["ipamDriver"], network["ipamOptions"]) == \
-        (True, [{"label": "team", "value": "core"}], "default", {"foo": "bar"})
+    assert (network["ipv6"], network["labels"], network["ipamDriver"], network["ipamOptions"], network["options"]) == \
+        (True, [{"label": "team", "value": "core"}], "default", {"foo": "bar"}, {"com.docker.network.bridge.name": "br-fixed"})
     assert network["ipamConfigs"] == [
         {"subnet": "172.28.0.0/16", "ipRange": "172.28.5.0/24", "gateway": "172.28.5.254", "auxAddress": {"host1": "172.28.1.5"}},
         {"subnet": "2001:3984:3989::/64", "gateway": "2001:3984:3989::1"}]
     (volume,) = [v.inputs for v in d.of_type("docker:index/volume:Volume") if v.name == "s-data-volume"]
     assert volume["labels"] == [{"label": "team", "value": "core"}]
+    assert volume["driverOpts"] == {"type": "tmpfs", "device": "tmpfs", "o": "size=64m"}
 
 
 def test_a_static_address_needs_a_subnet_the_file_gives(tmp_path):

@@ -255,6 +255,24 @@ def test_a_provider_class_made_at_test_time_is_pickled_by_value():
     assert (run.returncode, run.stdout.strip()) == (0, "id-7"), run.stderr
 
 
+def test_marathon_over_https_is_trusted_through_the_platforms_ca_and_only_so(tmp_path):
+    """The fast half of tests/test_real_tls.py's HTTPS test (in the mutation run): the app is
+    deployed over HTTPS trusting the CA the program made, and refused without it."""
+    from components.roles import marathon as marathon_role
+
+    from .conftest import evaluate_changed
+    from .test_real_tls import files_of, written
+    d = evaluate_changed("local", lambda p: p.update(tls={"enabled": True}))
+    assert d.error is None, d.error
+    files, tls = files_of(d, "marathon"), marathon_role.TLS_FILES
+    with MarathonContractServer(tls=(written(tmp_path, "chain.pem", files[tls.chain]),
+                                     written(tmp_path, "key.pem", files[tls.key]))) as server:
+        trusting = props(server, timeout_seconds=3, ca_certificate=d.outputs["tls_ca_certificate"])
+        assert provider().create(trusting).id == "/ha/app/api"
+        with pytest.raises(ConnectionError, match="CERTIFICATE_VERIFY_FAILED"):
+            provider().create({**trusting, "ca_certificate": None, "timeout_seconds": 1})
+
+
 # -- transient faults, one deadline (MarathonContractServer.inject) ---------------------------
 
 @pytest.mark.parametrize("fault", ["no-leader", "error", "html", "truncated"])

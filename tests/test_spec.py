@@ -110,6 +110,12 @@ BAD = [
     ({"zookeeper": {"count": True}}, "platform.zookeeper.count", "expected a whole number"),
     ({"zookeeper": {"client_port": True}}, "platform.zookeeper.client_port", "expected a whole number"),
     ({"zookeeper": {"client_port": 2181.5}}, "platform.zookeeper.client_port", "expected a whole number, got 2181.5"),
+    # A union's members said once, at the key (not `.cpus.int`, `.cpus.float`, `.cpus.str`).
+    ({"mesos": {"agent_pools": [{"name": "p", "resources": {"cpus": [1]}}]}}, "platform.mesos.agent_pools[0].resources.cpus",
+     "expected a whole number or a number or a string, got [1]"),
+    ({"stacks": [{"name": "a", "file": "examples/compose/app/compose.yaml", "scheduler": "local",
+                  "variables": {"TAG": 5}}]}, "platform.stacks[0].variables.TAG",
+     "expected a string or {secret: <config key>}, got 5"),
     ({"zookeeper": {"tick_time_ms": 2000.5}}, "platform.zookeeper.tick_time_ms", "expected a whole number, got 2000.5"),
     ({"aws": {"zones": True}}, "platform.aws.zones", "expected a whole number, got True"),
     ({"aws": {"root_volume_gb": "30"}}, "platform.aws.root_volume_gb", "expected a whole number, got '30'"),
@@ -134,6 +140,14 @@ BAD = [
 def test_bad_config_names_the_key_and_the_fix(raw, path, fragment):
     found = problems(raw)
     assert any(p.path == path and fragment in p.message for p in found), found
+
+
+def test_a_value_no_member_of_a_union_takes_is_one_problem_and_siblings_stay_apart():
+    found = problems({"mesos": {"agent_pools": [{"name": "p", "resources": {"cpus": [1]}}]}})
+    assert [p.path for p in found] == ["platform.mesos.agent_pools[0].resources.cpus"], found
+    # Two keys of one mapping with the same (interned) bad value are two problems, not a union.
+    found = problems({"zookeeper": {"count": True, "client_port": True}})
+    assert sorted(p.path for p in found) == ["platform.zookeeper.client_port", "platform.zookeeper.count"], found
 
 
 def test_every_problem_is_reported_at_once():

@@ -91,10 +91,32 @@ PATTERNS = {
 }
 
 
+# What a value of a union's member is (pydantic's tag for it), for the one problem a union's
+# errors make: resources' int | float | str, a stack variable's str | SecretVariable.
+MEMBER = {"int": "a whole number", "float": "a number", "str": "a string", "bool": "true or false",
+          "SecretVariable": "{secret: <config key>}"}
+
+
+def _unions(errors: list[dict]) -> tuple[list[dict], list[Problem]]:
+    """pydantic reports a value no member of a union takes once per member, each under the
+    member's tag (`resources.cpus.int`, `.float`, `.str`): one problem at the key instead."""
+    by_key: dict[tuple, list[dict]] = {}
+    for err in errors:
+        if len(err["loc"]) > 1 and isinstance(err["loc"][-1], str):
+            by_key.setdefault(tuple(err["loc"][:-1]), []).append(err)
+    unions = {key: errs for key, errs in by_key.items()
+              if len(errs) > 1 and all(e["loc"][-1] in MEMBER and e.get("input") is errs[0].get("input") for e in errs)}
+    rest = [e for e in errors if tuple(e["loc"][:-1]) not in unions]
+    problems = [Problem(key_path(key), (f"expected {' or '.join(dict.fromkeys(MEMBER.get(e['loc'][-1], e['loc'][-1]) for e in errs))}"
+                                        f", got {errs[0].get('input')!r}"))
+                for key, errs in unions.items()]
+    return rest, problems
+
+
 def from_validation_error(error: ValidationError, model: type) -> list[Problem]:
     """Turn pydantic's errors into Problems worded for a platform engineer."""
-    problems = []
-    for err in error.errors(include_url=False):
+    errors, problems = _unions(error.errors(include_url=False))
+    for err in errors:
         loc = [p for p in err["loc"] if not (isinstance(p, str) and p.startswith("function-"))]
         path = key_path(loc)
         kind, given = err["type"], err.get("input")
@@ -107,8 +129,6 @@ def from_validation_error(error: ValidationError, model: type) -> list[Problem]:
             message = "is required but missing; add it"
         elif kind == "int_type":  # every whole number of the model is strict (no "3", 3.0 or true)
             message = f"expected a whole number, got {given!r}"
-        elif kind in ("float_parsing", "float_type"):
-            message = f"expected a number, got {given!r}"
         elif kind in ("bool_parsing", "bool_type"):
             message = f"expected true or false, got {given!r}"
         elif kind == "literal_error":
