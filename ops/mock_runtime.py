@@ -9,6 +9,7 @@ which of them are secret. Stack outputs are resolved after the program finishes.
 """
 from __future__ import annotations
 
+import asyncio
 import base64
 import gc
 import hashlib
@@ -218,6 +219,23 @@ AWS_INVOKES = {
 }
 
 
+def _fresh_process() -> None:
+    """What a `pulumi up` starts from, being a fresh process: a usable event loop and nothing
+    left of another program. The SDK's mock runtime runs on the thread's current loop, which an
+    `asyncio.run` elsewhere in this process unsets or a test may close; and the SDK keeps every
+    output that failed in `SETTINGS.outputs` to await at exit, so one left by another run (on
+    its own, closed loop) would fail this one with "event loop is closed". Clearing them is what
+    the SDK's own `pulumi.runtime.test` does before each test."""
+    try:
+        usable = not asyncio.get_event_loop_policy().get_event_loop().is_closed()
+    except RuntimeError:
+        usable = False
+    if not usable:
+        asyncio.set_event_loop(asyncio.new_event_loop())
+    runtime_settings.SETTINGS.rpc_manager.clear()
+    runtime_settings.SETTINGS.outputs.clear()
+
+
 def evaluate(stack: str, config: Optional[dict[str, Any]] = None, secrets: Optional[dict[str, str]] = None,
              root: Path = ROOT, program: Optional[Callable[[], Any]] = None) -> Deployment:
     """Run the program in `root` for `stack` (its stack file, or `config` instead) and record it.
@@ -238,6 +256,7 @@ def evaluate(stack: str, config: Optional[dict[str, Any]] = None, secrets: Optio
     runtime_config.set_all_config(
         {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}, secret_keys)
     runtime_settings.ROOT.set(None)
+    _fresh_process()
     monitor = RecordingMonitor(PlatformMocks())
     set_mocks(monitor.mocks, project=PROJECT, stack=stack, preview=False, monitor=monitor)
 

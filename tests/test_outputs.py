@@ -116,4 +116,25 @@ def test_a_deferred_output_fails_as_its_source_does():
         d.supply(pulumi.Output(set(), failed, known, secret))
         with pytest.raises(ValueError, match="the source failed"):
             await asyncio.wait_for(d.output.future(), 5)
-    asyncio.run(main())
+    loop = asyncio.new_event_loop()  # not asyncio.run: it would leave no loop for the mock runtime
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+
+
+def test_each_evaluation_starts_as_a_fresh_process_would():
+    """An `asyncio.run` earlier in the process (it unsets the loop) and an output that failed on
+    a loop since closed (the SDK keeps it to await at exit) must not fail the next evaluation:
+    CI once lost 458 tests after one test did both."""
+    async def leave_a_failed_output():
+        loop = asyncio.get_running_loop()
+        failed, known, secret = loop.create_future(), loop.create_future(), loop.create_future()
+        failed.set_exception(ValueError("left behind"))
+        known.set_result(True)
+        secret.set_result(False)
+        pulumi.Output(set(), failed, known, secret)
+    asyncio.run(leave_a_failed_output())
+    d = evaluate("test", {}, program=lambda: pulumi.export("x", pulumi.CustomResource("test:index:R", "r", {}).id))
+    assert d.error is None, d.error
+    assert d.outputs["x"]
