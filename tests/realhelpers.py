@@ -59,6 +59,14 @@ def consecutive_free_ports(n: int) -> int:
             return base
 
 
+def free_port_blocks(*sizes: int) -> list[int]:
+    """The bases of disjoint blocks of consecutive free ports, one per size, cut from one free
+    range: picked one by one, a block may start inside another's (nothing binds them between
+    picks), which the platform's own clash check rightly refuses."""
+    base = consecutive_free_ports(sum(sizes))
+    return [base + sum(sizes[:i]) for i in range(len(sizes))]
+
+
 def stop(proc: subprocess.Popen) -> None:
     """SIGTERM, then SIGKILL if it has not gone within 10 s."""
     if proc.poll() is None:

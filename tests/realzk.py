@@ -20,7 +20,7 @@ from typing import Iterator
 from components.roles import zookeeper as role
 from components.spec import load
 
-from .realhelpers import consecutive_free_ports, stop, wait_for
+from .realhelpers import free_port_blocks, stop, wait_for
 
 ZK_CLASSPATH = "/etc/zookeeper/conf:/usr/share/java/zookeeper.jar"
 SUPERUSER_PASSWORD = "superuser-s3cret"
@@ -58,9 +58,9 @@ def wait_for_survivors(client, modes) -> None:
 @contextlib.contextmanager
 def ensemble(count: int, tick_time_ms: int = 1000) -> Iterator[dict[int, subprocess.Popen]]:
     """{client port: server process} for `count` servers on 127.0.0.1; stops them all after."""
-    env = load({"zookeeper": {"count": count, "client_port": consecutive_free_ports(count),
-                              "peer_port": consecutive_free_ports(count),
-                              "election_port": consecutive_free_ports(count), "tick_time_ms": tick_time_ms},
+    client, peer, election = free_port_blocks(count, count, count)
+    env = load({"zookeeper": {"count": count, "client_port": client, "peer_port": peer,
+                              "election_port": election, "tick_time_ms": tick_time_ms},
                 "marathon": {"enabled": False}, "discovery": {"enabled": False}})
     nodes = env.of("zookeeper")
     made = [p for p in MOUNT_POINTS if not os.path.exists(p)]

@@ -29,7 +29,7 @@ from components.roles import zookeeper
 from . import container_engine
 from .conftest import PLACEHOLDER_SECRETS
 from .harness import evaluate, role_of, uploads
-from .realhelpers import DOCKER, consecutive_free_ports, docker, remove_leftovers, wait_for
+from .realhelpers import DOCKER, docker, free_port_blocks, remove_leftovers, wait_for
 from .realzk import four_letter, mode
 
 pytestmark = pytest.mark.real
@@ -50,8 +50,9 @@ def _no_leftovers():
 def platform(ports: dict, tick_time_ms: int, count: int) -> dict:
     return {"container-platform:platform": {
         "name": PLATFORM, "target": "local", "hosts": [{"name": "local"}],
-        "zookeeper": {"count": count, "image": IMAGE, "tick_time_ms": tick_time_ms, **ports},
-        "mesos": {"masters": {"count": 1}, "agent_pools": [{"name": "private", "count": 1, "port": ports["client_port"] + 10}]},
+        "zookeeper": {"count": count, "image": IMAGE, "tick_time_ms": tick_time_ms,
+                      **{k: v for k, v in ports.items() if k != "agent_port"}},
+        "mesos": {"masters": {"count": 1}, "agent_pools": [{"name": "private", "count": 1, "port": ports["agent_port"]}]},
         "marathon": {"enabled": False}, "discovery": {"enabled": False}}}
 
 
@@ -104,8 +105,8 @@ class Writer(threading.Thread):
 
 
 def zk_ports(count: int) -> dict:
-    return {"client_port": consecutive_free_ports(count), "peer_port": consecutive_free_ports(count),
-            "election_port": consecutive_free_ports(count)}
+    client, peer, election, agent = free_port_blocks(count, count, count, 1)
+    return {"client_port": client, "peer_port": peer, "election_port": election, "agent_port": agent}
 
 
 def serving(ports) -> list[str]:

@@ -25,7 +25,7 @@ from components.roles import spark as role
 from components.roles.container import ContainerSpec
 from components.spec import load
 
-from .realhelpers import consecutive_free_ports, stop, wait_for
+from .realhelpers import free_port_blocks, stop, wait_for
 from .realzk import ensemble
 
 pytestmark = pytest.mark.real
@@ -99,16 +99,15 @@ def pi_of(stdout: str) -> float:
 def spark_env(work: Path, masters: int = 1, zookeeper_port: int = 2181):
     events = work / "events"
     events.mkdir(exist_ok=True)
+    port, web_ui, rest, worker, worker_ui, history = free_port_blocks(masters, masters, masters, 1, 1, 1)
     return load({
         "zookeeper": {"client_port": zookeeper_port},
         "marathon": {"enabled": False}, "discovery": {"enabled": False},
         "spark": {"enabled": True, "mode": "standalone", "event_log_dir": f"file:{events}",
                   "zookeeper_dir": f"/spark-test-{uuid.uuid4().hex}",
-                  "masters": {"count": masters, "port": consecutive_free_ports(masters),
-                              "web_ui_port": consecutive_free_ports(masters), "rest_port": consecutive_free_ports(masters)},
-                  "workers": {"count": 1, "cores": 2, "memory": "2g", "port": consecutive_free_ports(1),
-                              "web_ui_port": consecutive_free_ports(1)},
-                  "history": {"port": consecutive_free_ports(1)}},
+                  "masters": {"count": masters, "port": port, "web_ui_port": web_ui, "rest_port": rest},
+                  "workers": {"count": 1, "cores": 2, "memory": "2g", "port": worker, "web_ui_port": worker_ui},
+                  "history": {"port": history}},
     })
 
 
