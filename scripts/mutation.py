@@ -9,7 +9,7 @@ reach which function, then forks a child per mutant that runs only those tests, 
 what the mutant can change. A fixed sample, stratified by package (every package in
 proportion, at least MIN_PER_PACKAGE), or every mutant:
 
-    .venv/bin/python scripts/mutation.py [--sample N] [--seed S] [--all]
+    .venv/bin/python scripts/mutation.py [--sample N] [--seed S] [--all] [--package P ...]
 
 Survivors are printed; one that changes nothing observable is listed with the reason in
 tests/mutation-equivalent.txt and does not count. The last line is `mutation score: N%`.
@@ -120,12 +120,20 @@ def main() -> int:
     parser.add_argument("--all", action="store_true", help="run every mutant (hours)")
     parser.add_argument("--seed", type=int, default=SEED,
                         help="another sample: once a sample's survivors have tests, only a fresh one measures the rest")
+    parser.add_argument("--package", action="append", default=[], metavar="P",
+                        help="only mutants of this package (components/compose, ...; repeatable): "
+                             "a score for the package being worked on, not for components/")
     args = parser.parse_args()
     generate()
     made = all_mutants()
+    if args.package:
+        known = sorted({package_of(n) for n in made})
+        if unknown := sorted(set(args.package) - set(known)):
+            sys.exit(f"--package {', '.join(unknown)}: no such package; one of {', '.join(known)}")
+        made = [n for n in made if package_of(n) in args.package]
     chosen = made if args.all else sample(made, args.sample, args.seed)
     skip = equivalent()
-    print(f"{len(made)} mutants of components/; judging {len(chosen)}", flush=True)
+    print(f"{len(made)} mutants of {', '.join(args.package) or 'components/'}; judging {len(chosen)}", flush=True)
     results = judge([name for name in chosen if name not in skip])
     stale = sorted(set(skip) - set(made))
     counts: dict[str, Counter] = defaultdict(Counter)
