@@ -297,6 +297,8 @@ def test_a_service_depending_on_a_broken_one_is_not_told_it_does_not_exist(tmp_p
      "compose.yaml:services.a.deploy.placement.preferences", "Marathon has no spread preference; use a constraint"),
     ("marathon", "networks: {n: {internal: true}}\nservices: {a: {image: x, networks: [n]}}",
      "compose.yaml:services.a.networks", "network 'n' is internal; "),
+    ("marathon", "networks: {n: {external: true}}\nservices: {a: {image: x, networks: [n]}}",
+     "compose.yaml:services.a.networks", "network 'n' is external; Marathon tasks share one bridge network"),
     ("local", "services: {a: {image: x, container_name: one, deploy: {replicas: 2}}}",
      "compose.yaml:services.a.container_name", "2 replicas"),
     ("local", "services: {a: {image: x, profiles: [debug]}, b: {image: x, depends_on: [a]}}",

@@ -15,7 +15,7 @@ import pytest
 from components.compose import fields, load_stack, yaml12
 from components.compose.model import Mount, Port
 
-from .test_compose import problems
+from .test_compose import load, problems
 
 
 def service(tmp_path, text: str, name: str = "foo", scheduler: str = "local", variables=None):
@@ -314,6 +314,13 @@ def test_a_service_platform_no_build_makes_is_refused(tmp_path):
     found = problems(tmp_path, "services: {foo: {image: example/a:1, platform: linux/386, "
                                "build: {context: ., platforms: [linux/amd64, linux/arm64]}}}\n")
     assert "linux/386 is not among build.platforms" in found["compose.yaml:services.foo.platform"], found
+
+
+def test_a_service_platform_a_build_makes_is_taken(tmp_path):
+    # (compose-go loader/validate.go: the service's platform must be one of build.platforms)
+    stack, found = load(tmp_path, "services: {foo: {image: example/a:1, platform: linux/arm64, "
+                                  "build: {context: ., platforms: [linux/amd64, linux/arm64]}}}\n")
+    assert found == [] and stack.service("foo").engine.platform == "linux/arm64", found
 
 
 @pytest.mark.parametrize("flag", ["true", "yes", "'on'"])

@@ -446,6 +446,10 @@ ROWS = [
         {"swarm": (lambda s: s["updateConfig"], {"parallelism": 1, "delay": "0s", "order": "stop-first", "failureAction": "pause",
                                                  "monitor": "5s", "maxFailureRatio": "0.0"}),
          "marathon": (lambda a: a["upgradeStrategy"], {"minimumHealthCapacity": 0.5, "maximumOverCapacity": 0})}),
+    Row("deploy.update_config", "update-partial", "{deploy: {replicas: 2, update_config: {parallelism: 3}}}",
+        # what the file leaves out keeps Docker's default, not an empty value
+        {"swarm": (lambda s: s["updateConfig"], {"parallelism": 3, "delay": "0s", "order": "stop-first", "failureAction": "pause",
+                                                 "monitor": "5s", "maxFailureRatio": "0.0"})}),
     Row("deploy.rollback_config", "rollback-config", "{deploy: {rollback_config: {parallelism: 0, order: start-first, "
                                                      "failure_action: continue}}}",
         {"swarm": (lambda s: s["rollbackConfig"], {"parallelism": 0, "delay": "0s", "order": "start-first", "failureAction": "continue",
@@ -606,13 +610,14 @@ def test_a_stacks_network_and_volume_settings_reach_their_resources(tmp_path, sc
     assert volume["driverOpts"] == {"type": "tmpfs", "device": "tmpfs", "o": "size=64m"}
 
 
-def test_a_static_address_needs_a_subnet_the_file_gives(tmp_path):
+@pytest.mark.parametrize("kind, address", [("ipv4_address", "10.9.0.5"), ("ipv6_address", "fd00:9::5")])
+def test_a_static_address_needs_a_subnet_the_file_gives(tmp_path, kind, address):
     # The engine refuses it otherwise ("user specified IP address is supported only when
     # connecting to networks with user configured subnets").
     (tmp_path / "compose.yaml").write_text(
-        "networks: {back: {}}\nservices: {a: {image: example/a:1, networks: {back: {ipv4_address: 10.9.0.5}}}}\n")
+        f"networks: {{back: {{}}}}\nservices: {{a: {{image: example/a:1, networks: {{back: {{{kind}: '{address}'}}}}}}}}\n")
     d = deploy(tmp_path / "compose.yaml", "local")
-    assert "services.a.networks.back.ipv4_address: network 'back' has no subnet of its own" in str(d.error), d.error
+    assert f"services.a.networks.back.{kind}: network 'back' has no subnet of its own" in str(d.error), d.error
 
 
 def test_an_image_built_for_the_local_engine_is_built_through_its_provider(tmp_path):

@@ -92,6 +92,20 @@ def test_a_lock_that_never_clears_times_out_naming_the_app_and_deployment(change
         assert app["id"] in server.apps
 
 
+def test_a_lock_outlasting_the_default_timeout_names_that_timeout(monkeypatch):
+    """An app without timeout_seconds waits DEFAULT_TIMEOUT_S (shortened here), and says so."""
+    from components.platform import marathon_app
+    monkeypatch.setattr(marathon_app, "DEFAULT_TIMEOUT_S", 0.3)
+    with MarathonContractServer() as server:
+        p, app = provider(), rendered_app()
+        p.create(props(server, app))
+        server.start_deployment(app["id"], seconds=math.inf)
+        unset = {k: v for k, v in props(server, app).items() if k != "timeout_seconds"}
+        with pytest.raises(TimeoutError) as e:
+            p.delete(app["id"], unset)
+        assert "until the timeout of 0.3 s" in str(e.value), e.value
+
+
 def test_a_deployment_that_never_finishes_times_out_clearly():
     with MarathonContractServer(seconds=math.inf) as server:
         with pytest.raises(TimeoutError) as e:

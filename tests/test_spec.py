@@ -133,6 +133,11 @@ BAD = [
     ({"zookeeper": {"count": 3, "admin_port": 65534}}, "platform.zookeeper.admin_port", "above 65535"),
     ({"discovery": {"service_port_min": 31000, "service_port_max": 31100}}, "platform.discovery.service_port_min",
      "overlap the task ports"),
+    ({"spark": {"enabled": True, "event_log_dir": "s3a://bucket/events"}}, "platform.spark.event_log_dir",
+     "an s3a:// event log needs the aws target"),
+    ({"stacks": [{"name": "a", "file": "examples/compose/app/compose.yaml", "scheduler": "marathon"}],
+      "mesos": {"agent_pools": [{"name": "p"}]}}, "platform.stacks[0].scheduler",
+     "service 'web' is public (x-platform.public) but no agent pool is"),
 ]
 
 

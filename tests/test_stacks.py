@@ -1,6 +1,7 @@
 """Compose stacks under the mock runtime: both examples on all three schedulers, every address
 wired by an output of the service it names, and scaling one service touching only it."""
 import json
+import subprocess
 
 import pulumi
 import pytest
@@ -352,6 +353,23 @@ def test_swarm_nodes_carry_their_hosts_labels_before_services_are_placed():
             assert f"--label-add {k}={v}" in label.inputs["create"]
     for service in d.of_type("docker:index/service:Service"):
         assert {commands[f"swarm-labels-{n}"].urn for n in labelled} <= set(service.dependencies)
+
+
+def test_a_nodes_labels_script_sets_exactly_the_hosts_labels_through_a_real_shell(tmp_path):
+    """The script meets /bin/sh with a `docker` that answers `node inspect` with the labels the
+    node has (old, zone) and records every `node update`: the one it no longer has is removed,
+    the host's are added in one update, each its own flag."""
+    from components.platform.swarm import labels_script
+    log = tmp_path / "calls"
+    fake = tmp_path / "docker"
+    fake.write_text("#!/bin/sh\nif [ \"$2\" = inspect ]; then echo 'old zone '; "
+                    f"else printf '%s|' \"$@\" >> {log}; echo >> {log}; fi\n")
+    fake.chmod(0o755)
+    done = subprocess.run(["sh", "-c", labels_script({"zone": "b", "pool": "private edge"})], input="node-7",
+                          text=True, capture_output=True, env={"PATH": f"{tmp_path}:/usr/bin:/bin"})
+    assert done.returncode == 0, done.stderr
+    assert log.read_text().splitlines() == ["node|update|--label-rm|old|node-7|",  # one argument each
+                                            "node|update|--label-add|pool=private edge|--label-add|zone=b|node-7|"]
 
 
 def test_a_public_service_is_published_at_its_hosts_address(tmp_path):

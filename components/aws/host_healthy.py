@@ -37,7 +37,7 @@ class HostHealthyProvider(dynamic.ResourceProvider):
 
     def diff(self, _id: str, olds: dict, news: dict) -> dynamic.DiffResult:
         changed = [k for k in KEYS if olds.get(k) != news.get(k)]
-        return dynamic.DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+        return dynamic.DiffResult(changes=bool(changed))  # an update in place: no replacement
 
     def update(self, _id: str, _olds: dict, news: dict) -> dynamic.UpdateResult:
         self.wait(news)

@@ -104,7 +104,7 @@ def extra_hosts(key: str, hosts: Any, out: Problems) -> list[tuple[str, str]]:
 
 def _pids_limit(key: str, raw: dict, parsed) -> Any:
     """`pids_limit`, or `deploy.resources.limits.pids` (the same limit in Swarm's form)."""
-    pids = ((raw.get("deploy") or {}).get("resources") or {}).get("limits", {}) or {}
+    pids = ((raw.get("deploy") or {}).get("resources") or {}).get("limits") or {}
     if "pids_limit" in raw:
         return parsed(f"{key}.pids_limit", lambda: fields.integer(raw["pids_limit"], -1))
     if "pids" in pids:

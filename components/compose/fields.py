@@ -152,7 +152,8 @@ def mount(value: Any) -> Mount:
     (format/volume.go; loader/tests/volume_bind_test.go). Relative bind sources are already
     absolute (project.py)."""
     if isinstance(value, dict):
-        kind, source, target = value.get("type", "volume"), value.get("source") or "", value.get("target", "")
+        # `type` is required by the schema, which has run by now
+        kind, source, target = value["type"], value.get("source") or "", value.get("target", "")
         options = _long_mount_options(kind, value)
     else:
         parts = str(value).split(":")

@@ -31,7 +31,7 @@ class Pkcs12KeystoreProvider(dynamic.ResourceProvider):
 
     def diff(self, _id: str, olds: dict, news: dict) -> dynamic.DiffResult:
         changed = [k for k in INPUTS if olds.get(k) != news.get(k)]
-        return dynamic.DiffResult(changes=bool(changed), replaces=[], delete_before_replace=False)
+        return dynamic.DiffResult(changes=bool(changed))  # an update in place: no replacement
 
     def update(self, _id: str, _olds: dict, news: dict) -> dynamic.UpdateResult:
         return dynamic.UpdateResult({**news, "keystore": self.build(news)})

@@ -63,7 +63,7 @@ class MarathonAppProvider(dynamic.ResourceProvider):
         status, body = self._reachable_call(props, self._deadline(props), "GET", f"/v2/apps{id_}", ok=(200, 404))
         if status == 404:
             return dynamic.ReadResult(None, {})
-        live = body.get("app", {})
+        live = body["app"]  # GET /v2/apps/{id} answers {"app": {...}}
         # Report the drift a refresh should show: scaled or resized outside Pulumi.
         app = dict(props["app"])
         for key in ("instances", "cpus", "mem"):

@@ -45,7 +45,7 @@ class MastersQuorumProvider(dynamic.ResourceProvider):
 
     def diff(self, _id: str, olds: dict, news: dict) -> dynamic.DiffResult:
         changed = any(olds.get(k) != news.get(k) for k in ("count", "quorum", "log_generation"))
-        return dynamic.DiffResult(changes=changed, replaces=[], delete_before_replace=False)
+        return dynamic.DiffResult(changes=changed)  # an update in place: no replacement
 
     def update(self, _id: str, _olds: dict, news: dict) -> dynamic.UpdateResult:
         return dynamic.UpdateResult(news)
