@@ -135,6 +135,10 @@ BAD = [
      "overlap the task ports"),
     ({"spark": {"enabled": True, "event_log_dir": "s3a://bucket/events"}}, "platform.spark.event_log_dir",
      "an s3a:// event log needs the aws target"),
+    # A lone ZooKeeper node has no quorum to lose; the masters after it are still checked.
+    ({"target": "aws", "aws": {"zones": 3}, "hosts": [{"name": f"h{i}", "zone": 0} for i in range(3)] + [{"name": "z", "zone": 1}],
+      "zookeeper": {"count": 1, "hosts": ["z"]}, "mesos": {"masters": {"count": 3, "hosts": ["h0", "h1", "h2"]}}},
+     "platform.mesos.masters.hosts", "zone 0 holds 3 of the 3 mesos-master nodes: losing that zone loses the quorum"),
     ({"stacks": [{"name": "a", "file": "examples/compose/app/compose.yaml", "scheduler": "marathon"}],
       "mesos": {"agent_pools": [{"name": "p"}]}}, "platform.stacks[0].scheduler",
      "service 'web' is public (x-platform.public) but no agent pool is"),
@@ -145,6 +149,21 @@ BAD = [
 def test_bad_config_names_the_key_and_the_fix(raw, path, fragment):
     found = problems(raw)
     assert any(p.path == path and fragment in p.message for p in found), found
+
+
+def test_a_host_mesos_listens_on_needs_an_ip_address_and_others_may_have_a_dns_name():
+    # Mesos' --ip takes an IP address only ("IP address to listen on"); SSH, ZooKeeper's
+    # server lines and Marathon's --hostname take a DNS name.
+    def hosts(*addresses):
+        return {"target": "physical", "hosts": [{"name": f"h{i}", "address": a, "host_key": HOST_KEY}
+                                                for i, a in enumerate(addresses)],
+                "zookeeper": {"hosts": ["h1"]}, "marathon": {"hosts": ["h1"]},
+                "mesos": {"masters": {"hosts": ["h0"]}, "agent_pools": [{"name": "p", "hosts": ["h0"], "port": 5061}]}}
+    found = problems(hosts("h0.dc.example.com", "192.0.2.5"), secrets=["sshPrivateKey"])
+    assert [(p.path, p.message) for p in found] == [("platform.hosts[0].address", (
+        "'h0.dc.example.com' is a DNS name, but the mesos-agent and the mesos-master on host 'h0' listen on it as "
+        "Mesos' --ip, which takes an IP address only; give the host's IP address"))]
+    assert load(hosts("192.0.2.4", "h1.dc.example.com"), ["sshPrivateKey"]).platform.hosts[1].address == "h1.dc.example.com"
 
 
 def test_a_value_no_member_of_a_union_takes_is_one_problem_and_siblings_stay_apart():

@@ -125,6 +125,22 @@ def test_each_role_presents_one_certificate_from_the_ca_that_names_its_hosts(sta
         assert w.files[w.env["LIBPROCESS_SSL_CA_FILE"]] == d.outputs["tls_ca_certificate"], w.name
 
 
+def test_a_host_addressed_by_dns_name_is_named_as_one_in_its_certificate():
+    """Marathon on a host reached by DNS name: the name is a dNSName of its certificate, not
+    an iPAddress (RFC 5280 4.2.1.6), and the other roles keep their IP entries."""
+    def marathon_on_a_named_host(p):
+        p["hosts"].append({**p["hosts"][0], "name": "ctl-1", "address": "ctl-1.dc.example.com"})
+        p["marathon"]["hosts"] = ["ctl-1"]
+    d = evaluate_changed("onprem", marathon_on_a_named_host)
+    assert d.error is None, d.error
+    roles = by_role(d)
+    sans = leaf(roles["marathon"][0].files[marathon_role.TLS_FILES.chain]).extensions.get_extension_for_class(
+        x509.SubjectAlternativeName).value
+    assert (sans.get_values_for_type(x509.DNSName), sans.get_values_for_type(x509.IPAddress)) == (["ctl-1.dc.example.com"], [])
+    master = leaf(roles["mesos-master"][0].files[mesos_role.TLS_FILES.chain])
+    assert master.extensions.get_extension_for_class(x509.SubjectAlternativeName).value.get_values_for_type(x509.DNSName) == []
+
+
 def marathon_keystore_inputs(d) -> tuple[dict, dict]:
     """The keystore resource's inputs as Marathon's first container renders them, and its uploads."""
     (marathon, *_) = [c for c in d.containers() if c.name.startswith("onprem-marathon-") and "-lb-" not in c.name]

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from ..compose import Stack
 from . import feasibility
-from .checks import aws_placement, check
+from .checks import aws_placement, check, mesos_addresses
 from .errors import Problem, SpecError, from_validation_error
 from .model import Platform, quorum
 from .placement import Instance, place, port_clashes
@@ -72,7 +72,7 @@ def load(raw: Any, secrets: Union[Iterable[str], Callable[[str], bool]] = (), so
     instances = place(platform)
     ports, problems = service_ports(platform, stacks)
     problems += port_clashes(platform, instances) + published_port_clashes(platform, stacks, instances)
-    problems += aws_placement(platform, instances)
+    problems += aws_placement(platform, instances) + mesos_addresses(platform, instances)
     if problems:
         raise SpecError(problems, source)
     env = Environment(platform, tuple(instances), tuple(stacks), ports)

@@ -266,6 +266,24 @@ def resources(p: Platform) -> list[Problem]:
     return problems
 
 
+# Roles that bind the host's address as Mesos' --ip (MESOS_IP), which takes an IP address only
+# ("IP address to listen on", Mesos' configuration/master-and-agent.md); a DNS name stops them at start.
+BINDS_AN_IP = ("mesos-master", "mesos-agent")
+
+
+def mesos_addresses(p: Platform, instances: Sequence[Instance]) -> list[Problem]:
+    """Hosts addressed by DNS name are fine for SSH and ZooKeeper, not for Mesos' --ip."""
+    on_host: dict[str, set[str]] = {}
+    for n in instances:
+        if n.role in BINDS_AN_IP and n.host:
+            on_host.setdefault(n.host, set()).add(n.role)
+    return [Problem(f"platform.hosts[{i}].address", (
+        f"{h.address!r} is a DNS name, but the {' and the '.join(sorted(on_host[h.name]))} on host '{h.name}' "
+        f"{'listen' if len(on_host[h.name]) > 1 else 'listens'} on it as Mesos' --ip, which takes an IP "
+        "address only; give the host's IP address"))
+        for i, h in enumerate(p.hosts) if h.name in on_host and h.address and not _is_ip(h.address)]
+
+
 def aws_placement(p: Platform, instances: Sequence[Instance]) -> list[Problem]:
     """aws rules about where instances landed (run once placement is valid): every host runs
     something, and no zone holds a majority of a quorum role."""
