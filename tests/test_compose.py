@@ -27,6 +27,19 @@ def problems(tmp_path, text, **kw):
     return {p.path: p.message for p in found}
 
 
+def test_an_x_platform_block_names_every_key_it_takes():
+    """Problems.extension, for any block: each unknown key and a block of another shape are
+    said with the keys the block takes, comma-separated and sorted."""
+    from components.compose.problems import Problems
+    out = Problems("compose.yaml")
+    assert out.extension("services.a.x-platform", {"public": True, "zize": 1}, ("size", "public")) == {"public": True, "zize": 1}
+    assert out.extension("volumes.v.x-platform", "big", ("size", "public")) == {}
+    assert out.extension("x-platform", None, ("scheduler",)) == {}
+    assert [(p.path, p.message) for p in out.items] == [
+        ("compose.yaml:services.a.x-platform.zize", "unknown key; x-platform here takes: public, size"),
+        ("compose.yaml:volumes.v.x-platform", "expected a mapping with public, size; got 'big'")]
+
+
 def test_the_bundled_schema_is_the_upstream_compose_specification():
     assert json.loads(SCHEMA.read_text()) == json.loads((REFERENCE / "compose-spec" / "compose-spec.json").read_text())
 

@@ -309,8 +309,9 @@ def test_swarm_init_runs_again_exactly_when_the_service_spec_changes(tmp_path):
     first = _init_command(compose, base)
     assert first == _init_command(compose, base)
     changed = {_init_command(compose, base + extra) for extra in (
-        "    environment: {MODE: prod}\n", "    volumes: ['./data:/data']\n", "    labels: {team: a}\n")}
-    assert len(changed | {first}) == 4, changed
+        "    environment: {MODE: prod}\n", "    volumes: ['./data:/data']\n", "    labels: {team: a}\n",
+        "    ports: ['8000:8000']\n", "    deploy: {replicas: 3}\n")}
+    assert len(changed | {first}) == 6, changed
 
 
 EDGES = """

@@ -289,6 +289,15 @@ def test_a_mount_option_a_scheduler_cannot_honour_is_refused_with_the_reason(tmp
     assert said.startswith(f"cannot be honoured on {scheduler}: ") and why in said, found
 
 
+@pytest.mark.parametrize("scheduler", ["swarm", "marathon"])
+def test_a_start_interval_only_the_engine_honours_is_a_warning_elsewhere(tmp_path, scheduler):
+    (tmp_path / "compose.yaml").write_text(foo("healthcheck: {test: [CMD, 'true'], start_interval: 2s}"))
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", scheduler, {}, "platform.stacks[0]")
+    assert found == []
+    assert [(w.path, w.message) for w in stack.warnings if "start_interval" in w.path] == [
+        ("compose.yaml:services.foo.healthcheck.start_interval", f"has no effect on {scheduler}: checks run every `interval`")]
+
+
 def test_a_consistency_setting_is_a_warning_everywhere(tmp_path):
     for scheduler in ("local", "swarm", "marathon"):
         (tmp_path / "compose.yaml").write_text(foo("volumes: ['/a:/b:delegated']"))

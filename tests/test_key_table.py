@@ -107,6 +107,11 @@ ROWS = [
          # Private on Marathon: any host port the agent offers, a service port on marathon-lb from the range.
          "marathon": (lambda a: [(m["containerPort"], m["hostPort"], m["protocol"], 10000 <= m["servicePort"] <= 10100)
                                  for m in a["container"]["portMappings"]], [(80, 0, "tcp", True), (53, 0, "udp", True)])}),
+    # The long form without protocol or mode: Compose's defaults, tcp through the routing mesh.
+    Row("ports", "ports-long", "{ports: [{target: 80, published: 8082}]}",
+        {"local": (lambda c: c["ports"], [{"internal": 80, "external": 8082, "ip": "127.0.0.1", "protocol": "tcp"}]),
+         "swarm": (lambda s: s["endpointSpec"]["ports"],
+                   [{"targetPort": 80, "publishedPort": 8082, "protocol": "tcp", "publishMode": "ingress"}])}),
     # One container port over both protocols: one Marathon mapping, as Marathon writes it ("udp,tcp").
     Row("ports", "ports-both-protocols", "{ports: ['5300:53/tcp', '5300:53/udp']}",
         {"local": (lambda c: [(p["internal"], p["external"], p["protocol"]) for p in c["ports"]],
