@@ -10,7 +10,10 @@ MarathonApp provider relies on, from the Marathon v2 API (../shared/reference/ma
   started;
 - `GET /v2/apps/{id}` answers `{"app": ...}` (with `tasksRunning`, `tasksHealthy`: none while
   its deployment runs, every instance after) or 404; `DELETE` answers a deployment or 404;
-- with credentials set, any request without the right HTTP basic auth gets 401.
+- with credentials set, any request without the right HTTP basic auth gets 401;
+- content is negotiated as JAX-RS does for Marathon's resources (AppsResource.scala:
+  @Produces and @Consumes application/json): an `Accept` JSON does not match gets 406, a body
+  that is not `Content-Type: application/json` gets 415.
 Faults a real Marathon (or what stands in front of it) shows, injected with `inject()`:
 - 503 "Could not determine the current leader": every instance answers this right after it
   starts, until a leader is elected (IMAGE-FACTS.md, marathon);
@@ -33,6 +36,14 @@ from typing import Optional
 from urllib.parse import parse_qs, urlparse
 
 from .contracts import marathon_app_validator
+
+
+def _accepts_json(accept: Optional[str]) -> bool:
+    """Whether an `Accept` header (none means anything) admits application/json."""
+    if not accept:
+        return True
+    ranges = {part.split(";")[0].strip().lower() for part in accept.split(",")}
+    return bool(ranges & {"application/json", "application/*", "*/*"})
 
 
 class MarathonContractServer:
@@ -160,6 +171,10 @@ class MarathonContractServer:
                 with contract.lock:
                     if expected and self.headers.get("Authorization") != expected:
                         status, payload = 401, {"message": "invalid username or password"}
+                    elif not _accepts_json(self.headers.get("Accept")):
+                        status, payload = 406, {"message": "HTTP 406 Not Acceptable"}
+                    elif raw and (self.headers.get("Content-Type") or "").split(";")[0].strip() != "application/json":
+                        status, payload = 415, {"message": "HTTP 415 Unsupported Media Type"}
                     else:
                         status, payload = contract._respond(method, url.path, parse_qs(url.query),
                                                             json.loads(raw) if raw else None)
@@ -169,7 +184,10 @@ class MarathonContractServer:
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
-                self.wfile.write(data)
+                try:
+                    self.wfile.write(data)
+                except (BrokenPipeError, ConnectionResetError):
+                    pass  # the client gave up first (the "slow" fault's point); nothing to answer
 
             def _fault(self, fault: str) -> None:
                 if fault == "no-leader":

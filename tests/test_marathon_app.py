@@ -59,10 +59,28 @@ def test_update_replaces_the_whole_definition():
         assert "constraints" not in server.apps[app["id"]]
         # The server does merge without partialUpdate=false, so the test above can fail.
         request = urllib.request.Request(f"{server.url}/v2/apps{app['id']}", method="PUT",
-                                         data=json.dumps(p.wire_form({**trimmed, "instances": 3})).encode())
+                                         data=json.dumps(p.wire_form({**trimmed, "instances": 3})).encode(),
+                                         headers={"Content-Type": "application/json"})
         urllib.request.urlopen(request).read()
         assert server.apps[app["id"]]["instances"] == 3 and "labels" in server.apps[app["id"]]
         assert 422 not in server.statuses("PUT")
+
+
+def test_the_stand_in_negotiates_content_as_marathons_resources_do():
+    """AppsResource.scala: @Consumes/@Produces application/json. A body of another type gets
+    415 and an Accept without JSON 406, so a provider that dropped its headers is caught."""
+    with MarathonContractServer() as server:
+        app = rendered_app()
+        body, url = json.dumps(app).encode(), f"{server.url}/v2/apps{app['id']}?partialUpdate=false"
+        for headers, status in (({}, 415), ({"Content-Type": "text/plain"}, 415),
+                                ({"Content-Type": "application/json", "Accept": "text/html"}, 406)):
+            request = urllib.request.Request(url, method="PUT", data=body, headers=headers)
+            with pytest.raises(urllib.error.HTTPError) as e:
+                urllib.request.urlopen(request)
+            assert e.value.code == status, (headers, e.value.code)
+        refused = len(server.statuses("PUT"))
+        provider().create(props(server, app))
+        assert server.statuses("PUT")[refused:] == [201], server.statuses("PUT")
 
 
 def test_a_locked_app_is_retried_until_the_other_deployment_finishes():
