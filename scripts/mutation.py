@@ -125,7 +125,7 @@ def main() -> int:
                              "a score for the package being worked on, not for components/")
     args = parser.parse_args()
     generate()
-    made = all_mutants()
+    made = every = all_mutants()
     if args.package:
         known = sorted({package_of(n) for n in made})
         if unknown := sorted(set(args.package) - set(known)):
@@ -135,7 +135,7 @@ def main() -> int:
     skip = equivalent()
     print(f"{len(made)} mutants of {', '.join(args.package) or 'components/'}; judging {len(chosen)}", flush=True)
     results = judge([name for name in chosen if name not in skip])
-    stale = sorted(set(skip) - set(made))
+    stale = sorted(set(skip) - set(every))  # against every mutant: --package filters only what is judged
     counts: dict[str, Counter] = defaultdict(Counter)
     survivors = []
     for name in chosen:
