@@ -37,7 +37,8 @@ class Host(Model):
     name: Name
     """What roles' `hosts` lists name it by (lower-case letters, digits, '-')."""
     address: Optional[str] = None
-    """local: 127.0.0.1; physical: required; aws: assigned"""
+    """local: 127.0.0.1; physical: required, an IP address or a DNS name (an IP address where a
+    Mesos master or agent runs: Mesos listens on it as `--ip`); aws: assigned"""
     ssh_user: Annotated[str, Field(pattern=r"^[a-z_][a-z0-9_-]{0,31}$")] = "root"
     """physical: the user the bootstrap and the Docker provider log in as (a POSIX user name)"""
     ssh_port: Port = 22
