@@ -657,3 +657,82 @@ def test_a_local_volume_is_a_persistent_volume_on_marathon(tmp_path):
         """, scheduler="marathon")
     assert found == [], found
     assert [m.source for m in stack.service("a").mounts] == ["data"]
+
+
+def test_a_secret_variable_becomes_the_pulumi_secret_in_environment_and_command(tmp_path):
+    """platform.stacks[].variables.X: {secret: k} (README, Compose stacks): `${X}` in an
+    environment or command value, and a bare `environment: [X]`, take the Pulumi secret k; a
+    plain variable beside it is interpolated as text."""
+    from components.compose.project import SecretVariable
+    (tmp_path / "compose.yaml").write_text(textwrap.dedent("""
+        services:
+          a:
+            image: example/a:${TAG}
+            environment: {URL: 'postgres://u:${PW}@db/app', PW: null, PLAIN: '${TAG}'}
+            command: [serve, '--password=${PW}']
+        """))
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "local", {}, "platform.stacks[0]",
+                              {"PW": SecretVariable("dbPassword"), "TAG": "1.2"})
+    assert found == [], found
+    a = stack.service("a")
+    assert a.image == "example/a:1.2"
+    assert a.environment == {"URL": ("postgres://u:", Secret("dbPassword"), "@db/app"),
+                             "PW": (Secret("dbPassword"),), "PLAIN": ("1.2",)}
+    assert a.command == (("serve",), ("--password=", Secret("dbPassword")))
+
+
+@pytest.mark.parametrize("where, text", [
+    ("services.a.labels.x", "services: {a: {image: x, labels: {x: '${PW}'}}}"),
+    ("services.a.image", "services: {a: {image: 'x:${PW}'}}"),
+    ("volumes.v.name", "volumes: {v: {name: '${PW}'}}\nservices: {a: {image: x}}"),
+])
+def test_a_secret_variable_anywhere_but_environment_and_command_is_refused(tmp_path, where, text):
+    from components.compose.project import SecretVariable
+    (tmp_path / "compose.yaml").write_text(text + "\n")
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "local", {}, "platform.stacks[0]",
+                              {"PW": SecretVariable("dbPassword")})
+    assert stack is None
+    assert {p.path: p.message for p in found} == {f"compose.yaml:{where}": (
+        "PW is a secret (platform.stacks[].variables.PW), which may be used only in environment and "
+        "command values: anywhere else it would be stored in plain text")}
+
+
+@pytest.mark.parametrize("files, where, says", [
+    ({"part.yaml": "services: [a\n"}, "part.yaml", "part.yaml is not valid YAML: "),
+    ({"part.yaml": "- services\n"}, "part.yaml", "part.yaml is not a Compose file (its top level is not a mapping)"),
+    ({"part.yaml": "services: {b: {image: y}}\n", ".env": "A=1\nA='unclosed\n"}, ".env",
+     "line 2: unterminated quoted value 'unclosed"),
+])
+def test_a_broken_include_or_env_file_is_named_in_its_own_file(tmp_path, files, where, says):
+    for name, text in files.items():
+        (tmp_path / name).write_text(text)
+    found = problems(tmp_path, "include: [part.yaml]\nservices: {a: {image: x}}\n")
+    assert [k for k, v in found.items() if says in v] == [where], found  # said once, by the file at fault
+    if where == "part.yaml":  # and the including file says it could not take it, once
+        assert found["compose.yaml:include[0]"] == "part.yaml: cannot be included (see above)"
+
+
+def test_an_included_files_top_level_resources_join_the_file_unless_it_defines_them_too(tmp_path):
+    """The specification's include section: included networks and volumes join the model
+    (a kind the including file lacks included), and a name both define is refused, not merged."""
+    (tmp_path / "part.yaml").write_text(
+        "services: {b: {image: y, networks: [back], volumes: ['data:/d']}}\n"
+        "networks: {back: {}}\nvolumes: {data: {}}\n")
+    stack, found = load(tmp_path, "include: [part.yaml]\nservices: {a: {image: x}}\n")
+    assert found == [], found
+    assert {s.name for s in stack.services} == {"a", "b"}
+    assert "back" in stack.networks and "data" in stack.volumes
+    found = problems(tmp_path, "include: [part.yaml]\nservices: {a: {image: x}}\nvolumes: {data: {}}\n")
+    assert found == {"compose.yaml:include[0]": (
+        "part.yaml defines volumes.data, which this file also defines; rename one (included resources are not merged)")}
+
+
+@pytest.mark.parametrize("services, where, chain", [
+    ("a: {image: x, extends: b}\nb: {image: x, extends: c}\nc: {image: x, extends: a}", "c", "a -> b -> c -> a"),
+    ("a: {image: x, extends: a}", "a", "a -> a"),
+])
+def test_an_extends_cycle_is_named_whole_where_it_closes(tmp_path, services, where, chain):
+    """Each service on the cycle is named once, the one whose extends closes it included
+    (it was left out: a -> b -> a for a cycle through c)."""
+    found = problems(tmp_path, "services:\n" + textwrap.indent(services, "  ") + "\n")
+    assert found == {f"compose.yaml:services.{where}.extends": f"extends cycle: {chain}"}, found

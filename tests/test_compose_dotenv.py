@@ -60,6 +60,9 @@ def test_an_invalid_dotenv_line_is_an_error_with_its_line():
         dotenv.parse((FIXTURES / "invalid1.env").read_text())
     with pytest.raises(dotenv.DotenvError, match="unterminated"):
         dotenv.parse('A="never closed\n')
+    # Named where the quote opens, not at the end of the file where it was noticed.
+    with pytest.raises(dotenv.DotenvError, match="^line 2: unterminated quoted value 'open"):
+        dotenv.parse("A=1\nB='open\nC=2\nD=3\n")
 
 
 @pytest.mark.parametrize("text, line", [

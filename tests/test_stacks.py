@@ -382,3 +382,29 @@ def test_a_public_service_is_published_at_its_hosts_address(tmp_path):
     d = evaluate("local", config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
     assert d.error is None, d.error
     assert d.outputs["stacks"]["site"]["published"] == {"web": ["127.0.0.2:8000"]}
+
+
+@pytest.mark.parametrize("scheduler", SCHEDULERS)
+def test_a_secret_stack_variable_reaches_the_container_only_as_a_secret(tmp_path, scheduler):
+    """platform.stacks[].variables.PW: {secret: dbPassword} used as `${PW}` and as a bare
+    `environment: [PW]`: the container gets the secret's value, in an input the state keeps
+    encrypted, and no output or other input holds it."""
+    (tmp_path / "compose.yaml").write_text(
+        "services: {db: {image: 'example/db:${TAG}', environment: ['PW', 'URL=pg://u:${PW}@db'],\n"
+        "  deploy: {resources: {limits: {cpus: '0.5', memory: 64M}}}}}\n")
+    cfg = stack_config(BASE)
+    platform = dict(cfg["container-platform:platform"])
+    platform["stacks"] = [{"name": "v", "file": str(tmp_path / "compose.yaml"), "scheduler": scheduler,
+                           "variables": {"PW": {"secret": "dbPassword"}, "TAG": "7"},
+                           "allow": ["secrets-in-marathon-app"] if scheduler == "marathon" else []}]
+    d = evaluate(BASE, config={**cfg, "container-platform:platform": platform}, secrets=PLACEHOLDER_SECRETS)
+    assert d.error is None, d.error
+    (db,) = resources_of(d, scheduler, "v", "db")
+    assert any('"example/db:7"' in json.dumps(r.inputs) for r in d.resources)  # a plain one beside it
+    password = PLACEHOLDER_SECRETS["dbPassword"]
+    env = values_of(db, scheduler)[0]
+    assert (env["PW"], env["URL"]) == (password, f"pg://u:{password}@db")
+    assert CARRIES_VALUES[scheduler][0] in db.secret_inputs
+    assert password not in json.dumps(d.outputs)
+    assert not [r.name for r in d.resources if r is not db and password in json.dumps(r.inputs)
+                and not set(r.inputs) <= set(r.secret_inputs)]

@@ -80,7 +80,7 @@ def _value(rest: str, line: int, resolve: Lookup) -> tuple[str, str, int]:
         value, newline, rest = rest.partition("\n")
         value = value.split(" #", 1)[0].rstrip()
         return _expand(value, resolve, line), rest, line + 1
-    quote, chars, escaped = rest[0], [], False
+    quote, chars, escaped, start = rest[0], [], False, line
     for i in range(1, len(rest)):
         c = rest[i]
         if c == "\n":
@@ -102,7 +102,8 @@ def _value(rest: str, line: int, resolve: Lookup) -> tuple[str, str, int]:
         if quote == '"':
             value = _expand(ESCAPE.sub(_unescape, value), resolve, line)
         return value, rest[i + 1:], line
-    raise DotenvError(f"line {line}: unterminated quoted value {rest.partition(chr(10))[0]}")
+    # Named where the quote opens: the end of the file is where it was noticed, not the mistake.
+    raise DotenvError(f"line {start}: unterminated quoted value {rest.partition(chr(10))[0]}")
 
 
 def _unescape(m: re.Match) -> str:

@@ -142,7 +142,8 @@ def variable_lookup(directory: Path, variables: Variables, out: Problems) -> Cal
         try:
             from_file = dotenv.parse(text, plain.get) if text is not None else {}
         except dotenv.DotenvError as e:
-            out.add("", f"{env_path}: {e}")
+            # Named by the .env itself: said once, however many files beside it read it.
+            out.of(env_path).add("", str(e))
 
     def lookup(name: str) -> Any:
         return variables[name] if name in variables else from_file.get(name)
@@ -295,6 +296,7 @@ def _extended(services: dict, name: str, path: Path, variables: Variables, out: 
         return svc  # the schema says what is wrong with it
     base_file = Path(ext["file"]) if ext.get("file") else path
     here = out.of(path)  # the file that holds `name`
+    chain += ((path, name),)  # this service too: a cycle is named whole, and one onto itself is seen
     if (base_file, ext["service"]) in chain:
         here.add(key, f"extends cycle: {' -> '.join(s for _, s in chain)} -> {ext['service']}")
         return _without_extends(svc)
@@ -309,7 +311,7 @@ def _extended(services: dict, name: str, path: Path, variables: Variables, out: 
         here.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
         return _without_extends(svc)
     base = _extended(base_services, ext["service"], base_file, variables, out, variables_key, cache,
-                     chain + ((path, name),), local_sources)
+                     chain, local_sources)
     merged = merge_service(copy.deepcopy(base), _without_extends(svc))
     return merged
 
