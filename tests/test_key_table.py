@@ -177,6 +177,15 @@ ROWS = [
         {"marathon": (lambda a: a["healthChecks"], [{"protocol": "MESOS_TCP", "portIndex": 0, "gracePeriodSeconds": 60,
                                                      "intervalSeconds": 15, "timeoutSeconds": 5,
                                                      "maxConsecutiveFailures": 3}])}),
+    # Disabled: no check, not even the image's own HEALTHCHECK (Docker's test ["NONE"]); on
+    # Marathon not the TCP check a service with a port gets otherwise.
+    Row("healthcheck", "healthcheck-disabled", "{expose: ['8080'], healthcheck: {disable: true}}",
+        {"local": (lambda c: (c["healthcheck"], c.get("wait")), ({"tests": ["NONE"]}, None)),
+         "swarm": (lambda s: spec(s)["healthcheck"], {"tests": ["NONE"]}),
+         "marathon": (lambda a: a["healthChecks"], [])}),
+    Row("healthcheck", "healthcheck-none", "{healthcheck: {test: [NONE]}}",
+        {"local": (lambda c: c["healthcheck"], {"tests": ["NONE"]}),
+         "swarm": (lambda s: spec(s)["healthcheck"], {"tests": ["NONE"]})}),
     # Only Docker's engine probes faster while starting (Swarm and Marathon warn: no effect).
     Row("healthcheck", "healthcheck-start", "{healthcheck: {test: [CMD-SHELL, 'true'], start_interval: 2s}}",
         {"local": (lambda c: c["healthcheck"]["startInterval"], "2s")}),

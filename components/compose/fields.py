@@ -231,9 +231,15 @@ def file_mode(value: Any) -> int:
 HEALTH_DEFAULTS = {"interval": 30, "timeout": 30, "retries": 3, "start_period": 0}
 
 
+def health_disabled(value: dict) -> bool:
+    """`disable: true` or test `["NONE"]`: every check off, the image's own included."""
+    test = value.get("test")
+    return boolean(value.get("disable", False)) or (isinstance(test, list) and test[:1] == ["NONE"])
+
+
 def health(value: dict) -> Optional[HealthCheck]:
-    """None when the check is disabled (`disable: true` or test `["NONE"]`)."""
-    if boolean(value.get("disable", False)):
+    """None when the check is disabled (health_disabled)."""
+    if health_disabled(value):
         return None
     test = value.get("test")
     if test is None:
@@ -242,8 +248,6 @@ def health(value: dict) -> Optional[HealthCheck]:
         test = ["CMD-SHELL", test]
     if not test:
         raise FieldError("test is empty; write [\"CMD\", <program>, ...], [\"CMD-SHELL\", <line>] or [\"NONE\"]")
-    if test[0] == "NONE":
-        return None
     if test[0] not in ("CMD", "CMD-SHELL") or len(test) < 2:
         raise FieldError(f"test {test!r} must start with CMD or CMD-SHELL and name a command")
     d = HEALTH_DEFAULTS

@@ -230,6 +230,9 @@ class Service:
     ports: tuple[Port, ...] = ()
     depends_on: tuple[str, ...] = ()  # declared with `depends_on`
     health: Optional[HealthCheck] = None  # the platform's own value type: Docker's form
+    # `healthcheck: {disable: true}` or test ["NONE"]: no check at all, not even the image's own
+    # HEALTHCHECK (which Docker would otherwise run: Compose sends test ["NONE"] to switch it off).
+    health_disabled: bool = False
     replicas: int = 1
     restart: RestartPolicy = RestartPolicy()
     update: UpdatePolicy = UpdatePolicy()

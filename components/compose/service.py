@@ -290,6 +290,9 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
                 "device and GPU reservations are not translated yet (the task would start without the "
                 "device); ask for it in an issue"))
     health = out.parsed(f"{key}.healthcheck", lambda: fields.health(raw["healthcheck"])) if "healthcheck" in raw else None
+    # A disable that does not parse was said by fields.health at the same key (said once).
+    health_disabled = "healthcheck" in raw and bool(
+        out.parsed(f"{key}.healthcheck", lambda: fields.health_disabled(raw["healthcheck"])))
     if "start_interval" in (raw.get("healthcheck") or {}) and ctx.scheduler != "local":
         out.warn(f"{key}.healthcheck.start_interval", f"has no effect on {ctx.scheduler}: checks run every `interval`")
     restart = out.parsed(f"{key}.restart", lambda: fields.restart_policy(deploy.get("restart_policy"), raw.get("restart")))
@@ -316,7 +319,7 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
     return Service(
         name=name, image=image, key=key, command=command, entrypoint=entrypoint,
         environment=environment, ports=tuple(ports), depends_on=tuple(depends),
-        health=health, replicas=1 if replicas is None else replicas, restart=restart, update=update,
+        health=health, health_disabled=health_disabled, replicas=1 if replicas is None else replicas, restart=restart, update=update,
         constraints=tuple(str(c) for c in placement.get("constraints") or ()),
         max_per_node=max_per, cpus=cpus, memory_mb=memory,
         mounts=tuple(mounts), labels=fields.text_mapping(raw.get("labels")),

@@ -136,8 +136,8 @@ def container_args(s: Service, name: str, image: pulumi.Input[str], env: Mapping
 
 def _healthcheck(s: Service) -> Optional[docker.ContainerHealthcheckArgs]:
     h = s.health
-    if h is None:
-        return None
+    if h is None:  # Docker's test ["NONE"] switches the image's HEALTHCHECK off as well
+        return docker.ContainerHealthcheckArgs(tests=["NONE"]) if s.health_disabled else None
     return docker.ContainerHealthcheckArgs(tests=list(h.test), interval=f"{h.interval_s}s", timeout=f"{h.timeout_s}s",
                                            retries=h.retries, start_period=f"{h.start_period_s}s",
                                            start_interval=f"{h.start_interval_s}s" if h.start_interval_s else None)

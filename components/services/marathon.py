@@ -153,7 +153,7 @@ def app_definition(platform_name: str, stack: str, service: Service, env: Mappin
         "env": dict(env),
         "labels": {**s.labels, **s.service_labels, "HAPROXY_GROUP": group, "container-platform/stack": stack,
                    "container-platform/service": s.name},
-        "healthChecks": health_checks(s.health, bool(s.ports)),
+        "healthChecks": [] if s.health_disabled else health_checks(s.health, bool(s.ports)),
         "upgradeStrategy": upgrade_strategy(s.update, s.replicas, bool(s.mounts)),
         "backoffSeconds": max(1, s.restart.delay_s),
         "backoffFactor": 1.15,

@@ -70,7 +70,7 @@ def service_args(platform_name: str, stack: str, service: Service, image: pulumi
     """`networks`: Compose network -> Swarm network name; `volume_names`: Compose volume -> the
     engine's; `files`: (kind, name) -> (id, name) of the Swarm secret or config."""
     s, e = service, service.engine
-    health = None
+    health = docker.ServiceTaskSpecContainerSpecHealthcheckArgs(tests=["NONE"]) if s.health_disabled else None
     if s.health:
         health = docker.ServiceTaskSpecContainerSpecHealthcheckArgs(
             tests=list(s.health.test), interval=_s(s.health.interval_s), timeout=_s(s.health.timeout_s),
