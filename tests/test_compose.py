@@ -736,3 +736,63 @@ def test_an_extends_cycle_is_named_whole_where_it_closes(tmp_path, services, whe
     (it was left out: a -> b -> a for a cycle through c)."""
     found = problems(tmp_path, "services:\n" + textwrap.indent(services, "  ") + "\n")
     assert found == {f"compose.yaml:services.{where}.extends": f"extends cycle: {chain}"}, found
+
+
+LIMITS = "deploy: {resources: {limits: {cpus: '1', memory: 64M}}}"
+
+
+@pytest.mark.parametrize("scheduler, text, says", [
+    ("local", "services: {a: {image: x, volumes_from: ['container:other:ro']}}",
+     {"services.a.volumes_from[0]": "names a container outside the stack; name a service of the stack"}),
+    ("local", "services: {b: {image: y, volumes_from: [nope]}}",
+     {"services.b.volumes_from": "no service named 'nope' in this file; services are: b"}),
+    ("local", "services: {a: {image: x, ports: [{target: '80-81', published: '8080'}]}}",
+     {"services.a.ports[0]": "published '8080' and target '80-81' differ in length"}),
+    ("local", "services: {a: {image: x, healthcheck: {test: ['FOO', 'x']}}}",
+     {"services.a.healthcheck": "test ['FOO', 'x'] must start with CMD or CMD-SHELL and name a command"}),
+    ("local", "secrets: {s: {external: true}}\nservices: {a: {image: x, secrets: [s]}}",
+     {"services.a.secrets": "secret 's' is external, an object of Swarm, which the local engine does not have; "
+                            "give it a file or content"}),
+    ("marathon", f"services: {{a: {{image: x, {LIMITS}}}, b: {{image: y, links: ['a:alias'], {LIMITS}}}}}",
+     {"services.a.networks": "alias 'alias': Marathon tasks have no host names; other services reach this one "
+                             "with ${a.host}"}),
+    ("local", "models: {m: {model: ai/x}}\nservices: {a: {image: x}}",
+     {"models": "is not supported: AI models need a model runner, which no scheduler here has"}),
+    ("local", "services: {a: {image: x, environment: {S: '${a.host}'}}}",
+     {"services.a.environment.S": "${a.host} refers to the service itself; a service knows its own address"}),
+    ("local", "services: {a: {image: x, env_file: [e.env]}}",
+     {"services.a.env_file[0]": "e.env: line 1: required variable B is missing a value: must be set"}),
+    ("swarm", "services: {a: {image: x, deploy: {placement: {constraints: ['node.hostname=a']}}}}",
+     {"services.a.deploy.placement.constraints[0]": "'node.hostname=a' is not a constraint: Swarm takes "
+      "<attribute>==<value> or <attribute>!=<value>, e.g. 'node.labels.zone==a'"}),
+    ("marathon", f"services: {{a: {{image: x, {LIMITS[:-1]}, placement: {{constraints: ['zone is a']}}}}}}}}",
+     {"services.a.deploy.placement.constraints[0]": "'zone is a' is not a constraint; write e.g. "
+      "'node.labels.zone==a' or 'node.hostname!=b'"}),
+])
+def test_what_no_scheduler_or_engine_takes_is_refused_at_its_key(tmp_path, scheduler, text, says):
+    (tmp_path / "e.env").write_text("A=${B:?must be set}\n")
+    assert problems(tmp_path, text, scheduler=scheduler) == {f"compose.yaml:{k}": v for k, v in says.items()}
+
+
+def test_a_service_out_of_its_profiles_is_named_so_by_whatever_refers_to_it(tmp_path):
+    """Not 'no service named a' (it is in the file): the profiles that would deploy it."""
+    found = problems(tmp_path, "services: {a: {image: x, profiles: [dbg]}, b: {image: y, volumes_from: [a], "
+                               "network_mode: 'service:a', environment: {A: '${a.host}'}}}")
+    not_deployed = ("'a' is not deployed: none of its profiles (dbg) is active; activate one under "
+                    "platform.stacks[].profiles")
+    assert found == {"compose.yaml:services.b.volumes_from": not_deployed,
+                     "compose.yaml:services.b.network_mode": f"'service:a': {not_deployed}",
+                     "compose.yaml:services.b.environment.A": f"${{a.host}}: {not_deployed}"}
+
+
+def test_constraints_become_marathons_fields_and_a_decimal_mode_stays_as_written(tmp_path):
+    from components.compose.constraints import to_marathon
+    assert to_marathon("node.hostname==h0") == (["hostname", "CLUSTER", "h0"], None)
+    assert to_marathon(" node.labels.zone != a ") == (["zone", "UNLIKE", "a"], None)
+    assert to_marathon("node.labels.==a")[0] is None  # a label needs a name
+    stack, found = load(tmp_path, "configs: {c: {content: hi}}\n"
+                                  "services: {a: {image: x, configs: [{source: c, mode: 292}], healthcheck: {test: [NONE]}}}")
+    assert found == [], found
+    (ref,) = stack.service("a").files
+    assert ref.mode == 0o444  # 292 in decimal, as Compose's schema allows
+    assert (stack.service("a").health, stack.service("a").health_disabled) == (None, True)  # NONE: every check off

@@ -36,10 +36,10 @@ def engine_options(key: str, raw: dict, out: Problems) -> Engine:
     extra = extra_hosts(key, get("extra_hosts") or {}, out)
     volumes_from = []
     for i, v in enumerate(get("volumes_from") or []):
-        source = str(v).split(":")[0]
-        if source.startswith("container:"):
+        if str(v).startswith("container:"):  # before the split: `container:<name>[:ro]`
             out.add(f"{key}.volumes_from[{i}]", "names a container outside the stack; name a service of the stack")
-        volumes_from.append(source)
+            continue
+        volumes_from.append(str(v).split(":")[0])
     pull = get("pull_policy")
     return Engine(
         user=optional_str(get("user")), working_dir=optional_str(get("working_dir")), hostname=optional_str(get("hostname")),

@@ -74,6 +74,11 @@ def _swarm(stack: Stack, s: Service, out: Problems) -> None:
                                         "too: add `dns`"))
     if s.network_mode not in (None, "host"):
         out.add(f"{s.key}.network_mode", f"{s.network_mode!r}: a Swarm service joins networks; only host is possible")
+    for i, c in enumerate(s.constraints):
+        if "==" not in c and "!=" not in c:  # swarmkit's constraint.Parse refuses it at service create
+            out.add(f"{s.key}.deploy.placement.constraints[{i}]", (
+                f"{c!r} is not a constraint: Swarm takes <attribute>==<value> or <attribute>!=<value>, "
+                "e.g. 'node.labels.zone==a'"))
     if s.wait_completed_for:
         out.add(f"{s.key}.depends_on", (f"waits for {', '.join(s.wait_completed_for)} to complete, but Swarm "
                                         "services have no completion; use scheduler local for one-shot jobs"))

@@ -103,7 +103,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
     aliases = service.link_aliases(declared)
     known = {s.name: dataclasses.replace(s, aliases=tuple(aliases.get(s.name, ()))) for s in services if s}
     for s in known.values():
-        check_references(s, known, set(declared), out)
+        check_references(s, known, set(declared), project.inactive, out)
     share_ipc(known, out)
     if out.items:
         return None, out.items

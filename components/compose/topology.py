@@ -9,18 +9,28 @@ from .model import Ref, Service
 from .problems import Problems
 
 
-def check_references(s: Service, known: Mapping[str, Service], declared: set[str], out: Problems) -> None:
+def check_references(s: Service, known: Mapping[str, Service], declared: set[str],
+                     inactive: Mapping[str, list[str]], out: Problems) -> None:
     """`declared`: every service in the file, including those refused (their own problems are
-    reported; a reference to one is not a second problem)."""
-    for dep in [*s.depends_on, *s.engine.volumes_from]:
+    reported; a reference to one is not a second problem); `inactive`: those left out by their
+    profiles, with the profiles."""
+    def absent(name: str) -> str:
+        if name in inactive:
+            return (f"'{name}' is not deployed: none of its profiles ({', '.join(inactive[name])}) is active; "
+                    "activate one under platform.stacks[].profiles")
+        return f"no service named '{name}' in this file; services are: {', '.join(sorted(declared))}"
+
+    for dep in s.depends_on:  # one out of its profiles was dropped or refused where it was read
         if dep not in declared:
-            out.add(f"{s.key}.depends_on", f"no service named '{dep}' in this file; services are: {', '.join(sorted(declared))}")
+            out.add(f"{s.key}.depends_on", absent(dep))
+    for source in s.engine.volumes_from:
+        if source not in declared:
+            out.add(f"{s.key}.volumes_from", absent(source))
     for key, other in s.namespaces_shared().items():
         if other == s.name:
             out.add(f"{s.key}.{key}", f"'service:{other}' is the service itself; name another service of the file")
         elif other not in declared:
-            out.add(f"{s.key}.{key}", f"'service:{other}': no service named '{other}' in this file; services are: "
-                                      f"{', '.join(sorted(declared))}")
+            out.add(f"{s.key}.{key}", f"'service:{other}': {absent(other)}")
     values = [(f"environment.{k}", v) for k, v in s.environment.items()]
     values += [(f"command[{i}]", v) for i, v in enumerate(s.command or ())]
     for where, template in values:
@@ -28,7 +38,9 @@ def check_references(s: Service, known: Mapping[str, Service], declared: set[str
             target = known.get(ref.service)
             if ref.service in declared and target is None:
                 continue
-            if target is None:
+            if ref.service in inactive:
+                out.add(f"{s.key}.{where}", f"{ref}: {absent(ref.service)}")
+            elif target is None:
                 out.add(f"{s.key}.{where}", f"{ref} refers to an unknown service '{ref.service}'; services are: {', '.join(sorted(declared))}")
             elif ref.service == s.name:
                 out.add(f"{s.key}.{where}", f"{ref} refers to the service itself; a service knows its own address")
