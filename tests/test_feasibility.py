@@ -198,3 +198,19 @@ def test_a_public_agent_offers_its_task_range_and_the_public_ports_as_disjoint_r
     assert resources_flag(pool, [81, 80, 443, 31005, 32001]) == "ports:[80-81,443-443,31000-32001]"
     # A private pool keeps Mesos' default range: no flag at all.
     assert resources_flag(AgentPool(name="inside", count=1), [80]) is None
+
+
+def test_a_service_scaled_to_zero_is_not_judged_by_what_one_instance_needs(tmp_path):
+    """replicas 0 places nothing (a service parked by config), so limits no agent offers and a
+    constraint no agent matches are no reason to refuse the plan; at one instance they are."""
+    compose = """
+    services:
+      big:
+        image: nginx:1.27
+        deploy:
+          resources: {limits: {cpus: '64', memory: 64M}}
+          placement: {constraints: [node.labels.rack==r9]}
+    """
+    assert plan(tmp_path, compose, instances={"big": 0})()
+    found = refused(plan(tmp_path, compose, instances={"big": 1}))
+    assert found and all(p.path.startswith("compose.yaml:services.big.deploy") for p in found), found

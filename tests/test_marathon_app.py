@@ -83,6 +83,20 @@ def test_the_stand_in_negotiates_content_as_marathons_resources_do():
         assert server.statuses("PUT")[refused:] == [201], server.statuses("PUT")
 
 
+def test_an_app_marathon_refuses_fails_at_once_with_marathons_words():
+    """A 4xx other than auth (422: the definition breaks Marathon's schema) is not retried: it
+    fails with the status, the request and Marathon's own explanation."""
+    with MarathonContractServer() as server:
+        app = {**rendered_app(), "instances": -1}
+        started = time.monotonic()
+        with pytest.raises(RuntimeError) as e:
+            provider().create(props(server, app))
+        assert time.monotonic() - started < 2  # not retried until the 5 s timeout
+        assert f"Marathon at {server.url} answered 422 to PUT /v2/apps{app['id']}?partialUpdate=false: " in str(e.value)
+        assert "-1 is less than the minimum of 0" in str(e.value), e.value  # the details Marathon gave
+        assert server.statuses("PUT") == [422]
+
+
 def test_a_locked_app_is_retried_until_the_other_deployment_finishes():
     with MarathonContractServer() as server:
         p = provider()

@@ -112,6 +112,8 @@ def test_the_masters_guard_keeps_what_it_was_given_and_changes_only_with_count_q
     for key, value in (("count", 5), ("quorum", 3), ("log_generation", 2)):
         diff = provider.diff("mesos-masters", props, {**props, key: value})
         assert diff.changes is True and not diff.replaces, key
+        # and the update keeps the new figures, which the next check compares with
+        assert provider.update("mesos-masters", props, {**props, key: value}).outs == {**props, key: value}
 
 
 def test_every_master_and_every_aws_quorum_host_waits_for_the_quorum_check(stack):

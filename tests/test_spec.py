@@ -142,6 +142,12 @@ BAD = [
     ({"stacks": [{"name": "a", "file": "examples/compose/app/compose.yaml", "scheduler": "marathon"}],
       "mesos": {"agent_pools": [{"name": "p"}]}}, "platform.stacks[0].scheduler",
      "service 'web' is public (x-platform.public) but no agent pool is"),
+    ({"stacks": [{"name": "a", "file": "examples/compose/app/compose.yaml", "scheduler": "marathon"}],
+      "marathon": {"enabled": False}}, "platform.stacks[0].scheduler",
+     "scheduler 'marathon' needs platform.marathon.enabled: true; or use swarm"),
+    ({"target": "aws", "hosts": [{"name": "h"}], "aws": {"network": {
+        "vpc_id": "vpc-1", "public_subnet_ids": ["subnet-a", "subnet-b"], "private_subnet_ids": ["subnet-c"]}}},
+     "platform.aws.network", "list one public and one private subnet per zone, in the same zone order"),
 ]
 
 

@@ -169,6 +169,10 @@ def test_marathons_keystore_holds_its_key_and_chain_and_opens_with_its_password(
     assert not provider.diff("marathon", props, dict(props)).changes
     changed = provider.diff("marathon", props, {**props, "password": "another"})
     assert changed.changes and not changed.replaces
+    # The update builds the keystore again from the new inputs: the new password opens it.
+    outs = provider.update("marathon", props, {**props, "password": "another"}).outs
+    assert outs["password"] == "another"
+    pkcs12.load_key_and_certificates(base64.b64decode(outs["keystore"]), b"another")
 
 
 def test_marathon_lb_serves_its_stats_over_tls_and_asks_for_the_login_everywhere_but_its_health_check(stack):
@@ -213,16 +217,18 @@ def test_spark_drivers_on_mesos_get_their_certificate_in_the_client_files():
 EXPIRED = datetime.datetime(2025, 1, 31, tzinfo=datetime.timezone.utc)
 
 
-def _authority(ca: bool = True, expires: datetime.datetime | None = None) -> tuple[str, str]:
+def _authority(ca: bool | None = True, expires: datetime.datetime | None = None) -> tuple[str, str]:
+    """ca None: a certificate without basicConstraints at all (an end-entity one, as old tools made)."""
     key = ec.generate_private_key(ec.SECP256R1())
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "Example Corp CA")])
     expires = expires or datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(days=3650)
     cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
             .serial_number(1).not_valid_before(expires - datetime.timedelta(days=3652))
             .not_valid_after(expires)
-            .add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
-            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False)
-            .sign(key, hashes.SHA256()))
+            .add_extension(x509.SubjectKeyIdentifier.from_public_key(key.public_key()), critical=False))
+    if ca is not None:
+        cert = cert.add_extension(x509.BasicConstraints(ca=ca, path_length=None), critical=True)
+    cert = cert.sign(key, hashes.SHA256())
     return (cert.public_bytes(serialization.Encoding.PEM).decode(),
             key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                               serialization.NoEncryption()).decode())
@@ -250,6 +256,9 @@ def test_a_ca_the_user_brings_issues_every_certificate():
      "platform.tls.authority.certificate", "is not a PEM certificate"),
     ({"authority": {"certificate": _authority(ca=False)[0], "private_key_secret": "caKey"}}, {"caKey": "k"},
      "platform.tls.authority.certificate", "is not a CA certificate"),
+    ({"authority": {"certificate": _authority(ca=None)[0], "private_key_secret": "caKey"}}, {"caKey": "k"},
+     "platform.tls.authority.certificate", "'CN=Example Corp CA' is not a CA certificate (no basicConstraints "
+                                           "CA:TRUE), so certificates it signs would not verify"),
     ({"authority": {"certificate": _authority(expires=EXPIRED)[0], "private_key_secret": "caKey"}}, {"caKey": "k"},
      "platform.tls.authority.certificate", "expired on 2025-01-31; renew the CA"),
     ({"authority": {"certificate": _authority()[0], "private_key_secret": "caKey"}}, {},

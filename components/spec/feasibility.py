@@ -64,13 +64,11 @@ def agents(p: Platform, instances: Sequence[Instance]) -> list[Agent]:
 
 
 def _matches(agent: Agent, rule: list[str]) -> bool:
-    field, operator, value = rule[0], rule[1], rule[2] if len(rule) > 2 else None
+    field, operator, value = rule
     have = agent.hostname if field == "hostname" else agent.attributes.get(field)
-    if operator == "CLUSTER":
-        return have == value
-    if operator == "UNLIKE":
-        return have != value
-    return True  # MAX_PER limits how many, not where
+    # constraints.to_marathon makes CLUSTER or UNLIKE only (MAX_PER, from max_replicas_per_node,
+    # limits how many, not where, and is not among the rules judged here).
+    return have == value if operator == "CLUSTER" else have != value
 
 
 def _marathon_service(stack: Stack, stack_key: str, s: Service, pool_agents: list[Agent]) -> list[Problem]:
