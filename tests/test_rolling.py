@@ -156,6 +156,35 @@ def test_a_gate_with_another_purpose_says_it_in_the_command_and_its_failure(monk
     assert ssm.sent[0]["Comment"] == "container-platform: set ZooKeeper's members"
 
 
+def test_the_aws_gate_gives_up_at_its_timeout_naming_the_command_to_look_at(monkeypatch):
+    ssm = FakeSsm(["InProgress"] * 10_000)
+    with pytest.raises(TimeoutError) as e:
+        run_wait(monkeypatch, ssm, timeout=0.2)
+    assert str(e.value) == ("i-9: SSM command cmd-1 still InProgress after 0 s; see `aws ssm get-command-invocation "
+                            "--command-id cmd-1 --instance-id i-9`")
+
+
+def test_the_aws_gate_retries_only_an_unregistered_agent(monkeypatch):
+    """Any other refusal of send_command (access denied, a bad document) fails at once, saying
+    what SSM said; an error reading the invocation other than 'not there yet' is not swallowed."""
+    from botocore.exceptions import ClientError
+
+    class Denied(FakeSsm):
+        def send_command(self, **kwargs):
+            raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no ssm:SendCommand"}}, "SendCommand")
+
+    with pytest.raises(RuntimeError, match=r"^cannot wait until this host's containers are healthy on i-9 through "
+                                           r"SSM: .*AccessDeniedException.*no ssm:SendCommand"):
+        run_wait(monkeypatch, Denied([]))
+
+    class Throttled(FakeSsm):
+        def get_command_invocation(self, CommandId, InstanceId):
+            raise ClientError({"Error": {"Code": "ThrottlingException", "Message": "slow down"}}, "GetCommandInvocation")
+
+    with pytest.raises(ClientError, match="ThrottlingException"):
+        run_wait(monkeypatch, Throttled([]))
+
+
 def test_the_aws_gate_sends_what_the_real_ssm_api_accepts(monkeypatch):
     """Against moto (which validates the request against botocore's SSM model): the command
     names the instance, the document and the script."""

@@ -309,3 +309,13 @@ def test_a_validator_in_a_union_adds_no_step_to_the_key_path():
         Section(size=[1])
     paths = {p.path for p in from_validation_error(e.value, Section)}
     assert "platform.size" in paths and not [p for p in paths if "function-" in p], paths
+
+
+def test_in_one_zone_every_quorum_sits_in_that_zone_and_that_is_no_error():
+    """The zone-majority rule is for two zones or more: in one (aws.zones: 1, an explicit
+    choice) all of a quorum is in it, and the config loads; in two the same ensemble is refused."""
+    raw = {"target": "aws", "aws": {"zones": 1}, "hosts": [{"name": f"h{i}"} for i in range(3)],
+           "zookeeper": {"count": 3, "hosts": ["h0", "h1", "h2"]}, "mesos": {"masters": {"count": 3, "hosts": ["h0", "h1", "h2"]}}}
+    assert load(raw).platform.aws.zone_count == 1
+    two = {**raw, "aws": {"zones": 2}, "hosts": [{"name": f"h{i}", "zone": 0} for i in range(3)]}
+    assert {p.path for p in problems(two)} == {"platform.zookeeper.hosts", "platform.mesos.masters.hosts"}
