@@ -1,12 +1,13 @@
 """components/outputs.py: `concat` is a drop-in for pulumi's `Output.concat` (value, secrecy,
-unknowns, dependencies), with fewer Outputs behind it."""
+unknowns, dependencies), with fewer Outputs behind it; `depending_on` adds dependencies and keeps
+the rest."""
 import asyncio
 
 import pulumi
 import pulumi.output
 import pytest
 
-from components.outputs import concat
+from components.outputs import concat, depending_on
 from ops.mock_runtime import evaluate
 
 # Each case: the parts, given a resource whose id is an Output carrying a dependency on it.
@@ -138,3 +139,24 @@ def test_each_evaluation_starts_as_a_fresh_process_would():
     d = evaluate("test", {}, program=lambda: pulumi.export("x", pulumi.CustomResource("test:index:R", "r", {}).id))
     assert d.error is None, d.error
     assert d.outputs["x"]
+
+
+def test_depending_on_adds_the_resources_and_keeps_the_value_secret():
+    """ZooKeeper's connect string waits on the ensemble's containers this way: a secret given to it
+    (a connect string with credentials in it) must reach the consumer as a secret still."""
+    def program():
+        source = pulumi.CustomResource("test:index:Source", "source", {})
+        gate = pulumi.CustomResource("test:index:Gate", "gate", {})
+        value = depending_on(pulumi.Output.secret("zk1:2181").apply(lambda v: v), [gate])
+        pulumi.CustomResource("test:index:Consumer", "consumer", {"plain": depending_on(source.id, [gate]),
+                                                                  "secret": value})
+        pulumi.export("secret", value)
+    d = evaluate("test", {}, program=program)
+    assert d.error is None, d.error
+    (consumer,), (gate,), (source,) = d.of_type("test:index:Consumer"), d.of_type("test:index:Gate"), \
+        d.of_type("test:index:Source")
+    assert consumer.inputs == {"plain": "source-id", "secret": "zk1:2181"}
+    assert "secret" in consumer.secret_inputs and "plain" not in consumer.secret_inputs
+    assert "secret" in d.secret_outputs
+    assert sorted(consumer.property_dependencies["plain"]) == sorted([source.urn, gate.urn])
+    assert consumer.property_dependencies["secret"] == [gate.urn]

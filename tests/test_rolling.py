@@ -160,8 +160,28 @@ def test_the_aws_gate_gives_up_at_its_timeout_naming_the_command_to_look_at(monk
     ssm = FakeSsm(["InProgress"] * 10_000)
     with pytest.raises(TimeoutError) as e:
         run_wait(monkeypatch, ssm, timeout=0.2)
-    assert str(e.value) == ("i-9: SSM command cmd-1 still InProgress after 0 s; see `aws ssm get-command-invocation "
+    assert str(e.value) == ("i-9: SSM command cmd-1 still InProgress after 0.2 s; see `aws ssm get-command-invocation "
                             "--command-id cmd-1 --instance-id i-9`")
+
+
+def _ssm_statuses() -> list[str]:
+    import botocore.session
+    model = botocore.session.get_session().get_service_model("ssm")
+    return model.shape_for("CommandInvocationStatus").enum
+
+
+@pytest.mark.parametrize("status", _ssm_statuses())
+def test_the_aws_gate_answers_every_status_ssm_can_report(monkeypatch, status):
+    """Each value of botocore's CommandInvocationStatus: Success lets the update go on, a status
+    that cannot change any more fails at once with the script's words, the rest are polled again."""
+    ssm = FakeSsm([status, "Success"], stderr="zk-2 unhealthy")
+    if status in ("Pending", "InProgress", "Delayed", "Success"):
+        run_wait(monkeypatch, ssm)
+        assert ssm.states == ([] if status != "Success" else ["Success"])
+    else:
+        with pytest.raises(RuntimeError, match=f"i-9: wait until .* failed .*{status}.*zk-2 unhealthy"):
+            run_wait(monkeypatch, ssm)
+        assert ssm.states == ["Success"], "failed at the first poll"
 
 
 def test_the_aws_gate_retries_only_an_unregistered_agent(monkeypatch):

@@ -98,6 +98,29 @@ def test_a_chain_declared_in_creation_order_is_never_walked(monkeypatch):
     assert order(nodes[0], nodes[-1]) is False and order(nodes[-1], nodes[0]) is True
 
 
+def test_a_walk_reads_each_resource_once_however_many_paths_lead_to_it(monkeypatch):
+    """x, numbered first, comes to depend on the top of a ladder of diamonds made after it: the
+    walk covers the ladder, 2^k paths through 3k resources, and must read each resource once."""
+    order = sdk_cycle_check.IncrementalOrder()
+    x = Node(-1)
+    assert not order(Node(-2), x)
+    resource_cycle_breaker._add_dep(x, Node(-2))
+    below, made = Node(0), []
+    for level in range(1, 13):
+        left, right, top = Node(3 * level), Node(3 * level + 1), Node(3 * level + 2)
+        for dependency, dependent in ((below, left), (below, right), (left, top), (right, top)):
+            assert not order(dependency, dependent)
+            resource_cycle_breaker._add_dep(dependent, dependency)
+        made += [left, right, top]
+        below = top
+    walked = []
+    deps = resource_cycle_breaker._deps
+    monkeypatch.setattr(resource_cycle_breaker, "_deps", lambda r: walked.append(r) or deps(r))
+    assert order(below, x) is False, "x -> ladder closes no cycle"
+    assert sorted(walked, key=lambda n: n.name) == made, "the ladder, every resource read once"
+    assert all(order._number(n) < order._number(x) for n in made) and order.exact
+
+
 def test_edges_made_before_install_fall_back_to_walking_everything():
     order = sdk_cycle_check.IncrementalOrder()
     a, b = graph(2, [(0, 1)])  # a -> b, never seen by the order

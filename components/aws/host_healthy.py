@@ -25,6 +25,9 @@ from ..dynamic_resources import pickled_by_value, serialized_once
 DOCUMENT = "AWS-RunShellScript"
 KEYS = ("instance_id", "script", "region", "timeout_seconds")  # a change of these runs the script
 PURPOSE = "wait until this host's containers are healthy"  # what the script is for, in messages
+# GetCommandInvocation's Status (botocore's ssm model, CommandInvocationStatus) other than Success
+# that will not change: the gate fails at once. Pending, InProgress and Delayed are polled again.
+ENDED_BADLY = ("Failed", "Cancelled", "Cancelling", "TimedOut")
 
 
 @pickled_by_value
@@ -60,13 +63,13 @@ class HostHealthyProvider(dynamic.ResourceProvider):
             status = (invocation or {}).get("Status")
             if status == "Success":
                 return
-            if status in ("Failed", "Cancelled", "Cancelling", "TimedOut", "DeliveryTimedOut", "ExecutionTimedOut"):
+            if status in ENDED_BADLY:
                 said = (invocation.get("StandardErrorContent") or invocation.get("StandardOutputContent") or "").strip()
                 raise RuntimeError(f"{instance}: {props.get('purpose') or PURPOSE} failed (SSM command {command_id}: "
                                    f"{status}): {said[-2000:] or 'no output'}")
             if time.monotonic() >= deadline:
                 raise TimeoutError(f"{instance}: SSM command {command_id} still {status or 'not started'} after "
-                                   f"{int(timeout)} s; see `aws ssm get-command-invocation --command-id {command_id} "
+                                   f"{timeout:g} s; see `aws ssm get-command-invocation --command-id {command_id} "
                                    f"--instance-id {instance}`")
             time.sleep(self.poll_s)
 
