@@ -438,3 +438,11 @@ def test_every_iam_policy_document_is_one_aws_accepts():
     assert len(documents) >= 8
     for validator, document in documents:
         validator(document).validate()  # raises MalformedPolicyDocument, naming the rule
+
+
+def test_nothing_runs_a_shell_on_an_ec2_host_and_it_says_why():
+    """Swarm (the only user of host shells besides gates) is refused on aws by the spec
+    (spec/stacks.py); a new caller that reached an EC2 host anyway is told the reason."""
+    from components.hosts.aws import AwsHost
+    with pytest.raises(NotImplementedError, match="^EC2 hosts run containers from cloud-init; nothing else runs on them$"):
+        AwsHost.shell(object(), "prod-join", "docker swarm join")

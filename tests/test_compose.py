@@ -410,6 +410,12 @@ def test_relative_binds_reach_remote_hosts_only_as_swarm_configs(tmp_path):
     # On this machine's engine the directory is simply bound.
     stack, found = load_stack(tmp_path, "compose.yaml", "s", "swarm", {}, "k", single_machine=True)
     assert found == [] and stack.service("a").mounts[0].source == str(tmp_path / "site")
+    # A config is text: a file that is not is refused once, with that reason (not also "cannot see").
+    (tmp_path / "key.bin").write_bytes(b"\xff\xfe\x00")
+    (tmp_path / "compose.yaml").write_text("services: {a: {image: x, volumes: ['./key.bin:/k']}}\n")
+    _, found = load_stack(tmp_path, "compose.yaml", "s", "swarm", {}, "k", single_machine=False)
+    assert {p.path: p.message for p in found} == {
+        "compose.yaml:services.a.volumes[0]": f"{tmp_path / 'key.bin'} is not UTF-8 text"}, found
 
 
 @pytest.mark.parametrize("make, says", [
