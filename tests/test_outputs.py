@@ -147,7 +147,7 @@ def test_depending_on_adds_the_resources_and_keeps_the_value_secret():
     def program():
         source = pulumi.CustomResource("test:index:Source", "source", {})
         gate = pulumi.CustomResource("test:index:Gate", "gate", {})
-        value = depending_on(pulumi.Output.secret("zk1:2181").apply(lambda v: v), [gate])
+        value = depending_on(pulumi.Output.secret("zk1:2181"), [gate])
         pulumi.CustomResource("test:index:Consumer", "consumer", {"plain": depending_on(source.id, [gate]),
                                                                   "secret": value})
         pulumi.export("secret", value)

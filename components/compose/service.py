@@ -167,16 +167,16 @@ def _local_binds(key: str, mounts: list, ctx: Context) -> tuple[list, list[FileR
         if not m or m.kind != "bind" or m.source not in ctx.local_sources:
             kept.append(m)
             continue
-        where = f"{key}.volumes[{i}]"
-        if ctx.scheduler == "swarm" and Path(m.source).is_file():
-            content = read_text(Path(m.source), ctx.out, where)  # None: why is said at `where`
+        where, source = f"{key}.volumes[{i}]", Path(m.source)
+        if ctx.scheduler == "swarm" and source.is_file():
+            content = read_text(source, ctx.out, where)  # None: why is said at `where`
             if content is not None:
                 name = f"bind-{hashlib.sha256(m.source.encode()).hexdigest()[:10]}"
                 ctx.files[("config", name)] = StackFile("config", content=content)
                 shipped.append(FileRef("config", name, m.target))
                 ctx.out.warn(where, f"{m.source} is on this machine: shipped to the swarm as a config (read-only)")
             continue
-        what = "a directory" if Path(m.source).is_dir() else "a file" if Path(m.source).exists() else "missing"
+        what = "a directory" if source.is_dir() else "a file" if source.exists() else "missing"
         ctx.out.add(where, (f"{m.source} ({what}) is on the machine that runs the deploy, which the "
                             f"{ctx.scheduler} hosts cannot see" + (
                                 "; a single file would be shipped as a Swarm config" if ctx.scheduler == "swarm"
