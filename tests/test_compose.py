@@ -718,19 +718,21 @@ def test_a_broken_include_or_env_file_is_named_in_its_own_file(tmp_path, files, 
         assert found["compose.yaml:include[0]"] == "part.yaml: cannot be included (see above)"
 
 
-def test_an_included_files_top_level_resources_join_the_file_unless_it_defines_them_too(tmp_path):
-    """The specification's include section: included networks and volumes join the model
-    (a kind the including file lacks included), and a name both define is refused, not merged."""
+def test_an_included_files_top_level_resources_join_the_file_and_its_own_definition_is_laid_over(tmp_path):
+    """The specification's include section: included networks and volumes join the model (a kind
+    the including file lacks included); a name the including file defines too is its own laid
+    over the included one (compose-go include.go since 3d3411d), not refused."""
     (tmp_path / "part.yaml").write_text(
         "services: {b: {image: y, networks: [back], volumes: ['data:/d']}}\n"
-        "networks: {back: {}}\nvolumes: {data: {}}\n")
+        "networks: {back: {}}\nvolumes: {data: {labels: {team: db}}}\n")
     stack, found = load(tmp_path, "include: [part.yaml]\nservices: {a: {image: x}}\n")
     assert found == [], found
     assert {s.name for s in stack.services} == {"a", "b"}
     assert "back" in stack.networks and "data" in stack.volumes
-    found = problems(tmp_path, "include: [part.yaml]\nservices: {a: {image: x}}\nvolumes: {data: {}}\n")
-    assert found == {"compose.yaml:include[0]": (
-        "part.yaml defines volumes.data, which this file also defines; rename one (included resources are not merged)")}
+    stack, found = load(tmp_path, "include: [part.yaml]\nservices: {a: {image: x}}\n"
+                                  "volumes: {data: {labels: {tier: 1}}}\n")
+    assert found == [], found
+    assert dict(stack.volumes["data"].labels) == {"team": "db", "tier": "1"}
 
 
 @pytest.mark.parametrize("services, where, chain", [

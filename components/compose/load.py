@@ -16,7 +16,7 @@ from . import service, toplevel
 from .limits import scheduler_limits
 from .model import Service, Stack
 from .problems import Problems
-from .project import Variables, read, variable_lookup
+from .project import Variables, read
 from .service import Context
 from .topology import check_references, order, share_ipc
 
@@ -90,7 +90,7 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
 
     toplevel.judge(doc, scheduler, out)
     ctx = Context(scheduler, out, toplevel.volumes(doc, out), toplevel.networks(doc, out), toplevel.files(doc, out),
-                   variable_lookup(path.parent, variables, out), single_machine, project.inactive,
+                   project.environments, single_machine, project.inactive,
                    project.local_sources)
     declared = doc.get("services") or {}
     if not declared:

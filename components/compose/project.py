@@ -1,11 +1,13 @@
 """A Compose file as docker compose reads it, before the platform's rules: YAML 1.2, variables
 interpolated, `include`d files merged, `extends` resolved, inactive `profiles` left out and every
 path (bind sources, `env_file`, build contexts, `file:` of secrets and configs) made absolute
-against the directory of the file that wrote it.
+against the project directory of the file that wrote it.
 
 Variables come from the stack config (`platform.stacks[i].variables`, where a value may name a
 Pulumi secret) and then from the `.env` beside the file, as the shell's environment and then
-`.env` do for docker compose.
+`.env` do for docker compose. An included file sees that environment, then its own env files
+(its `env_file`, or the `.env` of its project directory): the including project's values win,
+so it can customise what it includes (14-include.md; compose-go loader/include.go).
 """
 from __future__ import annotations
 
@@ -13,23 +15,18 @@ import copy
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable, Mapping, Optional, Union
+from typing import Any, Callable, Iterable, Mapping, Optional, Union
 
 import yaml
 
 from . import dotenv, references, yaml12
 from .interpolate import InterpolationError, Unresolved, Verbatim, substitute
+from .merge import KINDS as TOP_LEVEL, merge_files, merge_resource, merge_service
 from .problems import Problems
 
 # Where `$$` and `${service.host}` references stay for references.parse (see interpolate.py).
 TEMPLATE_FIELDS = {"environment", "command"}
-# Service keys whose list or mapping entries are merged by `extends` (the rest are replaced).
-MAPPINGS = {"environment", "labels", "extra_hosts", "sysctls", "build", "deploy", "healthcheck", "logging",
-            "ulimits", "annotations", "networks", "depends_on", "blkio_config", "develop", "x-platform"}
-SEQUENCES = {"ports", "expose", "volumes", "dns", "dns_search", "dns_opt", "tmpfs", "cap_add", "cap_drop",
-             "secrets", "configs", "env_file", "devices", "security_opt", "group_add", "external_links",
-             "links", "volumes_from", "profiles"}
-TOP_LEVEL = ("services", "volumes", "networks", "secrets", "configs")
+INCLUDE_KEYS = ("path", "env_file", "project_directory")
 
 
 @dataclass(frozen=True)
@@ -39,66 +36,263 @@ class SecretVariable:
     key: str
 
 
-Variables = Mapping[str, Union[str, SecretVariable]]
+Variables = Mapping[str, Union[str, SecretVariable]]  # a project's environment
 
 
 @dataclass
 class Project:
     doc: dict  # the merged file: services, volumes, networks, secrets, configs, name
+    environment: Variables  # the Compose file's own (the stack's variables, then its .env)
+    # Each service's: that of the file that wrote it (an included file has its own).
+    environments: dict[str, Variables] = field(default_factory=dict)
     # Bind sources the file wrote as relative paths: on the machine that runs the deploy.
     local_sources: set[str] = field(default_factory=set)
-    warnings: list[tuple[str, str]] = field(default_factory=list)  # (key path, message)
     # Services left out because none of their profiles is active: name -> its profiles.
     inactive: dict[str, list[str]] = field(default_factory=dict)
 
 
 def read(path: Path, variables: Variables, profiles: list[str], out: Problems, variables_key: str) -> Optional[Project]:
     """The project in `path`, or None with every problem in `out`."""
-    local_sources: set[str] = set()
-    written_in: dict[str, Path] = {}
-    doc = _read_file(path, variables, out, variables_key, seen=(), local_sources=local_sources,
-                     written_in=written_in)
+    env_file = path.parent / ".env"
+    env = environment(variables, [env_file] if env_file.is_file() else [], out)
+    reader = _Reader(out, variables_key)
+    doc = reader.file(path, path.parent, env, seen=(), named_at=(out, ""))
     if doc is None:
         return None
     # Problems in values (a variable without a value) do not stop the reading: the loader goes
     # on and reports every other problem of the file too.
-    project = Project(doc, local_sources)
-    out.services_written_in({name: written_in.get(name, path) for name in _dict(doc.get("services"))})
-    _resolve_extends(doc, path, variables, out, variables_key, local_sources)
-    _select_profiles(project, profiles or _compose_profiles(path, variables))
+    project = Project(doc, env, reader.environments, reader.local_sources)
+    out.services_written_in({name: reader.written_in.get(name, path) for name in _dict(doc.get("services"))})
+    _select_profiles(project, profiles or _compose_profiles(env))
     return project
 
 
-def _read_file(path: Path, variables: Variables, out: Problems, variables_key: str, seen: tuple,
-               local_sources: Optional[set[str]] = None, written_in: Optional[dict[str, Path]] = None
-               ) -> Optional[dict]:
-    text = read_text(path, out, "")  # a file that cannot be read is said by the one naming it
-    out = out.of(path)
-    if text is None:
+def environment(inherited: Variables, env_files: Iterable[Path], out: Problems) -> dict:
+    """`inherited`, then the variables of `env_files` it does not set (a later file's over an
+    earlier's); their own `${VAR}`s see `inherited` first. A broken env file is named by itself:
+    said once, however many files read it."""
+    plain = {k: v for k, v in inherited.items() if isinstance(v, str)}
+    from_files: dict[str, str] = {}
+    for env_file in env_files:
+        named = out.of(env_file)
+        text = read_text(env_file, named, "")
+        try:
+            from_files.update(dotenv.parse(text, lambda n: plain.get(n, from_files.get(n)))
+                              if text is not None else {})
+        except dotenv.DotenvError as e:
+            named.add("", str(e))
+    return {**from_files, **inherited}
+
+
+class _Reader:
+    """Reads a file and what it includes and extends, into one model; keeps what the loader
+    needs to know of each service (the file that wrote it, its environment)."""
+
+    def __init__(self, out: Problems, variables_key: str):
+        self.out, self.variables_key = out, variables_key
+        self.local_sources: set[str] = set()
+        self.written_in: dict[str, Path] = {}
+        self.environments: dict[str, Variables] = {}
+        self.resets: dict[Path, set[yaml12.KeyPath]] = {}  # each file's `!reset`/`!override` key paths
+
+    def file(self, path: Path, directory: Path, env: Variables, seen: tuple, named_at: tuple[Problems, str],
+             extends: bool = True) -> Optional[dict]:
+        """The model of `path`, its relative paths against `directory` (its project directory),
+        its includes merged and (with `extends`) its services' `extends` resolved. A file that
+        cannot be read is said at `named_at`, the key that names it."""
+        text = read_text(path, *named_at)
+        out = self.out.of(path)
+        if text is None:
+            return None
+        try:
+            doc = yaml12.load(text)
+        except yaml.YAMLError as e:
+            out.add("", f"{path.name} is not valid YAML: {e}")
+            return None
+        except RecursionError:
+            doc, too_deep = None, True
+        else:
+            too_deep = _depth(doc) > MAX_DEPTH
+        if too_deep:
+            out.add("", f"{path.name} nests deeper than a Compose file can ({MAX_DEPTH} levels); flatten it")
+            return None
+        if not isinstance(doc, dict):
+            out.add("", f"{path.name} is not a Compose file (its top level is not a mapping)")
+            return None
+        doc, self.resets[path] = yaml12.without_tags(doc)
+        services = set(doc.get("services") or {}) if isinstance(doc.get("services"), dict) else set()
+        doc = _interpolate(doc, "", lambda name: env.get(name), out, self.variables_key,
+                           references.matcher(services))
+        _absolute_paths(doc, directory, self.local_sources)
+        if "include" in doc:
+            self._include(doc, doc.pop("include"), path, directory, env, seen + (path.resolve(),))
+        if extends:  # after the includes: a service may extend an included one (compose-go loader.go)
+            self._resolve_extends(doc, path, env)
+        for name in services:  # the outermost file that defines a service names it
+            self.written_in[name], self.environments[name] = path, env
+        return doc
+    def _include(self, doc: dict, entries: Any, path: Path, directory: Path, env: Variables, seen: tuple) -> None:
+        out = self.out.of(path)
+        if not isinstance(entries, list):
+            out.add("include", "expected a list: of Compose files, or of mappings with `path` "
+                               "(and `env_file`, `project_directory`)")
+            return
+        brought_by: dict[tuple[str, str], str] = {}  # an included resource -> the include it came from
+        for i, entry in enumerate(entries):
+            key = f"include[{i}]"
+            included = self._included(_include_entry(entry, key, out), directory, env, seen, out)
+            if included is not None:
+                self._import(doc, *included, key, brought_by, self.resets[path], out)
+
+    def _included(self, entry: Optional[tuple], directory: Path, env: Variables, seen: tuple,
+                  out: Problems) -> Optional[tuple[str, dict]]:
+        """The model an include entry names (its files merged in order) and how to call it."""
+        if entry is None:
+            return None
+        paths, env_files, project_directory = entry
+        targets = [(key, p, Path(_absolute(directory, p))) for key, p in paths]
+        for key, p, target in targets:
+            if target.resolve() in seen:
+                out.add(key, f"{p} includes itself (through {' -> '.join(s.name for s in seen)})")
+                return None
+        # Its relative paths, its includes' and its default .env are its project directory's.
+        project_dir = Path(_absolute(directory, project_directory)) if project_directory else targets[0][2].parent
+        files = self._env_files(env_files, directory, project_dir, out)
+        if files is None:
+            return None
+        own_env = environment(env, files, self.out)
+        merged: Optional[dict] = None
+        for key, p, target in targets:
+            model = self.file(target, project_dir, own_env, seen, named_at=(out, key))
+            if model is None:
+                out.add(key, f"{p}: cannot be included (see above)")  # unless it could not be read: said there
+                return None
+            merged = model if merged is None else merge_files(merged, model, self.resets[target])
+        return " + ".join(p for _, p, _ in targets), merged
+
+    @staticmethod
+    def _env_files(written: Optional[list[tuple[str, str]]], directory: Path, project_dir: Path,
+                   out: Problems) -> Optional[list[Path]]:
+        """An include's env files: those it names (each must exist), else its project's `.env`."""
+        if written is None:
+            default = project_dir / ".env"
+            return [default] if default.is_file() else []
+        files = []
+        for key, name in written:
+            if name == "/dev/null":  # compose-go include.go: no env file at all
+                continue
+            file = Path(_absolute(directory, name))
+            if file.is_file():
+                files.append(file)
+            else:
+                out.add(key, f"{file} is a directory; name a file" if file.is_dir() else
+                        f"{file} does not exist; name an env file that does, or leave env_file out to read "
+                        "the .env of the included project's directory")
+        return files if len(files) == len([n for _, n in written if n != "/dev/null"]) else None
+
+    def _import(self, doc: dict, label: str, model: dict, key: str, brought_by: dict[tuple[str, str], str],
+                resets: set[yaml12.KeyPath], out: Problems) -> None:
+        """The included model's resources into `doc`. One `doc` defines too is its own laid over the
+        included (compose-go include.go since 3d3411d; `!override` on it replaces it whole); one an
+        earlier include brought is laid over the later's, and said when they differ."""
+        for kind in TOP_LEVEL:
+            theirs = _dict(model.get(kind))
+            if theirs and doc.get(kind) is None:
+                doc[kind] = {}
+            mine = doc.get(kind)
+            if not isinstance(mine, dict):
+                continue  # the schema reports the including file's shape
+            for name, value in theirs.items():
+                if name not in mine:
+                    mine[name], brought_by[(kind, name)] = value, label
+                    continue
+                if (kind, name) in brought_by and mine[name] != value:
+                    out.warn(key, f"{label} defines {kind}.{name}, as {brought_by[(kind, name)]} does: the first "
+                                  "include's is laid over it, as docker compose does; rename one if they are two things")
+                if (kind, name) not in resets:
+                    mine[name] = merge_resource(kind, value, mine[name], _under(resets, (kind, name)))
+
+    def _resolve_extends(self, doc: dict, path: Path, env: Variables) -> None:
+        services = _dict(doc.get("services"))
+        cache: dict[Path, dict] = {}
+        for name in list(services):
+            if isinstance(services[name], dict) and "extends" in services[name]:
+                services[name] = self._extended(services, name, path, env, cache, ())
+
+    def _extended(self, services: dict, name: str, path: Path, env: Variables, cache: dict, chain: tuple) -> dict:
+        svc = services[name]
+        ext = svc.get("extends")
+        if ext is None:
+            return svc
+        key = f"services.{name}.extends"
+        ext = {"service": ext} if isinstance(ext, str) else ext
+        if not isinstance(ext, dict) or not isinstance(ext.get("service"), str):
+            return svc  # the schema says what is wrong with it
+        base_file = Path(ext["file"]) if ext.get("file") else path
+        here = self.out.of(path)  # the file that holds `name`
+        chain += ((path, name),)  # this service too: a cycle is named whole, and one onto itself is seen
+        if (base_file, ext["service"]) in chain:
+            here.add(key, f"extends cycle: {' -> '.join(s for _, s in chain)} -> {ext['service']}")
+            return _without_extends(svc)
+        if base_file == path:
+            base_services = services
+        else:
+            if base_file not in cache:  # read with this file's environment, as compose-go's extends does
+                cache[base_file] = _dict(_dict(self.file(base_file, base_file.parent, env, (), (here, f"{key}.file"),
+                                                         extends=False)).get("services"))
+            base_services = cache[base_file]
+        if ext["service"] not in base_services:
+            here.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
+            return _without_extends(svc)
+        base = self._extended(base_services, ext["service"], base_file, env, cache, chain)
+        return merge_service(copy.deepcopy(base), _without_extends(svc), _under(self.resets.get(path, set()),
+                                                                                ("services", name)))
+
+
+def _under(paths: Iterable[yaml12.KeyPath], prefix: yaml12.KeyPath) -> list[yaml12.KeyPath]:
+    """The key paths below `prefix`, from it."""
+    return [p[len(prefix):] for p in paths if p[:len(prefix)] == prefix and len(p) > len(prefix)]
+
+
+def _include_entry(entry: Any, key: str, out: Problems) -> Optional[tuple]:
+    """One `include` entry as (paths, env files or None, project directory or None), each path
+    with its key path; None when it is wrong (said). The schema never sees `include`."""
+    if isinstance(entry, str):
+        paths = _paths(entry, key, out)
+        return (paths, None, None) if paths else None
+    if not isinstance(entry, dict):
+        out.add(key, f"expected a file path or a mapping with `path`; got {entry!r}")
         return None
-    try:
-        doc = yaml12.load(text)
-    except yaml.YAMLError as e:
-        out.add("", f"{path.name} is not valid YAML: {e}")
+    wrong = [k for k in entry if k not in INCLUDE_KEYS]
+    for k in wrong:
+        out.add(f"{key}.{k}", f"is not an include key; an include takes {', '.join(INCLUDE_KEYS)}")
+    if "path" not in entry:
+        out.add(key, "has no `path`: name the Compose file to include (or a list of files, merged in order)")
         return None
-    except RecursionError:
-        doc, too_deep = None, True
-    else:
-        too_deep = _depth(doc) > MAX_DEPTH
-    if too_deep:
-        out.add("", f"{path.name} nests deeper than a Compose file can ({MAX_DEPTH} levels); flatten it")
+    paths = _paths(entry["path"], f"{key}.path", out)
+    env_files = _paths(entry["env_file"], f"{key}.env_file", out) if "env_file" in entry else None
+    project_directory = entry.get("project_directory")
+    if project_directory is not None and not isinstance(project_directory, str):
+        out.add(f"{key}.project_directory", f"expected a directory path; got {project_directory!r}")
         return None
-    if not isinstance(doc, dict):
-        out.add("", f"{path.name} is not a Compose file (its top level is not a mapping)")
+    if wrong or paths is None or ("env_file" in entry and env_files is None):
         return None
-    lookup = variable_lookup(path.parent, variables, out)
-    services = set(doc.get("services") or {}) if isinstance(doc.get("services"), dict) else set()
-    doc = _interpolate(doc, "", lookup, out, variables_key, references.matcher(services))
-    _absolute_paths(doc, path.parent, local_sources if local_sources is not None else set())
-    for i, entry in enumerate(_list(doc.pop("include", None))):
-        _include(doc, entry, f"include[{i}]", path, variables, out, variables_key, seen + (path.resolve(),),
-                 local_sources, written_in if written_in is not None else {})
-    return doc
+    return paths, env_files, project_directory
+
+
+def _paths(value: Any, key: str, out: Problems) -> Optional[list[tuple[str, str]]]:
+    """A path or a list of paths, each with its key path; None when wrong (said, or already said
+    where a variable in it has no value)."""
+    items = [(key, value)] if isinstance(value, str) else [(f"{key}[{j}]", v) for j, v in enumerate(value)] \
+        if isinstance(value, list) and value else None
+    if items is None:
+        out.add(key, f"expected a path or a non-empty list of paths; got {value!r}")
+        return None
+    for where, v in items:
+        if not isinstance(v, str):
+            out.add(where, f"expected a path; got {v!r}")
+            return None
+    return None if any(isinstance(v, Unresolved) for _, v in items) else items
 
 
 MAX_DEPTH = 64  # a Compose file nests about 6 deep; the readers below recurse by level
@@ -130,24 +324,6 @@ def read_text(path: Path, out: Problems, key: str) -> Optional[str]:
     except OSError as e:
         out.add(key, f"{path} cannot be read: {e.strerror}")
     return None
-
-
-def variable_lookup(directory: Path, variables: Variables, out: Problems) -> Callable[[str], Any]:
-    """Config variables first, then `.env` in `directory` (whose own `${VAR}`s see the config's)."""
-    plain = {k: v for k, v in variables.items() if isinstance(v, str)}
-    env_path = directory / ".env"
-    from_file: dict[str, str] = {}
-    if env_path.is_file():
-        text = read_text(env_path, out, "")
-        try:
-            from_file = dotenv.parse(text, plain.get) if text is not None else {}
-        except dotenv.DotenvError as e:
-            # Named by the .env itself: said once, however many files beside it read it.
-            out.of(env_path).add("", str(e))
-
-    def lookup(name: str) -> Any:
-        return variables[name] if name in variables else from_file.get(name)
-    return lookup
 
 
 def _interpolate(node: Any, path: str, lookup: Callable[[str], Any], out: Problems, variables_key: str,
@@ -242,128 +418,15 @@ def _absolute_paths(doc: dict, directory: Path, local_sources: set[str]) -> None
                 item["file"] = _absolute(directory, item["file"])
 
 
-def _include(doc: dict, entry: Any, key: str, path: Path, variables: Variables, out: Problems,
-             variables_key: str, seen: tuple, local_sources: Optional[set[str]],
-             written_in: dict[str, Path]) -> None:
-    paths = entry if isinstance(entry, (str, list)) else _dict(entry).get("path")
-    for p in [paths] if isinstance(paths, str) else [x for x in _list(paths) if isinstance(x, str)]:
-        target = Path(_absolute(path.parent, p))
-        if target.resolve() in seen:
-            out.add(key, f"{p} includes itself (through {' -> '.join(s.name for s in seen)})")
-            continue
-        included = _read_file(target, variables, out, variables_key, seen, local_sources, written_in)
-        if included is None:
-            out.add(key, f"{p}: cannot be included (see above)" if target.exists() else f"{p} does not exist")
-            continue
-        # An included file is a model of its own (the specification's include section): its
-        # services extend within it, and what is wrong there is named in it.
-        _resolve_extends(included, target, variables, out, variables_key,
-                         local_sources if local_sources is not None else set())
-        for kind in TOP_LEVEL:
-            mine = doc.get(kind)
-            if mine is None and included.get(kind):
-                mine = doc[kind] = {}
-            for name, value in _dict(included.get(kind)).items():
-                if not isinstance(mine, dict):
-                    break  # the schema reports the including file's shape
-                if name in mine:
-                    out.add(f"{key}", f"{p} defines {kind}.{name}, which this file also defines; "
-                                      "rename one (included resources are not merged)")
-                else:
-                    mine[name] = value
-                    if kind == "services":
-                        written_in.setdefault(name, target)  # an include's include has said its own
-
-
-def _resolve_extends(doc: dict, path: Path, variables: Variables, out: Problems, variables_key: str,
-                     local_sources: set[str]) -> None:
-    services = _dict(doc.get("services"))
-    cache: dict[Path, dict] = {}
-    for name in list(services):
-        if isinstance(services[name], dict) and "extends" in services[name]:
-            services[name] = _extended(services, name, path, variables, out, variables_key, cache, (), local_sources)
-
-
-def _extended(services: dict, name: str, path: Path, variables: Variables, out: Problems, variables_key: str,
-              cache: dict, chain: tuple, local_sources: set[str]) -> dict:
-    svc = services[name]
-    ext = svc.get("extends")
-    if ext is None:
-        return svc
-    key = f"services.{name}.extends"
-    ext = {"service": ext} if isinstance(ext, str) else ext
-    if not isinstance(ext, dict) or not isinstance(ext.get("service"), str):
-        return svc  # the schema says what is wrong with it
-    base_file = Path(ext["file"]) if ext.get("file") else path
-    here = out.of(path)  # the file that holds `name`
-    chain += ((path, name),)  # this service too: a cycle is named whole, and one onto itself is seen
-    if (base_file, ext["service"]) in chain:
-        here.add(key, f"extends cycle: {' -> '.join(s for _, s in chain)} -> {ext['service']}")
-        return _without_extends(svc)
-    if base_file == path:
-        base_services = services
-    else:
-        if base_file not in cache:
-            cache[base_file] = _dict(_dict(_read_file(base_file, variables, out, variables_key, (), local_sources))
-                                     .get("services"))
-        base_services = cache[base_file]
-    if ext["service"] not in base_services:
-        here.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
-        return _without_extends(svc)
-    base = _extended(base_services, ext["service"], base_file, variables, out, variables_key, cache,
-                     chain, local_sources)
-    merged = merge_service(copy.deepcopy(base), _without_extends(svc))
-    return merged
-
-
 def _without_extends(svc: dict) -> dict:
     """A service whose `extends` was refused: said once, so not resolved again by a file that
     includes this one."""
     return {k: v for k, v in svc.items() if k != "extends"}
 
 
-def merge_service(base: dict, override: dict) -> dict:
-    """Compose's merge rules for `extends`: mappings merged by key, sequences appended without
-    repeats (volumes by target), everything else replaced."""
-    for k, v in override.items():
-        if k in MAPPINGS and k in base:
-            base[k] = _merge_mapping(_as_mapping(base[k]), _as_mapping(v))
-        elif k in SEQUENCES and k in base and isinstance(base[k], list) and isinstance(v, list):
-            if k == "volumes":
-                targets = {_volume_target(x) for x in v}
-                base[k] = [x for x in base[k] if _volume_target(x) not in targets] + v
-            else:
-                base[k] = base[k] + [x for x in v if x not in base[k]]
-        else:
-            base[k] = v
-    return base
-
-
-def _volume_target(v: Any) -> Any:
-    if isinstance(v, dict):
-        return v.get("target")
-    parts = str(v).split(":")
-    return parts[1] if len(parts) > 1 else parts[0]
-
-
-def _as_mapping(v: Any) -> Any:
-    if isinstance(v, list):  # ["K=V"] or ["name"] (networks, depends_on)
-        return {str(x).partition("=")[0]: (str(x).partition("=")[2] if "=" in str(x) else None) for x in v}
-    return v
-
-
-def _merge_mapping(a: Any, b: Any) -> Any:
-    if isinstance(a, dict) and isinstance(b, dict):
-        out = dict(a)
-        for k, v in b.items():
-            out[k] = _merge_mapping(a[k], v) if k in a else v
-        return out
-    return b
-
-
-def _compose_profiles(path: Path, variables: Variables) -> list[str]:
+def _compose_profiles(env: Variables) -> list[str]:
     """COMPOSE_PROFILES, as docker compose reads it from the environment or `.env`."""
-    value = variable_lookup(path.parent, variables, Problems(""))("COMPOSE_PROFILES")
+    value = env.get("COMPOSE_PROFILES")
     return [p.strip() for p in value.split(",") if p.strip()] if isinstance(value, str) else []
 
 

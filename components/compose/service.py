@@ -17,7 +17,7 @@ from .interpolate import Unresolved
 from .keys import ATTACHMENT_KEYS, BUILD_KEYS, DEPLOY_KEYS, MOUNT_KEYS, SERVICE_KEYS, judge
 from .model import Attachment, Build, FileRef, Mount, Network, Port, Service, StackFile, Template, Volume
 from .problems import Problems
-from .project import SecretVariable, read_text
+from .project import SecretVariable, Variables, read_text
 
 # Docker's reference grammar (distribution/reference): an optional registry host, lower-case path
 # components, an optional tag and digest.
@@ -36,7 +36,7 @@ class Context:
     volumes: dict[str, Volume]
     networks: dict[str, Network]
     files: dict[tuple[str, str], StackFile]
-    lookup: Callable[[str], Any]  # variables, for `environment: [NAME]`
+    environments: Mapping[str, Variables]  # each service's variables, for `environment: [NAME]`
     single_machine: bool
     inactive: dict[str, list[str]]
     local_sources: set[str]  # bind sources written relative: on the machine that runs the deploy
@@ -58,8 +58,8 @@ def _template(value: str, where: str, out: Problems) -> Template:
     return template
 
 
-def _environment(key: str, raw: dict, ctx: Context) -> dict[str, Template]:
-    out = ctx.out
+def _environment(name: str, key: str, raw: dict, ctx: Context) -> dict[str, Template]:
+    out, variables = ctx.out, ctx.environments.get(name, {})
     environment: dict[str, Template] = {}
     for i, entry in enumerate(raw.get("env_file") or []):
         where = f"{key}.env_file[{i}]"
@@ -76,7 +76,7 @@ def _environment(key: str, raw: dict, ctx: Context) -> dict[str, Template]:
             continue
         try:
             values = (dict(line.partition("=")[::2] for line in text.splitlines() if "=" in line)
-                      if entry.get("format") == "raw" else dotenv.parse(text, _plain(ctx.lookup)))
+                      if entry.get("format") == "raw" else dotenv.parse(text, _plain(variables)))
         except dotenv.DotenvError as e:
             out.add(where, f"{file.name}: {e}")
             continue
@@ -84,7 +84,7 @@ def _environment(key: str, raw: dict, ctx: Context) -> dict[str, Template]:
     for k, v in fields.key_values(raw.get("environment")).items():
         where = f"{key}.environment.{k}"
         if v is None:
-            found = ctx.lookup(k)
+            found = variables.get(k)
             if isinstance(found, SecretVariable):
                 environment[k] = _template("${secret." + found.key + "}", where, out)
             elif found is None:
@@ -97,8 +97,8 @@ def _environment(key: str, raw: dict, ctx: Context) -> dict[str, Template]:
     return environment
 
 
-def _plain(lookup: Callable[[str], Any]) -> Callable[[str], Optional[str]]:
-    return lambda name: v if isinstance(v := lookup(name), str) else None
+def _plain(variables: Mapping[str, Any]) -> Callable[[str], Optional[str]]:
+    return lambda name: v if isinstance(v := variables.get(name), str) else None
 
 
 def _ports(key: str, raw: dict, out: Problems) -> list[Port]:
@@ -259,7 +259,7 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
         out.add(f"{key}.image", (f"{raw['image']!r} is not an image reference; write [registry/]name[:tag][@digest] "
                                  "in lower case, e.g. postgres:16 or ghcr.io/org/app:1.2"))
 
-    environment = _environment(key, raw, ctx)
+    environment = _environment(name, key, raw, ctx)
     command = None
     if "command" in raw and raw["command"] is not None:
         words = out.parsed(f"{key}.command", lambda: fields.words(raw["command"])) or ()

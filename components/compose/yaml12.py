@@ -6,6 +6,10 @@ PyYAML reads YAML 1.1, where `restart: no` is the boolean false, `DEBUG: yes` be
 the spec) are booleans, only null/~/empty are null, integers are decimal, 0o octal or 0x hex,
 and there are no timestamps. Numbers keep the text they were written as (`Number.text`), so a
 string-valued field such as an environment variable gets `010` or `1.10`, not `10` or `1.1`.
+
+Compose's own tags (13-merge.md) are read too: `!reset` clears what a base file set for that
+key, `!override` replaces it instead of merging. `load_tagged` takes them out of the document
+and says where they were, for the merge (merge.py) to apply to the base.
 """
 from __future__ import annotations
 
@@ -13,6 +17,8 @@ import re
 from typing import Any
 
 import yaml
+
+KeyPath = tuple[str, ...]  # keys from the top of a document: ("services", "app", "ports")
 
 
 class Int(int):
@@ -76,5 +82,61 @@ Loader.add_constructor("tag:yaml.org,2002:float", _float)
 Loader.add_constructor("tag:yaml.org,2002:bool", _bool)
 
 
+class Reset:
+    """What `!reset <anything>` reads as: the value is ignored (the specification's Reset value)."""
+
+
+class Override:
+    """What `!override <value>` reads as: `value`, replacing the base's rather than merged into it."""
+
+    def __init__(self, value: Any):
+        self.value = value
+
+
+def _untagged(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    """`node` read as if it had no tag (a plain scalar by the core schema, a list, a mapping)."""
+    if isinstance(node, yaml.ScalarNode):
+        tag = loader.resolve(yaml.ScalarNode, node.value, (not node.style, False))  # plain: None or ""
+        plain = yaml.ScalarNode(tag, node.value, node.start_mark, node.end_mark, node.style)
+    else:
+        tag = "tag:yaml.org,2002:seq" if isinstance(node, yaml.SequenceNode) else "tag:yaml.org,2002:map"
+        plain = type(node)(tag, node.value, node.start_mark, node.end_mark, node.flow_style)
+    return loader.construct_object(plain, deep=True)
+
+
+Loader.add_constructor("!reset", lambda loader, node: Reset())
+Loader.add_constructor("!override", lambda loader, node: Override(_untagged(loader, node)))
+
+
 def load(text: str) -> Any:
+    """The document in `text`; `!reset` and `!override` values are left as `Reset` and `Override`."""
     return yaml.load(text, Loader=Loader)  # noqa: S506 (a SafeLoader subclass)
+
+
+def without_tags(doc: Any, at: KeyPath = ()) -> tuple[Any, set[KeyPath]]:
+    """`doc` with `!reset` keys taken out and `!override` values unwrapped, and the key path of
+    each: what a merge clears in the base before laying this file over it. Tagged list items are
+    dropped or unwrapped but name no path (compose-go's reset.go does not remove from a base list)."""
+    paths: set[KeyPath] = set()
+    if isinstance(doc, dict):
+        out = {}
+        for k, v in doc.items():
+            here = at + (str(k),)
+            if isinstance(v, (Reset, Override)):
+                paths.add(here)
+                if isinstance(v, Reset):
+                    continue
+                v = v.value
+            out[k], inner = without_tags(v, here)
+            paths |= inner
+        return out, paths
+    if isinstance(doc, list):
+        items = []
+        for v in doc:
+            if isinstance(v, Reset):
+                continue
+            item, inner = without_tags(v.value if isinstance(v, Override) else v, at)
+            items.append(item)
+            paths |= inner
+        return items, paths
+    return doc, paths
