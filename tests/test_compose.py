@@ -455,6 +455,16 @@ def test_limits_in_deploy_form_and_top_level_keys_are_never_dropped(tmp_path):
     found = problems(tmp_path, "services: {a: {image: x, deploy: {resources: {reservations: {devices: "
                                "[{capabilities: [gpu]}]}}}}}")
     assert "not translated yet" in found["compose.yaml:services.a.deploy.resources.reservations.devices"]
+    found = problems(tmp_path, "services: {a: {image: x, deploy: {resources: {reservations: {generic_resources: "
+                               "[{discrete_resource_spec: {kind: gpu, value: 1}}]}}}}}")
+    assert list(found) == ["compose.yaml:services.a.deploy.resources.reservations.generic_resources"], found
+    assert "not translated yet" in found["compose.yaml:services.a.deploy.resources.reservations.generic_resources"]
+
+
+def test_a_container_port_published_twice_is_named_at_the_services_ports(tmp_path):
+    found = problems(tmp_path, "services: {a: {image: x, ports: ['8080:80', '80', '9090:80']}}")
+    # A port only exposed beside its published one is fine: the second publish is the problem.
+    assert found == {"compose.yaml:services.a.ports": "container port 80/tcp is published twice; publish it once"}
 
 
 @pytest.mark.parametrize("extra, path, says", [

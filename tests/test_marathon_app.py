@@ -448,3 +448,37 @@ def test_progress_of_an_app_marathon_no_longer_knows_says_so_and_goes_on(capsys)
     # (the stand-in server's own thread may add a traceback when the client hangs up first)
     said = [line for line in capsys.readouterr().err.splitlines() if line.startswith("Marathon app ")]
     assert said == ["Marathon app /ha/app/gone: deployment d-1 after 30 s: ? of ? tasks running, ? healthy"]
+
+
+def test_a_page_that_is_not_json_names_a_proxy_in_front_of_marathon():
+    """A URL that reaches a login page or a load balancer's error page answers 200 with HTML:
+    not Marathon. The provider says so, with the start of the body, and tries no harder."""
+    import http.server
+
+    class LoginPage(http.server.BaseHTTPRequestHandler):
+        def do_PUT(self):
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = b"<html><body>Please sign in</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), LoginPage)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        with pytest.raises(ConnectionError) as e:
+            provider().create({"app": rendered_app(), "marathon_urls": [url], "credentials": None,
+                               "timeout_seconds": 0.2})
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert str(e.value).startswith(
+        f"no Marathon answered PUT /v2/apps/ha/app/api?partialUpdate=false: {url}: 200 with a body that is not JSON "
+        "('<html><body>Please sign in</body></html>'): a proxy in front of Marathon? platform.marathon URLs must "
+        "reach Marathon itself")

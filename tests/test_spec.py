@@ -1,5 +1,6 @@
 """Layer 1: the environment spec accepts good configs and names the key of every bad one."""
 import re
+from typing import Optional
 
 import pytest
 from hypothesis import given, settings
@@ -133,6 +134,10 @@ BAD = [
     ({"zookeeper": {"count": 3, "admin_port": 65534}}, "platform.zookeeper.admin_port", "above 65535"),
     ({"discovery": {"service_port_min": 31000, "service_port_max": 31100}}, "platform.discovery.service_port_min",
      "overlap the task ports"),
+    # A pool's own (readable) task ports are what marathon-lb's service ports must keep clear of.
+    ({"mesos": {"agent_pools": [{"name": "p", "resources": {"ports": "[10050-10200]"}}]}},
+     "platform.discovery.service_port_min", "overlap the task ports 10050-10200 of agent pool 'p'"),
+    ({"marathon": {"enabled": [1]}}, "platform.marathon.enabled", "expected true or false, got [1]"),
     ({"spark": {"enabled": True, "event_log_dir": "s3a://bucket/events"}}, "platform.spark.event_log_dir",
      "an s3a:// event log needs the aws target"),
     # A lone ZooKeeper node has no quorum to lose; the masters after it are still checked.
@@ -319,3 +324,13 @@ def test_in_one_zone_every_quorum_sits_in_that_zone_and_that_is_no_error():
     assert load(raw).platform.aws.zone_count == 1
     two = {**raw, "aws": {"zones": 2}, "hosts": [{"name": f"h{i}", "zone": 0} for i in range(3)]}
     assert {p.path for p in problems(two)} == {"platform.zookeeper.hosts", "platform.mesos.masters.hosts"}
+
+
+@pytest.mark.parametrize("annotation, mapping", [
+    (dict[str, int], True), (Optional[dict[str, MesosMasters]], True), (dict[str, int] | None, True),
+    (list[dict[str, int]], False), (Optional[list[int]], False), (int, False), (Optional[MesosMasters], False)])
+def test_the_key_after_a_mapping_field_is_a_name_not_a_field(annotation, mapping):
+    """errors._is_mapping decides whether the part after a field in a key path is a user's name
+    (a service, a pool) or a field: the unknown-key hint lists the fields of the right model."""
+    from components.spec.errors import _is_mapping
+    assert _is_mapping(annotation) is mapping
