@@ -422,6 +422,7 @@ def test_relative_binds_reach_remote_hosts_only_as_swarm_configs(tmp_path):
     (lambda d: (d / "compose.yaml").mkdir(), "is not a file"),
     (lambda d: (d / "compose.yaml").write_bytes(b"\xff\xfe\x00services"), "is not UTF-8 text"),
     (lambda d: (d / "compose.yaml").write_text("a: " + "[" * 5000 + "]" * 5000), "nests deeper"),
+    (lambda d: (d / "compose.yaml").write_text("a: !override " + "[" * 100 + "]" * 100), "nests deeper"),
     (lambda d: ((d / "compose.yaml").write_text("services: {a: {image: x, env_file: [e]}}"), (d / "e").mkdir()),
      "is a directory"),
     (lambda d: (d / "compose.yaml").write_text("services: {a: {image: 'Bad Image'}}"), "is not an image reference"),

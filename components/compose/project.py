@@ -121,7 +121,7 @@ class _Reader:
             return None
         doc, self.resets[path] = yaml12.without_tags(doc)
         services = set(doc.get("services") or {}) if isinstance(doc.get("services"), dict) else set()
-        doc = _interpolate(doc, "", lambda name: env.get(name), out, self.variables_key,
+        doc = _interpolate(doc, "", env.get, out, self.variables_key,
                            references.matcher(services))
         _absolute_paths(doc, directory, self.local_sources)
         if "include" in doc:
@@ -131,6 +131,7 @@ class _Reader:
         for name in services:  # the outermost file that defines a service names it
             self.written_in[name], self.environments[name] = path, env
         return doc
+
     def _include(self, doc: dict, entries: Any, path: Path, directory: Path, env: Variables, seen: tuple) -> None:
         out = self.out.of(path)
         if not isinstance(entries, list):
@@ -306,6 +307,8 @@ def _depth(doc: Any) -> int:
         deepest = max(deepest, level)
         if level > MAX_DEPTH:
             break
+        if isinstance(node, yaml12.Override):  # `!override` wraps what it holds
+            node = node.value
         children = node.values() if isinstance(node, dict) else node if isinstance(node, list) else ()
         stack.extend((c, level + 1) for c in children)
     return deepest
