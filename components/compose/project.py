@@ -42,8 +42,7 @@ Variables = Mapping[str, Union[str, SecretVariable]]  # a project's environment
 @dataclass
 class Project:
     doc: dict  # the merged file: services, volumes, networks, secrets, configs, name
-    environment: Variables  # the Compose file's own (the stack's variables, then its .env)
-    # Each service's: that of the file that wrote it (an included file has its own).
+    # Each service's variables: those of the file that wrote it (an included file has its own).
     environments: dict[str, Variables] = field(default_factory=dict)
     # Bind sources the file wrote as relative paths: on the machine that runs the deploy.
     local_sources: set[str] = field(default_factory=set)
@@ -61,7 +60,7 @@ def read(path: Path, variables: Variables, profiles: list[str], out: Problems, v
         return None
     # Problems in values (a variable without a value) do not stop the reading: the loader goes
     # on and reports every other problem of the file too.
-    project = Project(doc, env, reader.environments, reader.local_sources)
+    project = Project(doc, reader.environments, reader.local_sources)
     out.services_written_in({name: reader.written_in.get(name, path) for name in _dict(doc.get("services"))})
     _select_profiles(project, profiles or _compose_profiles(env))
     return project
