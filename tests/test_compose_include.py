@@ -249,3 +249,9 @@ def test_a_merge_replaces_healthcheck_test_and_appends_nested_lists(tmp_path):
     app = stack.service("app")
     assert app.health.test == ("CMD", "check-b") and app.health.retries == 2 and app.health.interval_s == 5
     assert app.constraints == ("node.labels.zone==a", "node.labels.disk==ssd")
+
+
+def test_what_no_scheduler_honours_in_an_included_file_is_named_by_that_file(tmp_path):
+    write(tmp_path, {"ai.yaml": "models: {m: {model: ai/smollm2}}\nservices: {chat: {image: c}}\n"})
+    found = problems(tmp_path, "include: [ai.yaml]\nservices: {a: {image: x}}\n")
+    assert found == {"ai.yaml:models": "is not supported: AI models need a model runner, which no scheduler here has"}

@@ -27,9 +27,6 @@ SCHEDULERS = ("marathon", "swarm", "local")
 SCHEMA = Path(__file__).with_name("compose-spec.json")
 
 X_PLATFORM_TOP = {"scheduler"}
-TOP_WHY_NOT = {"models": "AI models need a model runner, which no scheduler here has"}
-
-
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft7Validator:
     return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
@@ -70,9 +67,6 @@ def load_stack(root: Path, file: str, name: str, scheduler: Optional[str], insta
     if _schema_problems(doc, out):  # the values' shapes are wrong: reading on would only crash
         return None, out.items
 
-    for key, why in TOP_WHY_NOT.items():
-        if doc.get(key):
-            out.add(key, f"is not supported: {why}")
     if doc.get("name"):
         out.warn("name", f"has no effect: the stack's objects are named from {config_key}.name ({name})")
     if "version" in doc:

@@ -27,6 +27,9 @@ from .problems import Problems
 # Where `$$` and `${service.host}` references stay for references.parse (see interpolate.py).
 TEMPLATE_FIELDS = {"environment", "command"}
 INCLUDE_KEYS = ("path", "env_file", "project_directory")
+# Top-level keys no scheduler here can honour, said by each file that writes one (an included
+# file's would otherwise be merged in under the including file's name, or dropped).
+TOP_WHY_NOT = {"models": "AI models need a model runner, which no scheduler here has"}
 
 
 @dataclass(frozen=True)
@@ -119,6 +122,9 @@ class _Reader:
             out.add("", f"{path.name} is not a Compose file (its top level is not a mapping)")
             return None
         doc, self.resets[path] = yaml12.without_tags(doc)
+        for key, why in TOP_WHY_NOT.items():
+            if doc.get(key):
+                out.add(key, f"is not supported: {why}")
         services = set(doc.get("services") or {}) if isinstance(doc.get("services"), dict) else set()
         doc = _interpolate(doc, "", env.get, out, self.variables_key,
                            references.matcher(services))
