@@ -144,15 +144,18 @@ def test_a_service_the_including_file_lays_over_is_read_with_that_files_environm
 
 
 def test_two_includes_of_the_same_service_warn_when_they_differ_and_the_first_wins(tmp_path):
-    write(tmp_path, {"one.yaml": "services: {cache: {image: redis:7}}\n",
-                     "two.yaml": "services: {cache: {image: redis:6}}\n",
-                     "same.yaml": "services: {cache: {image: redis:7}}\n"})
-    stack = loaded(tmp_path, "include: [one.yaml, two.yaml]\nservices: {a: {image: x}}\n")
-    assert stack.service("cache").image == "redis:7"
+    write(tmp_path, {"one/compose.yaml": "services: {cache: {image: redis:7, environment: [LEVEL]}}\n",
+                     "one/.env": "LEVEL=one\n", "two/.env": "LEVEL=two\n",
+                     "two/compose.yaml": "services: {cache: {image: redis:6, environment: [LEVEL]}}\n",
+                     "same/compose.yaml": "services: {cache: {image: redis:7, environment: [LEVEL]}}\n"})
+    stack = loaded(tmp_path, "include: [one/compose.yaml, two/compose.yaml]\nservices: {a: {image: x}}\n")
+    cache = stack.service("cache")
+    assert cache.image == "redis:7" and env(cache) == {"LEVEL": "one"}  # the first's, with its variables
     assert [(w.path, w.message) for w in stack.warnings] == [(
-        "compose.yaml:include[1]", "two.yaml defines services.cache, as one.yaml does: the first include's is "
-        "laid over it, as docker compose does; rename one if they are two things")]
-    assert loaded(tmp_path, "include: [one.yaml, same.yaml]\nservices: {a: {image: x}}\n").warnings == ()
+        "compose.yaml:include[1]", "two/compose.yaml defines services.cache, as one/compose.yaml does: the first "
+        "include's is laid over it, as docker compose does; rename one if they are two things")]
+    same = loaded(tmp_path, "include: [one/compose.yaml, same/compose.yaml]\nservices: {a: {image: x}}\n")
+    assert same.warnings == ()
 
 
 # --- !reset and !override ---

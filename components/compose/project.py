@@ -143,7 +143,9 @@ class _Reader:
             out.add("include", "expected a list: of Compose files, or of mappings with `path` "
                                "(and `env_file`, `project_directory`)")
             return
-        brought_by: dict[tuple[str, str], str] = {}  # an included resource -> the include it came from
+        # An included resource -> the include it came from, and for a service the file that wrote
+        # it and its variables (a later include of the same service must not take them over).
+        brought_by: dict[tuple[str, str], tuple[str, Optional[Path], Optional[Variables]]] = {}
         for i, entry in enumerate(entries):
             key = f"include[{i}]"
             included = self._included(_include_entry(entry, key, out), directory, env, seen, out)
@@ -183,20 +185,21 @@ class _Reader:
         if written is None:
             default = project_dir / ".env"
             return [default] if default.is_file() else []
-        files = []
+        files, wrong = [], False
         for key, name in written:
             if name == "/dev/null":  # compose-go include.go: no env file at all
                 continue
             file = Path(_absolute(directory, name))
             if file.is_file():
                 files.append(file)
-            else:
-                out.add(key, f"{file} is a directory; name a file" if file.is_dir() else
-                        f"{file} does not exist; name an env file that does, or leave env_file out to read "
-                        "the .env of the included project's directory")
-        return files if len(files) == len([n for _, n in written if n != "/dev/null"]) else None
+                continue
+            wrong = True
+            out.add(key, f"{file} is a directory; name a file" if file.is_dir() else
+                    f"{file} does not exist; name an env file that does, or leave env_file out to read "
+                    "the .env of the included project's directory")
+        return None if wrong else files
 
-    def _import(self, doc: dict, label: str, model: dict, key: str, brought_by: dict[tuple[str, str], str],
+    def _import(self, doc: dict, label: str, model: dict, key: str, brought_by: dict,
                 resets: set[yaml12.KeyPath], out: Problems) -> None:
         """The included model's resources into `doc`. One `doc` defines too is its own laid over the
         included (compose-go include.go since 3d3411d; `!override` on it replaces it whole); one an
@@ -210,11 +213,16 @@ class _Reader:
                 continue  # the schema reports the including file's shape
             for name, value in theirs.items():
                 if name not in mine:
-                    mine[name], brought_by[(kind, name)] = value, label
+                    mine[name] = value
+                    brought_by[(kind, name)] = (label, self.written_in.get(name), self.environments.get(name))
                     continue
-                if (kind, name) in brought_by and mine[name] != value:
-                    out.warn(key, f"{label} defines {kind}.{name}, as {brought_by[(kind, name)]} does: the first "
-                                  "include's is laid over it, as docker compose does; rename one if they are two things")
+                if (kind, name) in brought_by:
+                    first, written_in, variables = brought_by[(kind, name)]
+                    if mine[name] != value:
+                        out.warn(key, f"{label} defines {kind}.{name}, as {first} does: the first include's is "
+                                      "laid over it, as docker compose does; rename one if they are two things")
+                    if kind == "services":
+                        self.written_in[name], self.environments[name] = written_in, variables
                 if (kind, name) not in resets:
                     mine[name] = merge_resource(kind, value, mine[name], _under(resets, (kind, name)))
 
