@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import asyncio
 import base64
+import fnmatch
 import gc
 import hashlib
 import json
@@ -204,7 +205,37 @@ class PlatformMocks(Mocks):
             # state, unless asked for one: here us-east-1a is impaired.
             zones = [z for z in REGION_ZONES if args.args.get("state") in (None, z[2])]
             return {"names": [n for n, _, _ in zones], "zoneIds": [i for _, i, _ in zones], "id": "us-east-1"}
+        if args.token == "aws:ec2/getAmi:getAmi":
+            return _describe_images(args.args)
         return AWS_INVOKES.get(args.token, {})
+
+
+# The account's view of public images: (id, name, owner, architecture, creation date). Debian's
+# account (136693071363) publishes amd64 and arm64 builds; anyone may publish an image whose
+# name looks like Debian's, as the last does (newer than all): only `owners` keeps it out.
+IMAGES = [
+    ("ami-0abcdef1234567890", "debian-12-amd64-20261101-1000", "136693071363", "x86_64", "2026-11-01T10:00:00.000Z"),
+    ("ami-0a1a1a1a1a1a1a1a1", "debian-12-amd64-20261001-0900", "136693071363", "x86_64", "2026-10-01T09:00:00.000Z"),
+    ("ami-0b2b2b2b2b2b2b2b2", "debian-12-arm64-20261105-1000", "136693071363", "arm64", "2026-11-05T10:00:00.000Z"),
+    ("ami-0c3c3c3c3c3c3c3c3", "debian-12-amd64-20261130-0000", "444455556666", "x86_64", "2026-11-30T00:00:00.000Z"),
+]
+
+
+def _describe_images(args: dict) -> dict:
+    """aws.ec2.get_ami as EC2's DescribeImages answers it: filters on name (with `*` and `?`)
+    and architecture, values case-sensitive as EC2 documents; owners when given; the newest with
+    most_recent, else exactly one match; no match is the provider's error."""
+    by_filter = {"name": 1, "architecture": 3}
+    found = [i for i in IMAGES if (not args.get("owners") or i[2] in args["owners"])
+             and all(any(fnmatch.fnmatchcase(i[by_filter[f["name"]]], v) for v in f["values"])
+                     for f in args.get("filters") or [])]
+    if not found:
+        raise Exception("Your query returned no results. Please change your search criteria and try again.")
+    if len(found) > 1 and not args.get("mostRecent"):
+        raise Exception("Your query returned more than one result. Please try a more specific search criteria, "
+                        "or set `most_recent` attribute to true.")
+    image = max(found, key=lambda i: i[4])
+    return {"id": image[0], "name": image[1], "ownerId": image[2], "architecture": image[3], "creationDate": image[4]}
 
 
 # The region's zones: (name, zone id, state).
@@ -214,7 +245,6 @@ REGION_ZONES = [("us-east-1a", "use1-az6", "impaired"), ("us-east-1b", "use1-az1
 
 # What the AWS API answers the program's lookups with, as a real account would.
 AWS_INVOKES = {
-    "aws:ec2/getAmi:getAmi": {"id": "ami-0abcdef1234567890", "name": "debian-12-amd64-20261101-1000"},
     "aws:ec2/getVpc:getVpc": {"cidrBlock": "10.9.0.0/16", "id": "vpc-0"},
 }
 

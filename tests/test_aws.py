@@ -446,3 +446,13 @@ def test_nothing_runs_a_shell_on_an_ec2_host_and_it_says_why():
     from components.hosts.aws import AwsHost
     with pytest.raises(NotImplementedError, match="^EC2 hosts run containers from cloud-init; nothing else runs on them$"):
         AwsHost.shell(object(), "prod-join", "docker swarm join")
+
+
+@pytest.mark.parametrize("name", ["debian-12-amd64-*", "debian-12-*"])
+def test_the_ami_is_debians_newest_x86_64_image_not_a_look_alike_nor_arm64(name):
+    """The mock answers get_ami as DescribeImages does (ops/mock_runtime.IMAGES): a newer image
+    named like Debian's from another account, and a newer arm64 build, are both there to be
+    wrongly picked: the owners filter and the architecture filter (x86_64, case-sensitive) keep them out."""
+    d = evaluate_changed("prod", lambda p: p["aws"].update(ami={"name": name}))
+    assert d.error is None, d.error
+    assert {i.inputs["ami"] for i in d.of_type("aws:ec2/instance:Instance")} == {"ami-0abcdef1234567890"}

@@ -815,3 +815,21 @@ def test_constraints_become_marathons_fields_and_a_decimal_mode_stays_as_written
     (ref,) = stack.service("a").files
     assert ref.mode == 0o444  # 292 in decimal, as Compose's schema allows
     assert (stack.service("a").health, stack.service("a").health_disabled) == (None, True)  # NONE: every check off
+
+
+def test_a_dollar_escaped_in_a_default_is_one_dollar_outside_templates(tmp_path):
+    """`$$` inside `${VAR:-...}` or `${VAR:+...}` is a literal `$` (compose-go template.go) in a
+    field the platform keeps no references in, such as a label."""
+    (tmp_path / ".env").write_text("A=1\n")
+    stack, found = load(tmp_path, "services: {a: {image: x, labels: {d: '${UNSET:-x$$y}', p: '${A:+p$$q}'}}}\n")
+    assert found == [] and stack.service("a").labels == {"d": "x$y", "p": "p$q"}
+
+
+def test_a_compose_file_is_read_as_utf_8_whatever_the_machines_locale(tmp_path, monkeypatch):
+    """Compose files are UTF-8 (YAML 1.2); a deploy machine whose locale is Latin-1 must not read
+    `café` as `cafÃ©`. Python picks the locale's encoding for a text file opened without one."""
+    import io
+    (tmp_path / "compose.yaml").write_text("services: {a: {image: x, labels: {place: café}}}\n", encoding="utf-8")
+    monkeypatch.setattr(io, "text_encoding", lambda encoding, *_: encoding or "latin-1")
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "local", {}, "platform.stacks[0]")
+    assert found == [] and stack.service("a").labels == {"place": "café"}

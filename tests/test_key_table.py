@@ -13,6 +13,7 @@ table says a scheduler maps has a row for that scheduler, or names the test that
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable
@@ -688,3 +689,16 @@ def test_a_config_or_secret_has_its_files_text_its_content_or_its_pulumi_secrets
     assert d.error is None, str(d.error)
     uploads = {u["file"]: u["content"] for u in rendered(d, "local", "a")["uploads"]}
     assert uploads == {"/empty": "", "/site": "listen 80", "/run/secrets/pw": PLACEHOLDER_SECRETS["dbPassword"]}
+
+
+def test_an_inline_dockerfile_is_written_as_utf_8_whatever_the_machines_locale(monkeypatch):
+    """Docker reads a Dockerfile as UTF-8; a deploy machine with an ASCII locale (LANG=C, no
+    UTF-8 mode) would otherwise fail to write `café` or write other bytes than the file said."""
+    import io
+
+    from components.services.local import inline_dockerfile
+    text = f"FROM scratch\nLABEL note=\"café ✓\" run={time.time_ns()}\n"  # a file not written before
+    monkeypatch.setattr(io, "text_encoding", lambda encoding, *_: encoding or "ascii")
+    path = Path(inline_dockerfile(text))
+    assert path.read_bytes() == text.encode("utf-8")
+    assert inline_dockerfile(text) == str(path)  # read back and found the same: not rewritten

@@ -29,7 +29,7 @@ SCHEMA = Path(__file__).with_name("compose-spec.json")
 X_PLATFORM_TOP = {"scheduler"}
 @functools.lru_cache(maxsize=1)
 def _validator() -> jsonschema.Draft7Validator:
-    return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text()))
+    return jsonschema.Draft7Validator(json.loads(SCHEMA.read_text(encoding="utf-8")))
 
 
 def _schema_problems(doc: Any, out: Problems) -> bool:

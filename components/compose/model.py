@@ -89,10 +89,9 @@ class FileRef:
 @dataclass(frozen=True)
 class StackFile:
     """A top-level secret or config: from a file beside the Compose file, inline `content`, a
-    Pulumi secret (`x-platform.secret`), or an existing Swarm object (`external`). Its name is
-    its key in `Stack.files`."""
+    Pulumi secret (`x-platform.secret`), or an existing Swarm object (`external`). Its kind
+    ("secret" or "config") and name are its key in `Stack.files`."""
 
-    kind: str  # "secret" or "config"
     content: Optional[str] = None  # a file's or `content:`'s text, read at load time
     pulumi_secret: Optional[str] = None  # the config key whose (secret) value is the content
     external: Optional[str] = None  # the existing Swarm object's name

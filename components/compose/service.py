@@ -172,7 +172,7 @@ def _local_binds(key: str, mounts: list, ctx: Context) -> tuple[list, list[FileR
             content = read_text(source, ctx.out, where)  # None: why is said at `where`
             if content is not None:
                 name = f"bind-{hashlib.sha256(m.source.encode()).hexdigest()[:10]}"
-                ctx.files[("config", name)] = StackFile("config", content=content)
+                ctx.files[("config", name)] = StackFile(content=content)
                 shipped.append(FileRef("config", name, m.target))
                 ctx.out.warn(where, f"{m.source} is on this machine: shipped to the swarm as a config (read-only)")
             continue

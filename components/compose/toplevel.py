@@ -83,15 +83,15 @@ def files(doc: dict, out: Problems) -> dict[tuple[str, str], StackFile]:
             f = f or {}
             x = out.extension(f"{key}.x-platform", f.get("x-platform"), ("secret",))
             if f.get("external"):
-                found[(kind, name)] = StackFile(kind, external=f.get("name") or name)
+                found[(kind, name)] = StackFile(external=f.get("name") or name)
             elif x.get("secret"):
-                found[(kind, name)] = StackFile(kind, pulumi_secret=str(x["secret"]))
+                found[(kind, name)] = StackFile(pulumi_secret=str(x["secret"]))
             elif "content" in f:
-                found[(kind, name)] = StackFile(kind, content=str(f["content"]))
+                found[(kind, name)] = StackFile(content=str(f["content"]))
             elif "file" in f:
                 content = read_text(Path(f["file"]), out, f"{key}.file")
                 if content is not None:
-                    found[(kind, name)] = StackFile(kind, content=content)
+                    found[(kind, name)] = StackFile(content=content)
             elif "environment" in f:
                 pass  # refused by its rule (keys.FILE_KEYS): `judge`
             else:

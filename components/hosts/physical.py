@@ -69,7 +69,7 @@ class PhysicalHost(DockerEngineHost):
                  opts: Optional[pulumi.ResourceOptions] = None):
         """`host_key` is the host's SSH public key, filed as `alias` in `known_hosts_file`."""
         super().__init__("container-platform:hosts:PhysicalHost", name, address, opts=opts)
-        script = BOOTSTRAP.read_text()
+        script = BOOTSTRAP.read_text(encoding="utf-8")
         # pulumi-command checks the key itself (ssh.FixedHostKey of the given authorized key).
         self.connection = command.remote.ConnectionArgs(host=address, user=user, port=port, private_key=private_key,
                                                         host_key=host_key)

@@ -150,9 +150,9 @@ def inline_dockerfile(text: str) -> str:
     itself, before the provider builds (it is no resource of its own)."""
     path = Path(tempfile.gettempdir()) / "container-platform-dockerfiles" / (
         hashlib.sha256(text.encode()).hexdigest()[:16] + ".Dockerfile")
-    if not path.exists() or path.read_text() != text:
+    if not path.exists() or path.read_text(encoding="utf-8") != text:
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(text)
+        path.write_text(text, encoding="utf-8")  # as Docker reads a Dockerfile, whatever the locale
     return str(path)
 
 
