@@ -143,6 +143,18 @@ def test_a_service_the_including_file_lays_over_is_read_with_that_files_environm
     assert [w.path for w in stack.warnings] == ["compose.yaml:services.app.environment.LEVEL"]
 
 
+def test_a_resource_the_including_file_only_names_keeps_the_included_definition(tmp_path):
+    """`volumes: {data: }` (null, as volumes are often written) over an included definition lays
+    nothing over it (compose-go override.MergeYaml: a nil override keeps the base)."""
+    write(tmp_path, {"db.yaml": "services: {db: {image: pg, volumes: ['data:/var/lib/pg']}}\n"
+                                "volumes: {data: {labels: {backup: daily}}}\n"})
+    stack = loaded(tmp_path, "include: [db.yaml]\nservices: {a: {image: x, volumes: ['data:/d']}}\nvolumes:\n  data:\n")
+    assert dict(stack.volumes["data"].labels) == {"backup": "daily"}
+    # And the other way: an included resource that is only named takes the including file's.
+    write(tmp_path, {"db.yaml": "services:\n  db:\n"})
+    assert loaded(tmp_path, "include: [db.yaml]\nservices: {db: {image: pg}}\n").service("db").image == "pg"
+
+
 def test_two_includes_of_the_same_service_warn_when_they_differ_and_the_first_wins(tmp_path):
     write(tmp_path, {"one/compose.yaml": "services: {cache: {image: redis:7, environment: [LEVEL]}}\n",
                      "one/.env": "LEVEL=one\n", "two/.env": "LEVEL=two\n",

@@ -239,6 +239,13 @@ ROWS = [
                    [("/run/secrets/token", "0444", "t0ken\n"), ("/etc/token", "0400", "t0ken\n")]),
          "swarm": (lambda s: [(x["fileName"], x.get("fileMode")) for x in spec(s)["secrets"]],
                    [("/run/secrets/token", None), ("/etc/token", 0o400)])}),
+    # The owner a secret's file gets in the task (a server that drops root reads it as its user).
+    Row("secrets", "secrets-owner", "{secrets: [{source: token, target: /etc/token, uid: '103', gid: '104', mode: 0440}]}",
+        {"swarm": (lambda s: [(x["fileName"], x["fileUid"], x["fileGid"], x["fileMode"]) for x in spec(s)["secrets"]],
+                   [("/etc/token", "103", "104", 0o440)])}),
+    Row("configs", "configs-owner", "{configs: [{source: site, target: /etc/site.conf, uid: '101', gid: '102', mode: 0640}]}",
+        {"swarm": (lambda s: [(x["fileName"], x["fileUid"], x["fileGid"], x["fileMode"]) for x in spec(s)["configs"]],
+                   [("/etc/site.conf", "101", "102", 0o640)])}),
     Row("configs", "configs", "{configs: [{source: site, target: /etc/site.conf}]}",
         {"local": (lambda c: [(u["file"], u["permissions"], u["content"]) for u in c["uploads"]],
                    [("/etc/site.conf", "0444", "listen 80\n")]),

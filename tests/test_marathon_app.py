@@ -209,6 +209,10 @@ def test_check_refuses_a_relative_app_id_and_a_missing_marathon():
     assert ok.failures == []
     bad = p.check({}, {"app": {**app, "id": "ha/app/api"}, "marathon_urls": []})
     assert sorted(f.property for f in bad.failures) == ["app", "marathon_urls"]
+    # An app without an id is refused too (Marathon would answer 422 at the first deploy).
+    no_id = p.check({}, {"app": {k: v for k, v in app.items() if k != "id"}, "marathon_urls": ["u"]})
+    assert [(f.property, f.reason) for f in no_id.failures] == [
+        ("app", "app id '' must be absolute, e.g. /platform/stack/service")]
     # During a preview the app may not be known yet: nothing to check.
     assert p.check({}, {"app": "04da6b54-80e4-46f7-96ec-b56ff0331ba9", "marathon_urls": ["u"]}).failures == []
 

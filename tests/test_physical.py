@@ -125,3 +125,17 @@ def test_public_agents_offer_the_ports_public_services_publish(stack):
     resources = {w.host: w.env.get("MESOS_RESOURCES") for w in workloads(stack("onprem")) if w.role == "mesos-agent"}
     assert resources["onprem-agent-public-1"] == "ports:[8000-8000,31000-32000]"
     assert resources["onprem-agent-private-1"] == "cpus:8;mem:30000"
+
+
+def test_a_host_reached_as_root_runs_the_bootstrap_without_sudo():
+    """A minimal Debian host has no sudo: root runs the script itself (`sh -s`); every other user
+    through `sudo -n`, which fails at once rather than waiting for a password."""
+    def as_root(p):
+        p["hosts"][0]["ssh_user"] = "root"
+    d = evaluate_changed("onprem", as_root)
+    assert d.error is None, d.error
+    creates = {c.name: c.inputs["create"] for c in d.of_type("command:remote:Command")
+               if c.name.endswith("-bootstrap-docker")}
+    first = next(name for name in creates if name.startswith("core-1"))
+    assert creates.pop(first) == "sh -s"
+    assert set(creates.values()) == {"sudo -n sh -s"}

@@ -208,6 +208,9 @@ def test_spark_drivers_on_mesos_get_their_certificate_in_the_client_files():
     assert "spark_client_files" in d.secret_outputs
     env = files["/opt/spark/conf/spark-env.sh"]
     assert "export LIBPROCESS_SSL_ENABLED=true" in env and "export LIBPROCESS_SSL_VERIFY_IPADD=true" in env
+    # A driver only connects out, to masters it verifies: it takes no plaintext connection in
+    # (downgrade is for agents, whose executors speak none; Mesos docs/ssl.md).
+    assert "export LIBPROCESS_SSL_SUPPORT_DOWNGRADE=false" in env and "export LIBPROCESS_SSL_VERIFY_CERT=true" in env
     assert files["/opt/spark/conf/tls/key.pem"].startswith("-----BEGIN EC PRIVATE KEY-----")
     assert files["/opt/spark/conf/tls/ca.pem"] == d.outputs["tls_ca_certificate"]
 
@@ -294,3 +297,35 @@ def test_without_marathon_lb_no_certificate_is_made_for_it():
     assert d.error is None, d.error
     issued = {r.name for r in d.of_type("tls:index/locallySignedCert:LocallySignedCert")}
     assert issued and not [n for n in issued if "marathon-lb" in n], issued
+
+
+@pytest.mark.parametrize("left, validity_days, says", [
+    (datetime.timedelta(days=397), 397, None),  # valid through its notAfter (RFC 5280 4.1.2.5): the last cert fits
+    (datetime.timedelta(days=397, seconds=-1), 397, "expires on 2027-01-10 11:59 UTC, before the certificates it "
+     "would sign now (valid 397 days, to 2027-01-10 12:00 UTC): they would stop verifying then; renew the CA, "
+     "or set platform.tls.validity_days to at most 396"),
+    (datetime.timedelta(days=100), 100, None),
+    (datetime.timedelta(days=20), 397, "expires on 2025-12-29 12:00 UTC, before the certificates it would sign "
+     "now (valid 397 days, to 2027-01-10 12:00 UTC): they would stop verifying then; renew the CA"),
+    (datetime.timedelta(days=31), 397, "renew the CA, or set platform.tls.validity_days to at most 31"),
+    (datetime.timedelta(days=30), 397, "they would stop verifying then; renew the CA"),
+    (datetime.timedelta(0), 397, "expires on 2025-12-09 12:00 UTC, before"),  # still valid this second
+    (datetime.timedelta(seconds=-1), 397, "expired on 2025-12-09; renew the CA"),
+])
+def test_a_ca_the_user_brings_must_outlive_what_it_signs_now(monkeypatch, left, validity_days, says):
+    """Every certificate the program issues lives `validity_days`; one signed by a CA that
+    expires first stops verifying that day, taking every TLS connection with it."""
+    from components.spec import SpecError, checks, load
+    from .harness import stack_config
+    now = datetime.datetime(2025, 12, 9, 12, 0, tzinfo=datetime.timezone.utc)
+    monkeypatch.setattr(checks, "now_utc", lambda: now)
+    cert, key = _authority(expires=now + left)
+    raw = {**stack_config("onprem")["container-platform:platform"],
+           "tls": {"authority": {"certificate": cert, "private_key_secret": "caKey"}, "validity_days": validity_days}}
+    if says is None:
+        load(raw, {**PLACEHOLDER_SECRETS, "caKey": key})
+        return
+    with pytest.raises(SpecError) as e:
+        load(raw, {**PLACEHOLDER_SECRETS, "caKey": key})
+    assert [(p.path, says in p.message) for p in e.value.problems] == [("platform.tls.authority.certificate", True)], \
+        e.value.problems

@@ -53,6 +53,8 @@ def merge_service(base: dict, override: dict, resets: Iterable[KeyPath] = ()) ->
 
 def merge_resource(kind: str, base: Any, override: Any, resets: Iterable[KeyPath] = ()) -> Any:
     """One top-level resource (`kind` is services, volumes, networks, secrets or configs)."""
+    if override is None:  # `volumes: {data:}` over a defined volume: nothing to lay over it (MergeYaml)
+        return base
     if not (isinstance(base, dict) and isinstance(override, dict)):
         return override  # the schema says what is wrong with a resource that is not a mapping
     if kind == "services":

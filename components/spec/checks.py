@@ -10,7 +10,7 @@ from typing import Callable, Sequence
 from cryptography import x509
 
 from .errors import Problem
-from .model import Platform, quorum
+from .model import MIN_VALIDITY_DAYS, Platform, quorum
 from .placement import Instance, groups, zone_of
 
 HOSTNAME = re.compile(r"^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$")
@@ -133,6 +133,11 @@ def _secrets(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]
     return problems
 
 
+def now_utc() -> datetime.datetime:
+    """The time certificates are judged at (tests set it)."""
+    return datetime.datetime.now(datetime.timezone.utc)
+
+
 def _tls(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
     """A CA the user brings: a CA certificate still valid, whose private key is a Pulumi secret."""
     authority, key = p.tls.authority, "platform.tls.authority"
@@ -157,10 +162,21 @@ def _tls(p: Platform, secret_is_set: Callable[[str], bool]) -> list[Problem]:
             problems.append(Problem(f"{key}.certificate", (
                 f"'{ca.subject.rfc4514_string()}' is not a CA certificate (no basicConstraints CA:TRUE), "
                 "so certificates it signs would not verify; give the certificate of the CA itself")))
-        if ca.not_valid_after_utc <= datetime.datetime.now(datetime.timezone.utc):
+        # A certificate is valid through its notAfter (RFC 5280 4.1.2.5); one the CA signs now must
+        # not outlive it, or every TLS connection fails the day the CA expires.
+        now, expires = now_utc(), ca.not_valid_after_utc
+        signed_until = now + datetime.timedelta(days=p.tls.validity_days)
+        if expires < now:
             problems.append(Problem(f"{key}.certificate", (
-                f"expired on {ca.not_valid_after_utc:%Y-%m-%d}; renew the CA or remove the key to let the "
+                f"expired on {expires:%Y-%m-%d}; renew the CA or remove the key to let the "
                 "program create one")))
+        elif expires < signed_until:
+            left = (expires - now).days
+            shorter = f", or set platform.tls.validity_days to at most {left}" if left >= MIN_VALIDITY_DAYS else ""
+            problems.append(Problem(f"{key}.certificate", (
+                f"expires on {expires:%Y-%m-%d %H:%M} UTC, before the certificates it would sign now (valid "
+                f"{p.tls.validity_days} days, to {signed_until:%Y-%m-%d %H:%M} UTC): they would stop verifying "
+                f"then; renew the CA{shorter}")))
     if not secret_is_set(authority.private_key_secret):
         problems.append(Problem(f"{key}.private_key_secret", (
             f"the secret '{authority.private_key_secret}' is not set; run "

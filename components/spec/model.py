@@ -400,6 +400,11 @@ class TlsAuthority(Model):
     """The Pulumi secret holding the CA's private key (PEM)."""
 
 
+# A certificate lives past the 30 days before expiry in which `pulumi up` re-issues it
+# (platform/tls.py, EARLY_RENEWAL_HOURS).
+MIN_VALIDITY_DAYS = 31
+
+
 class Tls(Model):
     """TLS for the control plane (components/platform/tls.py): Mesos (libprocess SSL between
     masters, agents and frameworks, HTTPS endpoints), Marathon's REST API (HTTPS only) and
@@ -410,7 +415,7 @@ class Tls(Model):
     """default: on, except on the local target"""
     authority: Optional[TlsAuthority] = None
     """A CA of your own; default: one the program makes."""
-    validity_days: Annotated[int, Field(ge=31, le=3650, strict=True)] = 397
+    validity_days: Annotated[int, Field(ge=MIN_VALIDITY_DAYS, le=3650, strict=True)] = 397
     """Certificates are re-issued by `pulumi up` once they are within 30 days of expiring."""
 
 
