@@ -17,10 +17,15 @@ tests/mutation-equivalent.txt and does not count. The last line is `mutation sco
 from __future__ import annotations
 
 import argparse
+import ast
+import difflib
+import functools
+import hashlib
 import json
 import math
 import os
 import random
+import re
 import subprocess
 import sys
 from collections import Counter, defaultdict
@@ -99,14 +104,61 @@ def sample(names: list[str], size: int, seed: int = SEED) -> list[str]:
     return chosen
 
 
-def equivalent() -> dict[str, str]:
-    """{mutant: why it changes nothing observable}, from tests/mutation-equivalent.txt."""
+def equivalent() -> dict[str, tuple[str, str]]:
+    """{mutant: (its fingerprint, why it changes nothing observable)}, from
+    tests/mutation-equivalent.txt (`name #fingerprint reason`)."""
     out = {}
     for line in EQUIVALENT.read_text().splitlines() if EQUIVALENT.exists() else []:
         if line.strip() and not line.startswith("#"):
-            name, _, reason = line.partition(" ")
-            out[name] = reason.strip()
+            name, _, rest = line.partition(" ")
+            mark, _, reason = rest.partition(" ")
+            out[name] = (mark[1:], reason.strip()) if mark.startswith("#") else ("", rest.strip())
     return out
+
+
+@functools.lru_cache(maxsize=None)
+def _functions(module: str) -> dict[str, str]:
+    """{function name: its source} of one mutated module in mutants/ (methods are mutated
+    inside their class)."""
+    path = MUTANTS / (module.replace(".", "/") + ".py")
+    path = path if path.exists() else path.with_suffix("") / "__init__.py"  # a package's own module
+    source = path.read_text(encoding="utf-8") if path.exists() else ""
+    lines = source.splitlines()  # once: ast.get_source_segment splits the whole file per call
+    nodes = [n for top in ast.parse(source).body for n in ([top] + (top.body if isinstance(top, ast.ClassDef) else []))]
+    return {n.name: "\n".join(lines[n.lineno - 1:n.end_lineno]) for n in nodes if isinstance(n, ast.FunctionDef)}
+
+
+def change(name: str) -> str:
+    """What mutant `name` changes: its function's lines that differ from the original's, the
+    `-` then the `+` side. mutmut numbers a function's mutants in order, so a function edited
+    since an equivalent mutant was listed gives its number to another mutant: this tells them apart."""
+    module, function = name.rsplit(".", 1)
+    functions = _functions(module)
+    original = functions.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", function), "")
+    mutant = functions.get(function, "")
+    body = [text.partition("\n")[2] for text in (original, mutant)]  # not the def line, which names it
+    return "\n".join(line for line in difflib.ndiff(body[0].splitlines(), body[1].splitlines())
+                     if line.startswith(("- ", "+ ")))
+
+
+def fingerprint(name: str) -> str:
+    return hashlib.sha256(change(name).encode()).hexdigest()[:8]
+
+
+def still_equivalent(listed: dict[str, tuple[str, str]], every: list[str]) -> dict[str, str]:
+    """The listed mutants that are still the mutant their line describes, each with its reason;
+    every other line printed with what to do (a mutant that changed is judged like any other)."""
+    kept, known = {}, set(every)
+    for name, (mark, reason) in sorted(listed.items()):
+        if name not in known:
+            print(f"tests/mutation-equivalent.txt names {name}, which no longer exists: remove the line")
+        elif mark != fingerprint(name):
+            print(f"tests/mutation-equivalent.txt: {name} is now #{fingerprint(name)}, not #{mark or '(none)'}; "
+                  f"it changes:\n{change(name)}\nif that is equivalent, put #{fingerprint(name)} and its reason "
+                  "on the line, else remove it")
+        else:
+            kept[name] = reason
+    return kept
 
 
 def margin(p: float, n: int) -> float:
@@ -132,10 +184,10 @@ def main() -> int:
             sys.exit(f"--package {', '.join(unknown)}: no such package; one of {', '.join(known)}")
         made = [n for n in made if package_of(n) in args.package]
     chosen = made if args.all else sample(made, args.sample, args.seed)
-    skip = equivalent()
+    # Against every mutant: --package filters only what is judged.
+    skip = still_equivalent(equivalent(), every)
     print(f"{len(made)} mutants of {', '.join(args.package) or 'components/'}; judging {len(chosen)}", flush=True)
     results = judge([name for name in chosen if name not in skip])
-    stale = sorted(set(skip) - set(every))  # against every mutant: --package filters only what is judged
     counts: dict[str, Counter] = defaultdict(Counter)
     survivors = []
     for name in chosen:
@@ -157,9 +209,7 @@ def main() -> int:
         print(f"{package:<22} {sum(c.values()):>5} {c['killed']:>7} {c['survived']:>9} {c['equivalent']:>11} "
               f"{c['unjudged']:>9} {100 * c['killed'] / judged if judged else 100:>6.1f}%")
     for name, code in survivors:
-        print(f"survived: {name} (exit {code}); `.venv/bin/mutmut show {name}`")
-    for name in stale:
-        print(f"tests/mutation-equivalent.txt names {name}, which no longer exists: remove the line")
+        print(f"survived: {name} #{fingerprint(name)} (exit {code}); `.venv/bin/mutmut show {name}`")
     judged = total["killed"] + total["survived"]
     if not judged:  # a test failed unmutated, or the runner's checks did: no score
         print("\nno mutant was judged (the runner says why above)", file=sys.stderr)
