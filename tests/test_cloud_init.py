@@ -94,7 +94,7 @@ def from_docker_args(a, secret_keys):
     return {
         "name": a["name"], "command": list(a["command"] or []), "entrypoint": a["entrypoints"],
         "env": {k: v for k, v in env.items() if k not in secret_keys}, "secret_env": sorted(secret_keys & set(env)),
-        "network": a["network_mode"], "ports": sorted((p.ip, p.external, p.internal, p.protocol) for p in a["ports"] or []),
+        "network": a["network_mode"], "publish": bool(a.get("ports")),
         "restart": a["restart"] + (f":{a['max_retry_count']}" if a.get("max_retry_count") else ""),
         "privileged": bool(a.get("privileged")), "pid": a["pid_mode"],
         "health": [h.tests[1] if h.tests[0] == "CMD-SHELL" else shlex.join(h.tests[1:]), h.interval, h.timeout,
@@ -124,8 +124,7 @@ def from_run_script(script, spec):
         "env": dict(e.split("=", 1) for e in values("--env")),
         "secret_env": sorted(spec.secret_env) if values("--env-file") == [cloud_init.secrets_file(spec)] else [],
         "network": values("--network")[0],
-        "ports": sorted((ip, int(host), int(inner.split("/")[0]), inner.split("/")[1])
-                        for ip, host, inner in (p.split(":") for p in values("--publish"))),
+        "publish": bool(values("--publish")),  # roles bind on the host network: nothing published
         "restart": values("--restart")[0], "privileged": "--privileged" in argv, "pid": (values("--pid") or [None])[0],
         "health": [values("--health-cmd")[0], *values("--health-interval"), *values("--health-timeout"),
                    int(values("--health-retries")[0]), *values("--health-start-period")] if values("--health-cmd") else None,

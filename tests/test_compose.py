@@ -833,3 +833,24 @@ def test_a_compose_file_is_read_as_utf_8_whatever_the_machines_locale(tmp_path, 
     monkeypatch.setattr(io, "text_encoding", lambda encoding, *_: encoding or "latin-1")
     stack, found = load_stack(tmp_path, "compose.yaml", "s", "local", {}, "platform.stacks[0]")
     assert found == [] and stack.service("a").labels == {"place": "café"}
+
+
+def test_replicas_of_a_global_service_is_said_to_have_no_effect(tmp_path):
+    stack, found = load(tmp_path, "services: {a: {image: x, deploy: {mode: global, replicas: 3}}, "
+                                  "b: {image: x, scale: 2, deploy: {mode: global}}}", scheduler="swarm")
+    assert found == []
+    assert {w.path: w.message for w in stack.warnings} == {
+        "compose.yaml:services.a.deploy.replicas": "has no effect: a global service runs one task on every node "
+                                                  "its placement allows",
+        "compose.yaml:services.b.scale": "has no effect: a global service runs one task on every node its placement allows"}
+
+
+@pytest.mark.parametrize("written, where", [
+    ("pids_limit: -2", "services.a.pids_limit"),
+    ("deploy: {resources: {limits: {pids: -2}}}", "services.a.deploy.resources.limits.pids")])
+def test_a_pids_limit_below_unlimited_is_named_at_the_key_that_wrote_it(tmp_path, written, where):
+    """-1 is Docker's "no limit"; anything lower is no limit at all, named where it was written."""
+    found = problems(tmp_path, f"services: {{a: {{image: x, {written}}}}}", scheduler="marathon")
+    assert found == {f"compose.yaml:{where}": "-2 is less than -1"}
+    stack, found = load(tmp_path, f"services: {{a: {{image: x, {written.replace('-2', '-1')}}}}}", scheduler="marathon")
+    assert found == [] and stack.service("a").engine.pids_limit == -1

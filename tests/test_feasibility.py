@@ -214,3 +214,17 @@ def test_a_service_scaled_to_zero_is_not_judged_by_what_one_instance_needs(tmp_p
     assert plan(tmp_path, compose, instances={"big": 0})()
     found = refused(plan(tmp_path, compose, instances={"big": 1}))
     assert found and all(p.path.startswith("compose.yaml:services.big.deploy") for p in found), found
+
+
+def test_only_a_pool_beside_marathon_lb_must_keep_clear_of_its_service_ports(tmp_path):
+    """marathon-lb binds its service ports on its own machines (put on edge-1 here): a pool
+    elsewhere may hand the same numbers to tasks, one beside it may not."""
+    def ports_of(pool_name):
+        def change(raw):
+            raw["discovery"] = {"count": 1, "hosts": ["edge-1"]}
+            (pool,) = [p for p in raw["mesos"]["agent_pools"] if p["name"] == pool_name]
+            pool.setdefault("resources", {})["ports"] = "[10050-10200]"
+        return change
+    plan(tmp_path, WEB, change=ports_of("private"))()  # the private agents share no machine with it
+    (p,) = refused(plan(tmp_path, WEB, change=ports_of("public")))
+    assert p.path == "platform.discovery.service_port_min" and "of agent pool 'public'" in p.message

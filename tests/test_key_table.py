@@ -435,6 +435,9 @@ ROWS = [
     Row("deploy.mode", "global", "{deploy: {mode: global}}",
         {"swarm": (lambda s: (s["mode"], s["convergeConfig"]), ({"global": True}, {"delay": "5s", "timeout": "5m"}))}),
     # Scaled to nothing, a Swarm service would never converge: `pulumi up` must not wait for it.
+    # replicas has no effect on a global service (a warning): it still runs, so it still converges.
+    Row("deploy.mode", "global-replicas-0", "{deploy: {mode: global, replicas: 0}}",
+        {"swarm": (lambda s: (s["mode"], s["convergeConfig"]), ({"global": True}, {"delay": "5s", "timeout": "5m"}))}),
     Row("deploy.replicas", "scaled-to-zero", "{deploy: {replicas: 0}}",
         {"swarm": (lambda s: (s["mode"], s.get("convergeConfig")), ({"replicated": {"replicas": 0}}, None))}),
     # (More than one CPU: a scale off by a part in a billion shows only on whole CPUs.)

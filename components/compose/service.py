@@ -279,6 +279,10 @@ def parse(name: str, raw: dict, ctx: Context) -> Optional[Service]:
     mode = str(deploy.get("mode", "replicated"))
     if mode not in ("replicated", "global"):
         out.add(f"{key}.deploy.mode", f"{mode!r} is not a mode; use replicated or global")
+    if mode == "global":
+        for where, given in ((f"{key}.deploy.replicas", "replicas" in deploy), (f"{key}.scale", "scale" in raw)):
+            if given:
+                out.warn(where, "has no effect: a global service runs one task on every node its placement allows")
     placement = deploy.get("placement") or {}
     resources = deploy.get("resources") or {}
     limits, reservations = resources.get("limits") or {}, resources.get("reservations") or {}

@@ -38,11 +38,12 @@ class Host(Protocol):
         (health_gate.py). The next member of a quorum role depends on it."""
 
     def when_changed(self, name: str, script: pulumi.Input[str], timeout_s: int, parent: pulumi.Resource,
-                     depends_on: Sequence[pulumi.Resource] = (), purpose: str = "apply a change") -> pulumi.Resource:
+                     depends_on: Sequence[pulumi.Resource] = (), *, purpose: str) -> pulumi.Resource:
         """A resource that does nothing when it is first created, and runs `script` on the host
         (where the Docker CLI reaches its containers) whenever `script` changes, failing the
         change if the script fails or outlasts `timeout_s`: how a running platform is changed
-        in place (ZooKeeper's members)."""
+        in place (ZooKeeper's members). `purpose` says what the script does, where the change
+        is shown and where it fails."""
 
     def finish(self) -> None:
         """Called once every container is placed."""

@@ -170,7 +170,7 @@ class AwsHost(pulumi.ComponentResource):
         return self.ready if self.ready is not None else self.instance
 
     def when_changed(self, name: str, script: pulumi.Input[str], timeout_s: int, parent: pulumi.Resource,
-                     depends_on: Sequence[pulumi.Resource] = (), purpose: str = "apply a change") -> pulumi.Resource:
+                     depends_on: Sequence[pulumi.Resource] = (), *, purpose: str) -> pulumi.Resource:
         """Through SSM Run Command, as the host's gate is (HostHealthy: nothing on create, the
         script on every change, its own words on failure); a host that boots first is waited for."""
         return HostHealthy(name, self.instance.id, script, self.region, timeout_s + BOOT_S, purpose,

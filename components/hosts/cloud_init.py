@@ -131,7 +131,6 @@ def secret_files_root(spec: ContainerSpec) -> str:
 def docker_create_argv(spec: ContainerSpec) -> list[str]:
     """The `docker create` for a spec whose values are plain strings."""
     argv = ["docker", "create", "--name", spec.name, "--restart", spec.restart, "--network", spec.network_mode]
-    argv += [a for p in spec.ports for a in ("--publish", f"{p.host_ip}:{p.host_port}:{p.container_port}/{p.protocol}")]
     argv += [a for k, v in spec.env.items() for a in ("--env", f"{k}={v}")]
     if spec.secret_env:
         argv += ["--env-file", secrets_file(spec)]

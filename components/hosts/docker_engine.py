@@ -49,8 +49,6 @@ def container_args(spec: ContainerSpec, image: pulumi.Input[str]) -> dict:
         entrypoints=list(spec.entrypoint) if spec.entrypoint is not None else None,
         envs=[_env_entry(k, v) for k, v in {**spec.env, **spec.secret_env}.items()] or None,
         network_mode=spec.network_mode,
-        ports=[docker.ContainerPortArgs(internal=p.container_port, external=p.host_port, ip=p.host_ip, protocol=p.protocol)
-               for p in spec.ports] or None,
         restart=spec.restart,
         pid_mode=spec.pid_mode,
         healthcheck=_healthcheck(spec.health),
@@ -141,7 +139,7 @@ class DockerEngineHost(pulumi.ComponentResource):
                           depends_on=[member])
 
     def when_changed(self, name: str, script: pulumi.Input[str], timeout_s: int, parent: pulumi.Resource,
-                     depends_on: Sequence[pulumi.Resource] = (), purpose: str = "apply a change") -> pulumi.Resource:
+                     depends_on: Sequence[pulumi.Resource] = (), *, purpose: str) -> pulumi.Resource:
         # pulumi-command has no timeout of its own: the script keeps to `timeout_s` itself.
         return self.shell(name, create=": first start - nothing to change", parent=parent, depends_on=depends_on,
                           update=concat(f"# container-platform: {purpose}\n", script))

@@ -74,7 +74,9 @@ class MarathonAppProvider(dynamic.ResourceProvider):
     def delete(self, id_: str, props: dict) -> None:
         deadline = self._deadline(props)
         while True:
-            status, body = self._reachable_call(props, deadline, "DELETE", f"/v2/apps{id_}", ok=(200, 202, 404, 409))
+            # Marathon's REST API (v2_apps.raml, the `deployable` trait): 200 with the deployment,
+            # 404 when gone already, 409 while another deployment holds the app.
+            status, body = self._reachable_call(props, deadline, "DELETE", f"/v2/apps{id_}", ok=(200, 404, 409))
             if status == 404:
                 return
             if status != 409:

@@ -35,14 +35,6 @@ class HealthCheck:
 
 
 @dataclass(frozen=True)
-class PublishedPort:
-    container_port: int
-    host_port: int
-    host_ip: str = "127.0.0.1"
-    protocol: str = "tcp"
-
-
-@dataclass(frozen=True)
 class ContainerSpec:
     name: str
     image: str
@@ -64,8 +56,7 @@ class ContainerSpec:
     # Secret files of binary content (Marathon's PKCS#12 keystore), given base64: copied in
     # decoded, mode 0400, as the secret files are.
     secret_files_base64: Mapping[str, pulumi.Input[str]] = field(default_factory=dict)
-    network_mode: str = "host"  # every role's: each binds its own ports (`ports` publish otherwise)
-    ports: tuple[PublishedPort, ...] = ()
+    network_mode: str = "host"  # every role's: each binds its own ports on the host
     restart: str = "unless-stopped"  # Docker restart policy; a crashed process comes back
     pid_mode: Optional[str] = None
     labels: Mapping[str, str] = field(default_factory=dict)
