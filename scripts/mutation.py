@@ -134,9 +134,9 @@ def change(name: str) -> str:
     since an equivalent mutant was listed gives its number to another mutant: this tells them apart."""
     module, function = name.rsplit(".", 1)
     functions = _functions(module)
-    original = functions.get(re.sub(r"__mutmut_\d+$", "__mutmut_orig", function), "")
-    mutant = functions.get(function, "")
-    body = [text.partition("\n")[2] for text in (original, mutant)]  # not the def line, which names it
+    original_name = re.sub(r"__mutmut_\d+$", "__mutmut_orig", function)
+    # Each without its own name, which is all the def lines differ in unless the mutant is there.
+    body = [functions.get(n, "").replace(n, "f", 1) for n in (original_name, function)]
     return "\n".join(line for line in difflib.ndiff(body[0].splitlines(), body[1].splitlines())
                      if line.startswith(("- ", "+ ")))
 

@@ -8,7 +8,7 @@ and there are no timestamps. Numbers keep the text they were written as (`Number
 string-valued field such as an environment variable gets `010` or `1.10`, not `10` or `1.1`.
 
 Compose's own tags (13-merge.md) are read too: `!reset` clears what a base file set for that
-key, `!override` replaces it instead of merging. `load_tagged` takes them out of the document
+key, `!override` replaces it instead of merging. `without_tags` takes them out of the document
 and says where they were, for the merge (merge.py) to apply to the base.
 """
 from __future__ import annotations
