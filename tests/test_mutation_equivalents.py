@@ -15,6 +15,12 @@ MODULE = textwrap.dedent('''
     def x_f__mutmut_2(a):
         return a + 2
 
+    def x_h__mutmut_orig(a=1):
+        return a
+
+    def x_h__mutmut_1(a=2):
+        return a
+
     class C:
         def xǁCǁg__mutmut_orig(self):
             return "on"
@@ -31,6 +37,7 @@ def test_a_listed_mutant_is_skipped_only_while_it_is_the_mutant_its_line_describ
     mutation._functions.cache_clear()
     assert mutation.change("pkg.x_f__mutmut_1") == "-     return a + 1\n+     return a - 1"
     assert mutation.change("pkg.xǁCǁg__mutmut_1") == '-         return "on"\n+         return "XXonXX"'  # a method, in its class
+    assert mutation.change("pkg.x_h__mutmut_1") == "- def f(a=1):\n+ def f(a=2):"  # a default, on the def line
     listed = {"pkg.x_f__mutmut_1": (mutation.fingerprint("pkg.x_f__mutmut_1"), "why"),
               "pkg.x_f__mutmut_2": (mutation.fingerprint("pkg.x_f__mutmut_1"), "the reason of another mutant"),
               "pkg.x_f__mutmut_3": ("00000000", "gone")}
