@@ -854,3 +854,12 @@ def test_a_pids_limit_below_unlimited_is_named_at_the_key_that_wrote_it(tmp_path
     assert found == {f"compose.yaml:{where}": "-2 is less than -1"}
     stack, found = load(tmp_path, f"services: {{a: {{image: x, {written.replace('-2', '-1')}}}}}", scheduler="marathon")
     assert found == [] and stack.service("a").engine.pids_limit == -1
+
+
+def test_a_reference_to_a_service_the_file_lacks_is_not_read_as_a_default(tmp_path):
+    """`${db-main.host}` is the variable `db` with the default `main.host` to the Compose rules;
+    in an environment value, where references live, it is almost surely a misnamed service."""
+    found = problems(tmp_path, "services: {a: {image: x, environment: {DB: '${db-main.host}'}}}")
+    assert found == {"compose.yaml:services.a.environment.DB": (
+        "'${db-main.host}' reads as the variable db with the default 'main.host', but looks like a service "
+        "reference: no service of this file is named 'db-main'")}

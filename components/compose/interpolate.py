@@ -113,7 +113,7 @@ def _braced(inner: str, lookup: Lookup, unset: Callable[[str], str], template: b
     if template and op == "-" and DOTTED.fullmatch(inner):  # `${alluxio-master.host}`, no such service
         raise InterpolationError(
             f"'${{{inner}}}' reads as the variable {name} with the default {arg!r}, but looks like a service "
-            f"reference: no service of this file is named {inner.rsplit('.', 1)[0].split('.')[0]!r}")
+            f"reference: no service of this file is named {inner.split('.')[0]!r}")
     if op is None:
         return _value(name, lookup, unset, template)
     value = lookup(name)
