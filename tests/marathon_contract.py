@@ -57,6 +57,9 @@ class MarathonContractServer:
         # id -> {"app": app id, "until": monotonic time}
         self.deployments: dict[str, dict] = peer.deployments if peer else {}
         self.log: list[tuple[str, str, object]] = []  # (method, path with query, status or fault)
+        # Each request line as sent: http.server collapses a leading "//" in `path` (Python 3.11),
+        # so only the request line shows what the client really asked for.
+        self.request_lines: list[str] = []
         self.lock = peer.lock if peer else threading.Lock()
         self.faults: list[tuple[Optional[str], str]] = []  # (method or None for any, fault), in order
         self.slow_s = 0.5
@@ -156,6 +159,7 @@ class MarathonContractServer:
 
         class Handler(BaseHTTPRequestHandler):
             def _serve(self, method: str) -> None:
+                contract.request_lines.append(self.requestline)
                 url = urlparse(self.path)
                 expected = "Basic " + base64.b64encode(contract.credentials.encode()).decode() if contract.credentials else None
                 length = int(self.headers.get("Content-Length") or 0)

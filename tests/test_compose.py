@@ -863,3 +863,29 @@ def test_a_reference_to_a_service_the_file_lacks_is_not_read_as_a_default(tmp_pa
     assert found == {"compose.yaml:services.a.environment.DB": (
         "'${db-main.host}' reads as the variable db with the default 'main.host', but looks like a service "
         "reference: no service of this file is named 'db-main'")}
+
+
+def test_a_network_key_written_at_its_default_says_nothing(tmp_path):
+    """`enable_ipv4: true` or `attachable: false` is what every network has: nothing to refuse
+    or warn about; the same keys away from their defaults are judged by their rule."""
+    stack, found = load(tmp_path, "services: {a: {image: x}}\n"
+                                  "networks: {back: {enable_ipv4: 'true', attachable: false, internal: false}}\n")
+    assert found == [] and stack.warnings == ()
+    found = problems(tmp_path, "services: {a: {image: x}}\nnetworks: {back: {enable_ipv4: false}}\n")
+    assert found == {"compose.yaml:networks.back.enable_ipv4": (
+        "cannot be honoured on local: pulumi-docker's `docker.Network` cannot turn IPv4 off")}
+
+
+@pytest.mark.parametrize("env_file, variables, active", [
+    ("COMPOSE_PROFILES=debug, ops\n", {}, {"debug", "ops"}),
+    ("", {"COMPOSE_PROFILES": "ops"}, {"ops"}),
+    ("COMPOSE_PROFILES=debug\n", {"COMPOSE_PROFILES": "ops"}, {"ops"}),  # the stack's variables win over .env
+])
+def test_compose_profiles_from_the_env_file_or_the_stacks_variables(tmp_path, env_file, variables, active):
+    (tmp_path / ".env").write_text(env_file)
+    (tmp_path / "compose.yaml").write_text(
+        "services: {a: {image: x}, d: {image: x, profiles: [debug]}, o: {image: x, profiles: [ops]}}\n")
+    stack, found = load_stack(tmp_path, "compose.yaml", "s", "local", {}, "platform.stacks[0]", variables)
+    assert found == [], found
+    profiled = {"d": "debug", "o": "ops"}
+    assert {s.name for s in stack.services} == {"a"} | {n for n, p in profiled.items() if p in active}

@@ -270,3 +270,20 @@ def test_what_no_scheduler_honours_in_an_included_file_is_named_by_that_file(tmp
     write(tmp_path, {"ai.yaml": "models: {m: {model: ai/smollm2}}\nservices: {chat: {image: c}}\n"})
     found = problems(tmp_path, "include: [ai.yaml]\nservices: {a: {image: x}}\n")
     assert found == {"ai.yaml:models": "is not supported: AI models need a model runner, which no scheduler here has"}
+
+
+def test_a_reference_reaches_a_service_of_any_file_of_the_project(tmp_path):
+    """`${db.host}` names a service wherever the project defines it: in an include (from the
+    including file), in the including file (from an include), in a sibling include."""
+    write(tmp_path, {"db.yaml": "services: {db: {image: pg, expose: ['5432'], environment: {CFG: '${cfg.host}'}}}\n",
+                     "api.yaml": "services: {api: {image: a, expose: ['80'], environment: {DB: '${db.host}:${db.port}'}}}\n"})
+    stack = loaded(tmp_path, "include: [api.yaml, db.yaml]\n"
+                             "services: {web: {image: w, environment: {API: 'http://${api.host}:${api.port.80}'}},"
+                             " cfg: {image: c}}\n", scheduler="swarm")
+
+    def refs(service, variable):
+        return [p.service for p in stack.service(service).environment[variable] if hasattr(p, "service")]
+    assert refs("api", "DB") == ["db", "db"]  # a sibling include's
+    assert refs("web", "API") == ["api", "api"]  # an include's, from the including file
+    assert refs("db", "CFG") == ["cfg"]  # the including file's, from an include
+    assert [s.name for s in stack.services][:2] == ["cfg", "db"]  # and ordered by them

@@ -486,3 +486,13 @@ def test_a_page_that_is_not_json_names_a_proxy_in_front_of_marathon():
         f"no Marathon answered PUT /v2/apps/ha/app/api?partialUpdate=false: {url}: 200 with a body that is not JSON "
         "('<html><body>Please sign in</body></html>'): a proxy in front of Marathon? platform.marathon URLs must "
         "reach Marathon itself")
+
+
+def test_an_update_records_the_version_marathon_deployed_and_a_url_may_end_in_a_slash():
+    with MarathonContractServer() as server:
+        p, app = provider(), rendered_app()
+        created = p.create(props(server, app, marathon_urls=[server.url + "/"]))  # as often pasted
+        assert [line for line in server.request_lines if line.startswith("PUT")] == [
+            "PUT /v2/apps/ha/app/api?partialUpdate=false HTTP/1.1"]
+        updated = p.update(app["id"], created.outs, props(server, {**app, "instances": 3}))
+        assert updated.outs["version"] == server.apps["/ha/app/api"]["version"] != created.outs["version"]

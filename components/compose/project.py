@@ -22,7 +22,7 @@ import yaml
 from . import dotenv, references, yaml12
 from .interpolate import InterpolationError, Unresolved, Verbatim, substitute
 from .merge import KINDS as TOP_LEVEL, merge_files, merge_resource, merge_service
-from .problems import Problems
+from .problems import Problems, Unsaid
 
 # Where `$$` and `${service.host}` references stay for references.parse (see interpolate.py).
 TEMPLATE_FIELDS = {"environment", "command"}
@@ -57,7 +57,12 @@ def read(path: Path, variables: Variables, profiles: list[str], out: Problems, v
     """The project in `path`, or None with every problem in `out`."""
     env_file = path.parent / ".env"
     env = environment(variables, [env_file] if env_file.is_file() else [], out)
-    reader = _Reader(out, variables_key)
+    # `${db.host}` is a reference when the project has a service `db`, wherever it is defined (an
+    # include, a sibling include, the including file): a first reading, whose problems are not
+    # kept, finds every service name before the one that counts.
+    first = _Reader(Unsaid(), variables_key, set())
+    names = set(_dict(_dict(first.file(path, path.parent, env, (), (first.out, ""))).get("services")))
+    reader = _Reader(out, variables_key, names)
     doc = reader.file(path, path.parent, env, seen=(), named_at=(out, ""))
     if doc is None:
         return None
@@ -90,8 +95,10 @@ class _Reader:
     """Reads a file and what it includes and extends, into one model; keeps what the loader
     needs to know of each service (the file that wrote it, its environment)."""
 
-    def __init__(self, out: Problems, variables_key: str):
+    def __init__(self, out: Problems, variables_key: str, services: set[str]):
+        """`services`: every service name of the project, for telling references from variables."""
         self.out, self.variables_key = out, variables_key
+        self.is_reference = references.matcher(services)
         self.local_sources: set[str] = set()
         self.written_in: dict[str, Path] = {}
         self.environments: dict[str, Variables] = {}
@@ -126,8 +133,7 @@ class _Reader:
             if doc.get(key):
                 out.add(key, f"is not supported: {why}")
         services = set(doc.get("services") or {}) if isinstance(doc.get("services"), dict) else set()
-        doc = _interpolate(doc, "", env.get, out, self.variables_key,
-                           references.matcher(services))
+        doc = _interpolate(doc, "", env.get, out, self.variables_key, self.is_reference)
         _absolute_paths(doc, directory, self.local_sources)
         if "include" in doc:
             self._include(doc, doc.pop("include"), path, directory, env, seen + (path.resolve(),))
