@@ -862,7 +862,7 @@ def test_a_reference_to_a_service_the_file_lacks_is_not_read_as_a_default(tmp_pa
     found = problems(tmp_path, "services: {a: {image: x, environment: {DB: '${db-main.host}'}}}")
     assert found == {"compose.yaml:services.a.environment.DB": (
         "'${db-main.host}' reads as the variable db with the default 'main.host', but looks like a service "
-        "reference: no service of this file is named 'db-main'")}
+        "reference: no service of the project is named 'db-main'")}
 
 
 def test_a_network_key_written_at_its_default_says_nothing(tmp_path):

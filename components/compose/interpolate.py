@@ -4,7 +4,7 @@ defaults, and `$$` for a literal `$` (the Compose Specification's interpolation 
 compose-go's template/template.go as the reference implementation).
 
 The platform's own references (`${db.host}`, `${alluxio-master.port.19998}`,
-`${secret.dbPassword}`) are told apart by `is_reference`, which knows the file's services: a
+`${secret.dbPassword}`) are told apart by `is_reference`, which knows the project's services: a
 variable name never contains a dot, but `${alluxio-master.host}` would otherwise read as the
 variable `alluxio` with the default `master.host`. In `template` mode references are kept, with
 `$$`, for `references.parse` to read; substituted values are escaped so they stay literal.
@@ -106,14 +106,15 @@ def _braced(inner: str, lookup: Lookup, unset: Callable[[str], str], template: b
         if DOTTED.fullmatch(inner):
             raise InterpolationError(
                 f"'${{{inner}}}' is not a service reference: write ${{<service>.host}}, ${{<service>.port}}, "
-                "${<service>.port.<container port>} naming a service of this file, or ${secret.<name>}")
+                "${<service>.port.<container port>} naming a service of the project (this file or one it "
+                "includes), or ${secret.<name>}")
         raise InterpolationError(f"'${{{inner}}}' is not a variable (a name of letters, digits and _, "
                                  "then optionally :-default, -default, :?error, ?error, :+value or +value)")
     name, op, arg = m.groups()
     if template and op == "-" and DOTTED.fullmatch(inner):  # `${alluxio-master.host}`, no such service
         raise InterpolationError(
             f"'${{{inner}}}' reads as the variable {name} with the default {arg!r}, but looks like a service "
-            f"reference: no service of this file is named {inner.split('.')[0]!r}")
+            f"reference: no service of the project is named {inner.split('.')[0]!r}")
     if op is None:
         return _value(name, lookup, unset, template)
     value = lookup(name)
