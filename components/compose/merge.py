@@ -19,7 +19,7 @@ MAPPINGS = {"environment", "labels", "extra_hosts", "sysctls", "build", "deploy"
 SEQUENCES = {"ports", "expose", "volumes", "dns", "dns_search", "dns_opt", "tmpfs", "cap_add", "cap_drop",
              "secrets", "configs", "env_file", "devices", "security_opt", "group_add", "external_links",
              "links", "volumes_from", "profiles"}
-REPLACED_WITHIN = {"healthcheck": {"test"}}  # a shell command, replaced (13-merge.md, Exceptions)
+REPLACED_WITHIN = {"healthcheck": frozenset({"test"})}  # a shell command, replaced (13-merge.md, Exceptions)
 KINDS = ("services", "volumes", "networks", "secrets", "configs")  # the top-level resources, merged by name
 
 
@@ -34,12 +34,17 @@ def clear(base: dict, paths: Iterable[KeyPath]) -> dict:
     return base
 
 
+def under(paths: Iterable[KeyPath], prefix: KeyPath) -> list[KeyPath]:
+    """The key paths below `prefix`, from it: a file's reset paths as one resource sees them."""
+    return [p[len(prefix):] for p in paths if p[:len(prefix)] == prefix and len(p) > len(prefix)]
+
+
 def merge_service(base: dict, override: dict, resets: Iterable[KeyPath] = ()) -> dict:
     """`override` laid over `base` (which it changes and returns); `resets` are key paths under the service."""
     clear(base, resets)
     for k, v in override.items():
         if k in MAPPINGS and k in base:
-            base[k] = _merge_mapping(_as_mapping(base[k]), _as_mapping(v), REPLACED_WITHIN.get(k, set()))
+            base[k] = _merge_mapping(_as_mapping(base[k]), _as_mapping(v), REPLACED_WITHIN.get(k, frozenset()))
         elif k in SEQUENCES and k in base and isinstance(base[k], list) and isinstance(v, list):
             if k == "volumes":
                 targets = {_volume_target(x) for x in v}
@@ -70,8 +75,8 @@ def merge_files(base: dict, override: dict, resets: Iterable[KeyPath]) -> dict:
         mine = base.get(key)
         if key in KINDS and isinstance(mine, dict) and isinstance(theirs, dict):
             for name, resource in theirs.items():
-                under = [p[2:] for p in resets if p[:2] == (key, name) and len(p) > 2]
-                mine[name] = merge_resource(key, mine[name], resource, under) if name in mine else resource
+                mine[name] = merge_resource(key, mine[name], resource, under(resets, (key, name))) \
+                    if name in mine else resource
         else:
             base[key] = _merge_mapping(mine, theirs) if key in base else theirs
     return base
@@ -94,7 +99,7 @@ def _as_mapping(v: Any) -> Any:
     return v
 
 
-def _merge_mapping(a: Any, b: Any, replaced: set[str] = set()) -> Any:
+def _merge_mapping(a: Any, b: Any, replaced: frozenset[str] = frozenset()) -> Any:
     if isinstance(a, dict) and isinstance(b, dict):
         out = dict(a)
         for k, v in b.items():

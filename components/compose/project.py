@@ -21,7 +21,7 @@ import yaml
 
 from . import dotenv, references, yaml12
 from .interpolate import InterpolationError, Unresolved, Verbatim, substitute
-from .merge import KINDS as TOP_LEVEL, merge_files, merge_resource, merge_service
+from .merge import KINDS, merge_files, merge_resource, merge_service, under
 from .problems import Problems, Unsaid
 
 # Where `$$` and `${service.host}` references stay for references.parse (see interpolate.py).
@@ -55,8 +55,7 @@ class Project:
 
 def read(path: Path, variables: Variables, profiles: list[str], out: Problems, variables_key: str) -> Optional[Project]:
     """The project in `path`, or None with every problem in `out`."""
-    env_file = path.parent / ".env"
-    env = environment(variables, [env_file] if env_file.is_file() else [], out)
+    env = environment(variables, _default_env_files(path.parent), out)
     # `${db.host}` is a reference when the project has a service `db`, wherever it is defined (an
     # include, a sibling include, the including file): a first reading, whose problems are not
     # kept, finds every service name before the one that counts.
@@ -189,8 +188,7 @@ class _Reader:
                    out: Problems) -> Optional[list[Path]]:
         """An include's env files: those it names (each must exist), else its project's `.env`."""
         if written is None:
-            default = project_dir / ".env"
-            return [default] if default.is_file() else []
+            return _default_env_files(project_dir)
         files, wrong = [], False
         for key, name in written:
             if name == "/dev/null":  # compose-go include.go: no env file at all
@@ -210,7 +208,7 @@ class _Reader:
         """The included model's resources into `doc`. One `doc` defines too is its own laid over the
         included (compose-go include.go since 3d3411d; `!override` on it replaces it whole); one an
         earlier include brought is laid over the later's, and said when they differ."""
-        for kind in TOP_LEVEL:
+        for kind in KINDS:
             theirs = _dict(model.get(kind))
             if theirs and doc.get(kind) is None:
                 doc[kind] = {}
@@ -230,7 +228,7 @@ class _Reader:
                     if kind == "services":
                         self.written_in[name], self.environments[name] = written_in, variables
                 if (kind, name) not in resets:
-                    mine[name] = merge_resource(kind, value, mine[name], _under(resets, (kind, name)))
+                    mine[name] = merge_resource(kind, value, mine[name], under(resets, (kind, name)))
 
     def _resolve_extends(self, doc: dict, path: Path, env: Variables) -> None:
         services = _dict(doc.get("services"))
@@ -265,13 +263,14 @@ class _Reader:
             here.add(key, f"no service '{ext['service']}' in {base_file.name}; it has: {', '.join(base_services) or 'none'}")
             return _without_extends(svc)
         base = self._extended(base_services, ext["service"], base_file, env, cache, chain)
-        return merge_service(copy.deepcopy(base), _without_extends(svc), _under(self.resets.get(path, set()),
+        return merge_service(copy.deepcopy(base), _without_extends(svc), under(self.resets.get(path, set()),
                                                                                 ("services", name)))
 
 
-def _under(paths: Iterable[yaml12.KeyPath], prefix: yaml12.KeyPath) -> list[yaml12.KeyPath]:
-    """The key paths below `prefix`, from it."""
-    return [p[len(prefix):] for p in paths if p[:len(prefix)] == prefix and len(p) > len(prefix)]
+def _default_env_files(project_dir: Path) -> list[Path]:
+    """The `.env` of a project directory, when there is one (a directory of that name is none)."""
+    default = project_dir / ".env"
+    return [default] if default.is_file() else []
 
 
 def _include_entry(entry: Any, key: str, out: Problems) -> Optional[tuple]:
@@ -303,9 +302,11 @@ def _include_entry(entry: Any, key: str, out: Problems) -> Optional[tuple]:
 def _paths(value: Any, key: str, out: Problems) -> Optional[list[tuple[str, str]]]:
     """A path or a list of paths, each with its key path; None when wrong (said, or already said
     where a variable in it has no value)."""
-    items = [(key, value)] if isinstance(value, str) else [(f"{key}[{j}]", v) for j, v in enumerate(value)] \
-        if isinstance(value, list) and value else None
-    if items is None:
+    if isinstance(value, str):
+        items = [(key, value)]
+    elif isinstance(value, list) and value:
+        items = [(f"{key}[{j}]", v) for j, v in enumerate(value)]
+    else:
         out.add(key, f"expected a path or a non-empty list of paths; got {value!r}")
         return None
     for where, v in items:
